@@ -1,0 +1,1 @@
+"""SLA Tracker: read service-desk exports, store them in MongoDB, compute the SLA contract."""

@@ -1,0 +1,272 @@
+"""``python -m sla``: import, metrics, export, users and the demo data (contract section 8).
+
+Every failure the user can cause prints one line on standard error and exits non-zero;
+set SLA_DEBUG=1 to see a traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from sla import config, demo, embedded, export, health, metrics, store, users
+from sla.embedded import EmbeddedError
+from sla.read import ReadError
+from sla.store import StoreError
+from sla.users import UserError
+
+EXIT_FAILED = 2
+EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sla", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("import", help="import an export (.xlsx, .xlsm, .xls, .csv)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
+    p.add_argument("--json", action="store_true", help="print the import report as JSON")
+    p.add_argument("--user", default=os.environ.get("USER", "cli"), help="recorded as importer")
+
+    for name, text in (("summary", "headline figures"), ("teams", "per team"),
+                       ("agents", "per agent, with score"), ("trend", "per ISO week")):
+        p = commands.add_parser(name, help=text)
+        _add_filters(p)
+        p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("export", help="the filtered tickets as CSV")
+    _add_filters(p)
+    p.add_argument("file", type=Path)
+
+    p = commands.add_parser("user", help="manage users")
+    user_commands = p.add_subparsers(dest="user_command", required=True)
+    q = user_commands.add_parser("add", help="add a user; password read from standard input")
+    q.add_argument("name")
+    q.add_argument("--role", choices=users.ROLES, required=True)
+    user_commands.add_parser("list", help="list users")
+    q = user_commands.add_parser("remove", help="remove a user")
+    q.add_argument("name")
+    q = user_commands.add_parser("passwd", help="set a password, read from standard input")
+    q.add_argument("name")
+
+    p = commands.add_parser("demo", help="load a generated, realistic sample data set")
+    p.add_argument("--tickets", type=int, default=3000)
+    p.add_argument("--seed", type=int, default=7)
+
+    p = commands.add_parser("server", help="the embedded database server")
+    p.add_argument("action", choices=("status", "start", "stop"))
+
+    p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=_date, help="created on or after (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", type=_date, help="created on or before (YYYY-MM-DD)")
+    parser.add_argument("--team", action="append", default=[], help="L1, L2, Business, Other, Unassigned")
+    parser.add_argument("--priority", action="append", default=[], help="P1 .. P5")
+    parser.add_argument("--agent", action="append", default=[])
+    parser.add_argument("--status", choices=("resolved", "pending"), help="status class")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def filters_from(args: argparse.Namespace) -> metrics.Filters:
+    return metrics.Filters(date_from=args.date_from, date_to=args.date_to, teams=tuple(args.team),
+                           priorities=tuple(args.priority), agents=tuple(args.agent),
+                           status_class=args.status)
+
+
+def to_json(value: object) -> str:
+    return json.dumps(value, indent=2, default=_json_default, ensure_ascii=False)
+
+
+def _json_default(value: object):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    return str(value)
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_import(args) -> int:
+    db = store.connect()
+    report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run)
+    if args.json:
+        print(to_json(report.as_dict()))
+        return 0
+    verb = "would import" if args.dry_run else "imported"
+    print(f"{verb} {report.file_name}: {report.rows_read:,} rows read, {report.tickets:,} tickets "
+          f"({report.folded:,} rows folded into later rows of the same SR)")
+    print(f"  inserted {report.inserted:,}, updated {report.updated:,}, "
+          f"unchanged {report.unchanged:,}, rejected {report.rejected:,}")
+    print(f"  not parsed: {report.durations_not_parsed:,} durations, {report.dates_not_parsed:,} "
+          f"dates; SLA values not recognised: {report.sla_not_recognised:,}")
+    print(f"  teams: {sum(report.teams_other.values()):,} tickets in Other, "
+          f"{report.teams_unassigned:,} Unassigned")
+    for row in report.rejected_rows[:10]:
+        print(f"  rejected row {row['row']}: {row['reason']}")
+    for note in report.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def _print_rows(rows: list[dict], columns: list[str]) -> None:
+    if not rows:
+        print("no tickets match")
+        return
+    frame = pd.DataFrame(rows)[columns]
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+
+
+def cmd_summary(args) -> int:
+    db = store.connect()
+    result = metrics.summary(db, filters_from(args), store.get_settings(db))
+    keys = ["total_tickets", "resolved", "pending", "pending_by_team", "response_sla_pct",
+            "resolution_sla_pct", "breaches", "avg_response_hours", "avg_resolution_hours",
+            "median_response_hours", "median_resolution_hours", "response_met",
+            "response_breached", "resolution_met", "resolution_breached", "top_performers"]
+    result = {k: result[k] for k in keys}
+    if args.json:
+        print(to_json(result))
+        return 0
+    for key in keys[:-1]:
+        value = result[key]
+        print(f"{key:>24}: {round(value, 1) if isinstance(value, float) else value}")
+    print("          top_performers:")
+    _print_rows(result["top_performers"], ["agent", "total_tickets", "response_sla_pct",
+                                           "resolution_sla_pct", "score"])
+    return 0
+
+
+GROUP_COLUMNS = ["total_tickets", "resolved", "pending", "response_met", "response_breached",
+                 "response_sla_pct", "resolution_met", "resolution_breached",
+                 "resolution_sla_pct", "avg_response_hours", "avg_resolution_hours"]
+
+
+def cmd_teams(args) -> int:
+    rows = metrics.teams(store.connect(), filters_from(args))
+    rows = [{k: r[k] for k in ["team", *GROUP_COLUMNS]} for r in rows]
+    print(to_json(rows)) if args.json else _print_rows(rows, ["team", *GROUP_COLUMNS])
+    return 0
+
+
+def cmd_agents(args) -> int:
+    db = store.connect()
+    rows = metrics.agents(db, filters_from(args), store.get_settings(db))
+    columns = ["agent", *[c for c in GROUP_COLUMNS if c not in ("resolved", "pending")], "score"]
+    if args.json:
+        print(to_json([{k: r[k] for k in ["agent", *GROUP_COLUMNS, "score"]} for r in rows]))
+    else:
+        _print_rows(rows, columns)
+    return 0
+
+
+def cmd_trend(args) -> int:
+    rows = metrics.trend(store.connect(), filters_from(args))
+    columns = ["week", "week_start", "tickets", "response_sla_pct", "resolution_sla_pct"]
+    print(to_json([{k: r[k] for k in columns} for r in rows])) if args.json \
+        else _print_rows(rows, columns)
+    return 0
+
+
+def cmd_export(args) -> int:
+    frame = export.tickets_frame(store.connect(), filters_from(args))
+    try:
+        args.file.write_bytes(export.to_csv_bytes(frame))
+    except OSError as exc:
+        raise ReadError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+    print(f"wrote {len(frame):,} tickets to {args.file}")
+    return 0
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_user(args) -> int:
+    db = store.connect()
+    if args.user_command == "add":
+        users.add_user(db, args.name, _read_password("password: "), args.role)
+        print(f"added {args.role} {args.name}")
+    elif args.user_command == "list":
+        for user in users.list_users(db):
+            locked = " (locked)" if users.is_locked(user) else ""
+            print(f"{user['username']}\t{user['role']}{locked}")
+    elif args.user_command == "remove":
+        users.remove_user(db, args.name)
+        print(f"removed {args.name}")
+    else:
+        users.set_password(db, args.name, _read_password("new password: "))
+        print(f"password of {args.name} changed")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    frame = demo.generate_export(args.tickets, seed=args.seed)
+    report = store.import_file(store.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
+                               user="demo")
+    print(f"demo data: inserted {report.inserted:,}, updated {report.updated:,}, "
+          f"unchanged {report.unchanged:,}")
+    return 0
+
+
+def cmd_server(args) -> int:
+    if config.get("MONGO_URI"):
+        print("MONGO_URI is set: the embedded server is not used")
+        return 0
+    folder = config.data_dir()
+    if args.action == "start":
+        print(f"embedded server at {embedded.ensure_server(folder)} on {folder}")
+    elif args.action == "stop":
+        print("stopped" if embedded.stop_server(folder) else "no embedded server was running")
+    else:
+        port = embedded.running_port(folder)
+        print(f"running on port {port} ({folder})" if port else f"not running ({folder})")
+    return 0
+
+
+def cmd_check(args) -> int:
+    results = health.run_checks()
+    if args.json:
+        print(to_json(results))
+    else:
+        for item in results:
+            print(f"{'ok ' if item['ok'] else 'FAIL'} {item['check']}: {item['detail']}")
+    return 0 if all(item["ok"] for item in results) else 1
+
+
+COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
+            "agents": cmd_agents, "trend": cmd_trend, "export": cmd_export, "user": cmd_user,
+            "demo": cmd_demo, "server": cmd_server, "check": cmd_check}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except EXPECTED_ERRORS as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:  # one line, never a traceback, unless asked for
+        if os.environ.get("SLA_DEBUG"):
+            raise
+        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
+              f"(set SLA_DEBUG=1 for details)", file=sys.stderr)
+        return 1

@@ -1,0 +1,143 @@
+"""The import contract as data: canonical fields, header synonyms and default settings.
+
+Everything here mirrors ``shared/spec/metrics.md`` (sections 2, 5 and 7); the reading,
+normalising and metric code look values up here instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Section 2: canonical field -> header synonyms, first match in the list wins.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "sr_number": (
+        "SR Number", "SR No", "SR", "Ticket ID", "Ticket Number", "Ticket", "Incident ID",
+        "Incident Number", "Incident", "Request ID", "Request Number", "Case Number",
+        "Issue key", "Number", "ID",
+    ),
+    "status": ("Status", "State", "Incident State", "Ticket Status"),
+    "priority": ("Priority",),
+    "category": ("Category", "Assigned SR Category", "Problem Area", "Area"),
+    "created": (
+        "Created", "Created Date", "Created On", "Created At", "Opened", "Opened At",
+        "Open Date", "Reported Date",
+    ),
+    "resolved_at": (
+        "Resolved Date", "Resolved", "Resolved At", "Resolution Date", "Closed Date",
+        "Closed At",
+    ),
+    "resolved_by": ("Resolved By", "Resolver"),
+    "team_raw": (
+        "Updated Team", "Updated Resolved By Team", "Resolved By Team", "Assignment Group",
+        "Assigned Group", "Support Group", "Team", "Group", "Queue",
+    ),
+    "response_hours": (
+        "Response Time", "First Response Time", "Time to First Response", "Time to Respond",
+    ),
+    "resolution_hours": (
+        "Resolution Time", "Time to Resolution", "Time to Resolve", "Total Time Taken",
+    ),
+    "response_sla": ("Response SLA Status", "Response SLA", "First Response SLA"),
+    "resolution_sla": (
+        "Resolution SLA Status", "Resolution SLA", "Made SLA", "SLA Met", "SLA Status", "SLA",
+    ),
+}
+
+# Used for resolved_by only when none of its own headers exists.
+AGENT_FALLBACK_HEADERS: tuple[str, ...] = ("Assigned To", "Assignee", "Assigned", "Agent", "Owner")
+
+DURATION_FIELDS = ("response_hours", "resolution_hours")
+DATE_FIELDS = ("created", "resolved_at")
+SLA_FIELDS = ("response_sla", "resolution_sla")
+TEXT_FIELDS = ("sr_number", "status", "priority", "category", "resolved_by", "team_raw")
+
+EMPTY_WORDS = frozenset({"", "?", "-", "n/a", "na", "null", "none"})
+
+TEAMS = ("L1", "L2", "Business", "Other", "Unassigned")
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
+STATUS_CLASSES = ("resolved", "pending")
+
+PRIORITY_WORDS = {
+    "critical": "P1", "high": "P2", "moderate": "P3", "medium": "P3", "low": "P4",
+    "planning": "P5",
+}
+
+SLA_MET_WORDS = frozenset(
+    {"met", "yes", "y", "true", "1", "within sla", "achieved", "in sla"}
+)
+SLA_BREACHED_WORDS = frozenset(
+    {"breached", "no", "n", "false", "0", "violated", "missed", "out of sla", "not met"}
+)
+
+# Units a header may name for a bare number, in hours per unit.
+UNIT_HOURS: dict[str, float] = {
+    "hrs": 1.0, "hr": 1.0, "hours": 1.0, "hour": 1.0, "h": 1.0,
+    "min": 1 / 60, "mins": 1 / 60, "minutes": 1 / 60, "minute": 1 / 60,
+    "sec": 1 / 3600, "secs": 1 / 3600, "seconds": 1 / 3600, "second": 1 / 3600,
+    "days": 24.0, "day": 24.0,
+}
+
+DEFAULT_SETTINGS: dict = {
+    "sla_targets": {
+        "P1": {"response": 0.5, "resolution": 4.0},
+        "P2": {"response": 1.0, "resolution": 8.0},
+        "P3": {"response": 4.0, "resolution": 24.0},
+        "P4": {"response": 8.0, "resolution": 72.0},
+        "P5": {"response": 24.0, "resolution": 120.0},
+    },
+    "resolved_statuses": ["Resolved", "Closed", "Completed", "Done", "Cancelled", "Canceled"],
+    # Ordered: the first rule whose phrases match wins. "words" match whole words of the
+    # cleaned value, "exact" the whole cleaned value.
+    "team_rules": [
+        {"team": "L1", "words": ["l1", "level 1", "level1", "tier 1", "tier1", "1st line",
+                                 "first line"], "exact": []},
+        {"team": "L2", "words": ["l2", "level 2", "level2", "tier 2", "tier2", "2nd line",
+                                 "second line"], "exact": []},
+        {"team": "Business", "words": ["business", "functional", "data team"], "exact": ["bt"]},
+    ],
+    "score": {"resolution_weight": 0.6, "response_weight": 0.4, "min_tickets": 5,
+              "volume_cap": 20},
+}
+
+# Self-documenting settings (name, default, help), shown on the Settings page and in docs.
+SETTINGS_HELP: dict[str, str] = {
+    "sla_targets": "Response and resolution targets in hours per priority; met means hours <= target.",
+    "resolved_statuses": "Statuses (any case) that make a ticket resolved; every other status is pending.",
+    "team_rules": "Ordered rules mapping the raw team to L1, L2 or Business; no match is Other, empty is Unassigned.",
+    "score": "Agent score = resolution_weight x resolution SLA % + response_weight x response SLA % "
+             "+ min(tickets - min_tickets, volume_cap); 0 below min_tickets.",
+}
+
+_BRACKETS = re.compile(r"[(\[][^)\]]*[)\]]")
+_SEPARATORS = re.compile(r"[\s_\-#.]+")
+
+
+def header_key(header: object) -> str:
+    """The form headers are compared in: lower case, no unit in brackets, `_-#.` as spaces."""
+    text = _BRACKETS.sub(" ", str(header))
+    return _SEPARATORS.sub(" ", text).strip().lower()
+
+
+def header_unit(header: object) -> str | None:
+    """The unit a header names in brackets or as its last word(s), e.g. ``(hrs)`` or ``in minutes``."""
+    text = str(header).lower()
+    for inner in re.findall(r"[(\[]([^)\]]*)[)\]]", text):
+        word = inner.strip()
+        if word in UNIT_HOURS:
+            return word
+        if word in ("hh:mm", "hh:mm:ss", "h:mm"):
+            return None
+    last = header_key(header).split(" ")[-1:]
+    if last and last[0] in UNIT_HOURS and len(header_key(header).split(" ")) > 1:
+        return last[0]
+    return None
+
+
+def header_key_without_unit(header: object) -> str:
+    """header_key with a trailing unit word (and a preceding 'in') dropped, for matching."""
+    words = header_key(header).split(" ")
+    if len(words) > 1 and words[-1] in UNIT_HOURS:
+        words = words[:-1]
+        if len(words) > 1 and words[-1] == "in":
+            words = words[:-1]
+    return " ".join(words)

@@ -1,0 +1,37 @@
+"""``python -m sla check``: is this installation ready to serve?"""
+
+from __future__ import annotations
+
+from sla import config, store, users
+
+
+def run_checks() -> list[dict]:
+    """One row per check: {check, ok, detail}. Later checks are skipped when the database fails."""
+    results = []
+    uri = config.get("MONGO_URI")
+    results.append({"check": "store", "ok": True,
+                    "detail": f"external MongoDB {store.describe_uri(uri)}" if uri
+                    else f"embedded SecantusDB on {config.data_dir()}"})
+    try:
+        db = store.connect()
+    except store.StoreError as exc:
+        results.append({"check": "database", "ok": False, "detail": str(exc)})
+        return results
+    results.append({"check": "database", "ok": True,
+                    "detail": f"reachable and authorised, database {db.name}"})
+    missing = [f"{coll}.{name}" for coll, names in store.REQUIRED_INDEXES.items()
+               for name in names if name not in {i["name"] for i in db[coll].list_indexes()}]
+    results.append({"check": "indexes", "ok": not missing,
+                    "detail": "present" if not missing else f"missing: {', '.join(missing)}"})
+    admins = users.admin_count(db)
+    results.append({"check": "admin", "ok": admins > 0,
+                    "detail": f"{admins} admin user(s)" if admins else
+                    "no admin: run `python -m sla user add NAME --role admin`"})
+    key_set = bool(config.get("SLA_COOKIE_KEY"))
+    key_file = (config.data_dir() / config.COOKIE_KEY_FILE).exists()
+    ok = key_set or (not uri and key_file)
+    results.append({"check": "cookie key", "ok": ok,
+                    "detail": "SLA_COOKIE_KEY is set" if key_set else
+                    "generated key in the data folder" if ok else
+                    "set SLA_COOKIE_KEY (every app process must share one secret)"})
+    return results

@@ -1,0 +1,481 @@
+"""Raw table -> canonical tickets (contract sections 2-6).
+
+Two steps, kept apart on purpose:
+
+* ``parse_tickets`` interprets what the file says (text, durations, dates, raw SLA words) and
+  never depends on settings, so the stored "file values" stay the same when rules change;
+* ``derive`` applies the settings (status list, team rules, priority words, SLA targets) and
+  can be re-run over stored tickets when an admin changes a rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from sla import fields
+from sla.read import RawTable
+
+MAX_LISTED_PROBLEMS = 1000  # rows listed per problem kind in a report; counts stay exact
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did (contract section 6)."""
+
+    file_name: str = ""
+    rows_read: int = 0
+    tickets: int = 0
+    folded: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejected_rows: list[dict] = field(default_factory=list)
+    durations_not_parsed: int = 0
+    dates_not_parsed: int = 0
+    sla_not_recognised: int = 0
+    problems: list[dict] = field(default_factory=list)
+    teams_other: dict[str, int] = field(default_factory=dict)
+    teams_unassigned: int = 0
+    date_order: dict[str, str] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    unmapped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def note_problem(self, kind: str, row: int, column: str, value: object) -> None:
+        setattr(self, kind, getattr(self, kind) + 1)
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append({"kind": kind, "row": row, "column": column,
+                                  "value": _plain(value)})
+
+    def reject(self, row: int, reason: str) -> None:
+        self.rejected += 1
+        if len(self.rejected_rows) < MAX_LISTED_PROBLEMS:
+            self.rejected_rows.append({"row": row, "reason": reason})
+
+
+# ---------------------------------------------------------------- text values
+
+def clean_text(value: object) -> str | None:
+    """Trimmed text, or None for the contract's empty words. Whole floats lose their ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            value = int(value)
+    elif isinstance(value, bool):
+        value = str(value).lower()
+    elif isinstance(value, (dt.datetime, dt.date, dt.time)):
+        value = value.isoformat()
+    text = " ".join(str(value).split())
+    return None if text.lower() in fields.EMPTY_WORDS else text
+
+
+def clean_sr_number(value: object) -> str | None:
+    text = clean_text(value)
+    if text is not None and re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".")[0]
+    return text
+
+
+# ---------------------------------------------------------------- durations
+
+_CLOCK = re.compile(r"(?:(\d+)\s*days?,?\s+)?(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?")
+_UNIT_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b")
+_UNIT_TEXT = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b[\s,]*)+")
+_UNIT_LETTER_HOURS = {"d": 24.0, "h": 1.0, "m": 1 / 60, "s": 1 / 3600}
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as its field's type."""
+
+
+def parse_duration(value: object, unit: str | None = None) -> float | None:
+    """Hours in a duration cell (section 3). None for empty; BadValue for junk or negatives."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        raise BadValue(value)
+    if isinstance(value, dt.timedelta):
+        hours = value.total_seconds() / 3600
+    elif isinstance(value, dt.time):
+        hours = value.hour + value.minute / 60 + (value.second + value.microsecond / 1e6) / 3600
+    elif isinstance(value, dt.datetime):  # a duration of a day or more Excel shows as a date
+        hours = _excel_serial(value) * 24
+    elif isinstance(value, (int, float)):
+        hours = _bare_number_hours(float(value), unit)
+    else:
+        text = " ".join(str(value).split()).lower()
+        if text in fields.EMPTY_WORDS:
+            return None
+        hours = _duration_text_hours(text, unit)
+    if hours < 0 or math.isnan(hours):
+        raise BadValue(value)
+    return hours
+
+
+def _bare_number_hours(number: float, unit: str | None) -> float:
+    if unit in fields.UNIT_HOURS:
+        return number * fields.UNIT_HOURS[unit]
+    return number * 24  # an Excel duration in days
+
+
+@lru_cache(maxsize=65536)
+def _duration_text_hours(text: str, unit: str | None) -> float:
+    try:
+        return _bare_number_hours(float(text), unit)
+    except ValueError:
+        pass
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("+-").strip()
+    clock = _CLOCK.fullmatch(body)
+    if clock:
+        days, hours, minutes, seconds = clock.groups()
+        return sign * (int(days or 0) * 24 + int(hours) + int(minutes) / 60
+                       + float(seconds or 0) / 3600)
+    if _UNIT_TEXT.fullmatch(body):
+        total = 0.0
+        for number, word in _UNIT_PART.findall(body):
+            total += float(number) * _UNIT_LETTER_HOURS[word[0]]
+        return sign * total
+    raise BadValue(text)
+
+
+def _excel_serial(value: dt.datetime) -> float:
+    """Days since Excel's epoch (serials below 60 sit before Excel's phantom 29 Feb 1900)."""
+    epoch = dt.datetime(1899, 12, 31) if value < dt.datetime(1900, 3, 1) else EXCEL_EPOCH
+    return (value - epoch).total_seconds() / 86400
+
+
+# ---------------------------------------------------------------- dates
+
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$")
+_NUMERIC_DATE = re.compile(
+    r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
+    r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[aApP][mM])?)?$")
+
+
+def parse_date_column(values: pd.Series) -> tuple[pd.Series, str, pd.Series]:
+    """Parse one date column. Returns (datetimes or NaT, the order used, a mask of bad cells)."""
+    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    is_text = values.map(lambda v: isinstance(v, str))
+    texts = values[is_text].str.strip()
+    blank = texts.str.lower().isin(fields.EMPTY_WORDS)
+    texts = texts[~blank]
+    cells = values[values.notna() & ~is_text]
+    order = "excel" if len(cells) else "iso"
+    if len(cells):
+        result[cells.index] = pd.to_datetime(cells.map(_date_from_cell), errors="coerce")
+    numeric = texts.str.extract(_NUMERIC_DATE)
+    is_numeric = numeric["a"].notna()
+    if is_numeric.any():
+        order = _date_order(numeric[is_numeric])
+        result[numeric.index[is_numeric]] = _assemble(numeric[is_numeric], order)
+    rest = texts[~is_numeric]
+    is_iso = rest.str.match(_ISO)
+    if is_iso.any():
+        iso = pd.to_datetime(rest[is_iso], format="ISO8601", errors="coerce", utc=True)
+        result[iso.index] = iso.dt.tz_convert(None)
+    other = rest[~is_iso]
+    if len(other):
+        dayfirst = order != "month-first"
+        result[other.index] = pd.to_datetime(other.map(lambda t: _parse_free_date(t, dayfirst)))
+    bad = values.notna() & result.isna()
+    bad[blank.index[blank]] = False
+    return result, order, bad
+
+
+def _date_from_cell(value: object):
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 20000 < value < 80000:
+        return EXCEL_EPOCH + dt.timedelta(days=float(value))
+    return pd.NaT
+
+
+def _date_order(parts: pd.DataFrame) -> str:
+    """Section 4: day-first when any first part > 12, month-first when any second part > 12."""
+    first = parts["a"].astype(int)
+    second = parts["b"].astype(int)
+    if (first > 12).any():
+        return "day-first"
+    if (second > 12).any():
+        return "month-first"
+    return "undetermined (read day-first)"
+
+
+def _assemble(parts: pd.DataFrame, order: str) -> pd.Series:
+    day, month = (parts["b"], parts["a"]) if order == "month-first" else (parts["a"], parts["b"])
+    year = parts["y"].astype(int)
+    year = year.where(year >= 100, year + 2000)
+    hour = parts["H"].fillna(0).astype(int)
+    ampm = parts["ampm"].fillna("").str.lower()
+    hour = hour.where(~((ampm == "pm") & (hour < 12)), hour + 12)
+    hour = hour.where(~((ampm == "am") & (hour == 12)), 0)
+    frame = pd.DataFrame({"year": year, "month": month.astype(int), "day": day.astype(int),
+                          "hour": hour, "minute": parts["M"].fillna(0).astype(int),
+                          "second": parts["S"].fillna(0).astype(int)})
+    return pd.to_datetime(frame, errors="coerce").astype("datetime64[us]")
+
+
+def _parse_free_date(text: str, dayfirst: bool):
+    try:
+        stamp = pd.to_datetime(text, dayfirst=dayfirst)
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(None)
+    return stamp
+
+
+# ---------------------------------------------------------------- derived classes
+
+def status_class(status: str | None, resolved_statuses: list[str]) -> str:
+    if status and status.strip().lower() in {s.lower() for s in resolved_statuses}:
+        return "resolved"
+    return "pending"
+
+
+def team_of(team_raw: str | None, rules: list[dict]) -> str:
+    """Section 5: L1 / L2 / Business by the rules, Other otherwise, Unassigned when empty."""
+    cleaned = " ".join(re.split(r"[^0-9a-z]+", (team_raw or "").lower())).strip()
+    if not cleaned:
+        return "Unassigned"
+    padded = f" {cleaned} "
+    for rule in rules:
+        if cleaned in rule.get("exact", []) or any(f" {w} " in padded for w in rule.get("words", [])):
+            return rule["team"]
+    return "Other"
+
+
+def priority_of(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    text = raw.strip()
+    lower = text.lower()
+    match = re.fullmatch(r"p?([1-5])", lower) or re.match(r"([1-5])\s*-", lower)
+    if match:
+        return f"P{match.group(1)}"
+    return fields.PRIORITY_WORDS.get(lower, text)
+
+
+def sla_word(raw: str | None) -> str | None:
+    """met / breached for the contract's words; None for empty or unrecognised values."""
+    if raw is None:
+        return None
+    lower = raw.strip().lower()
+    if lower in fields.SLA_MET_WORDS:
+        return "met"
+    if lower in fields.SLA_BREACHED_WORDS:
+        return "breached"
+    return None
+
+
+def sla_from_hours(hours: float | None, priority: str | None, targets: dict, kind: str) -> str | None:
+    target = targets.get(priority or "", {}).get(kind)
+    if hours is None or target is None:
+        return None
+    return "met" if hours <= target else "breached"
+
+
+def derive(ticket: dict, settings: dict) -> dict:
+    """The settings-dependent fields of a ticket, from its file values."""
+    priority = priority_of(ticket.get("priority_raw"))
+    derived = {
+        "status_class": status_class(ticket.get("status"), settings["resolved_statuses"]),
+        "team": team_of(ticket.get("team_raw"), settings["team_rules"]),
+        "priority": priority,
+    }
+    for kind in ("response", "resolution"):
+        if ticket.get(f"{kind}_sla_in_file"):
+            derived[f"{kind}_sla"] = sla_word(ticket.get(f"{kind}_sla_raw"))
+        else:
+            derived[f"{kind}_sla"] = sla_from_hours(ticket.get(f"{kind}_hours"), priority,
+                                                    settings["sla_targets"], kind)
+    return derived
+
+
+# ---------------------------------------------------------------- tickets
+
+def parse_tickets(table: RawTable, settings: dict, file_name: str = "") -> tuple[list[dict], ImportReport]:
+    """Canonical tickets (file values + derived fields + ``extra``) and the import report."""
+    report = ImportReport(file_name=file_name, rows_read=len(table.frame),
+                          mapping=dict(table.mapping), unmapped=list(table.unmapped))
+    frame = table.frame
+    rows = pd.Series(table.row_numbers, index=frame.index)
+    sr = frame[table.mapping["sr_number"]].map(clean_sr_number)
+    for index in sr.index[sr.isna()]:
+        report.reject(int(rows[index]), "no SR number")
+    keep = sr.notna() & ~sr.duplicated(keep="last")
+    report.folded = int((sr.notna() & ~keep).sum())
+    frame, rows, sr = frame[keep], rows[keep], sr[keep]
+    report.tickets = len(frame)
+
+    columns = _parse_columns(table, frame, rows, report)
+    tickets = []
+    extra_headers = [(h, escape_key(h)) for h in table.unmapped]
+    extra_values = {h: frame[h].to_numpy() for h in table.unmapped}
+    for position, sr_number in enumerate(sr.to_numpy()):
+        ticket = {"sr_number": sr_number}
+        for name, values in columns.items():
+            ticket[name] = values[position]
+        for name in fields.SLA_FIELDS:
+            ticket[f"{name}_in_file"] = name in table.mapping
+        ticket["extra"] = {key: _plain(extra_values[h][position]) for h, key in extra_headers}
+        ticket["content_hash"] = content_hash(ticket)
+        ticket.update(derive(ticket, settings))
+        tickets.append(ticket)
+    _count_teams(tickets, report)
+    return tickets, report
+
+
+def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
+                   report: ImportReport) -> dict[str, list]:
+    """Each canonical field as a list aligned with ``frame`` (None where empty)."""
+    mapping = table.mapping
+    size = len(frame)
+    columns: dict[str, list] = {}
+    for name, target in (("status", "status"), ("priority", "priority_raw"),
+                         ("category", "category"), ("resolved_by", "resolved_by"),
+                         ("team_raw", "team_raw")):
+        columns[target] = _texts(frame, mapping.get(name))
+    for name in fields.DATE_FIELDS:
+        if name not in mapping:
+            columns[name] = [None] * size
+            continue
+        parsed, order, bad = parse_date_column(frame[mapping[name]])
+        report.date_order[name] = order
+        if order.startswith("undetermined"):
+            report.notes.append(f"{mapping[name]}: no value tells day from month; read day-first")
+        for index in bad.index[bad]:
+            report.note_problem("dates_not_parsed", int(rows[index]), mapping[name],
+                                frame.at[index, mapping[name]])
+        columns[name] = [None if pd.isna(v) else v.to_pydatetime() for v in parsed]
+    for name in fields.DURATION_FIELDS:
+        columns[name] = _duration_column(table, frame, rows, report, name)
+    if "resolution_hours" not in mapping:
+        columns["resolution_hours"] = _hours_between(columns, rows, report)
+    for name in fields.SLA_FIELDS:
+        raw = _texts(frame, mapping.get(name))
+        columns[f"{name}_raw"] = raw
+        if name in mapping:
+            for value, row in zip(raw, rows):
+                if value is not None and sla_word(value) is None:
+                    report.note_problem("sla_not_recognised", int(row), mapping[name], value)
+    return columns
+
+
+def _texts(frame: pd.DataFrame, header: str | None) -> list:
+    if header is None:
+        return [None] * len(frame)
+    return [clean_text(v) for v in frame[header].to_numpy()]
+
+
+def _duration_column(table, frame, rows, report, name) -> list:
+    header = table.mapping.get(name)
+    if header is None:
+        return [None] * len(frame)
+    unit = table.unit_of(name)
+    values = []
+    for value, row in zip(frame[header].to_numpy(), rows):
+        try:
+            values.append(parse_duration(value, unit))
+        except BadValue:
+            report.note_problem("durations_not_parsed", int(row), header, value)
+            values.append(None)
+    return values
+
+
+def _hours_between(columns: dict, rows: pd.Series, report: ImportReport) -> list:
+    """resolution_hours = resolved_at - created in calendar hours, when the file has no column."""
+    values = []
+    for created, resolved, row in zip(columns["created"], columns["resolved_at"], rows):
+        if created is None or resolved is None:
+            values.append(None)
+            continue
+        hours = (resolved - created).total_seconds() / 3600
+        if hours < 0:
+            report.note_problem("durations_not_parsed", int(row), "resolved_at - created",
+                                f"{hours:.2f}")
+            values.append(None)
+        else:
+            values.append(hours)
+    return values
+
+
+def _count_teams(tickets: list[dict], report: ImportReport) -> None:
+    other = Counter(t["team_raw"] for t in tickets if t["team"] == "Other")
+    report.teams_other = dict(other.most_common())
+    report.teams_unassigned = sum(1 for t in tickets if t["team"] == "Unassigned")
+
+
+# ---------------------------------------------------------------- storage-safe values
+
+FILE_FIELDS = ("sr_number", "status", "priority_raw", "category", "created", "resolved_at",
+               "resolved_by", "team_raw", "response_hours", "resolution_hours",
+               "response_sla_raw", "resolution_sla_raw", "response_sla_in_file",
+               "resolution_sla_in_file", "extra")
+
+
+def content_hash(ticket: dict) -> str:
+    """A hash of what the file says about a ticket: equal hashes mean an unchanged ticket."""
+    payload = {k: ticket.get(k) for k in FILE_FIELDS}
+    text = json.dumps(payload, sort_keys=True, default=_json_default, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def escape_key(key: str) -> str:
+    """A header as a MongoDB field name: '.' and a leading '$' become full-width look-alikes."""
+    key = str(key).replace(".", "\uff0e")
+    return "\uff04" + key[1:] if key.startswith("$") else key
+
+
+def unescape_key(key: str) -> str:
+    key = key.replace("\uff0e", ".")
+    return "$" + key[1:] if key.startswith("\uff04") else key
+
+
+def _plain(value: object) -> object:
+    """A value MongoDB stores as is (no numpy scalars, NaN, or bare times)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds() / 3600
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, int) and abs(value) >= 2 ** 63:
+        return str(value)
+    return value

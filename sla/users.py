@@ -1,0 +1,149 @@
+"""Users: bcrypt password hashes, roles and lockout after repeated failed logins.
+
+Users live in the ``users`` collection so that every app process shares them. No default
+user or password exists: the first admin is made with ``python -m sla user add NAME --role
+admin`` or the one-time setup form shown while there is no user at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import bcrypt
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+ROLES = ("admin", "viewer")
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+
+
+class UserError(ValueError):
+    """A user action that cannot be done; the message is one line for the user."""
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+
+
+def password_matches(password: str, hashed: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode(), hashed.encode())
+    except ValueError:
+        return False
+
+
+def check_new_user(username: str, password: str, role: str) -> None:
+    if not USERNAME_PATTERN.fullmatch(username or ""):
+        raise UserError("a user name is 2-64 letters, digits or _ . @ -")
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def add_user(db: Database, username: str, password: str, role: str, name: str = "") -> None:
+    check_new_user(username, password, role)
+    try:
+        db.users.insert_one({"username": username, "name": name or username, "role": role,
+                             "password": hash_password(password), "failed_logins": 0,
+                             "locked_until": None, "created_at": _now()})
+    except DuplicateKeyError:
+        raise UserError(f"user {username} exists already") from None
+
+
+def list_users(db: Database) -> list[dict]:
+    return list(db.users.find({}, {"_id": 0, "password": 0}).sort("username", 1))
+
+
+def get_user(db: Database, username: str) -> dict | None:
+    return db.users.find_one({"username": username}, {"_id": 0})
+
+
+def remove_user(db: Database, username: str) -> None:
+    user = get_user(db, username)
+    if user is None:
+        raise UserError(f"no user {username}")
+    if user["role"] == "admin" and db.users.count_documents({"role": "admin"}) == 1:
+        raise UserError("the last admin cannot be removed")
+    db.users.delete_one({"username": username})
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    result = db.users.update_one({"username": username},
+                                 {"$set": {"password": hash_password(password),
+                                           "failed_logins": 0, "locked_until": None}})
+    if not result.matched_count:
+        raise UserError(f"no user {username}")
+
+
+def set_role(db: Database, username: str, role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
+    user = get_user(db, username)
+    if user is None:
+        raise UserError(f"no user {username}")
+    if user["role"] == "admin" and role != "admin" and \
+            db.users.count_documents({"role": "admin"}) == 1:
+        raise UserError("the last admin cannot lose the admin role")
+    db.users.update_one({"username": username}, {"$set": {"role": role}})
+
+
+def has_users(db: Database) -> bool:
+    return db.users.count_documents({}, limit=1) > 0
+
+
+def admin_count(db: Database) -> int:
+    return db.users.count_documents({"role": "admin"})
+
+
+def is_locked(user: dict, now: dt.datetime | None = None) -> bool:
+    until = user.get("locked_until")
+    return bool(until and until > (now or _now()))
+
+
+def authenticate(db: Database, username: str, password: str) -> dict:
+    """The user when the password is right; UserError otherwise (and a count towards lockout)."""
+    user = get_user(db, username or "")
+    if user is None:
+        raise UserError("wrong user name or password")
+    if is_locked(user):
+        raise UserError("this account is locked after repeated failed logins; try again later")
+    if not password_matches(password or "", user["password"]):
+        record_failed_login(db, username)
+        raise UserError("wrong user name or password")
+    record_login(db, username)
+    return {k: v for k, v in user.items() if k != "password"}
+
+
+def record_failed_login(db: Database, username: str) -> None:
+    """Count a failed login; the fifth in a row locks the account for LOCKOUT."""
+    user = db.users.find_one_and_update({"username": username}, {"$inc": {"failed_logins": 1}},
+                                        return_document=True)
+    if user and user["failed_logins"] >= MAX_FAILED_LOGINS:
+        db.users.update_one({"username": username},
+                            {"$set": {"locked_until": _now() + LOCKOUT, "failed_logins": 0}})
+
+
+def record_login(db: Database, username: str) -> None:
+    db.users.update_one({"username": username},
+                        {"$set": {"failed_logins": 0, "locked_until": None,
+                                  "last_login": _now()}})
+
+
+def credentials(db: Database) -> dict:
+    """The users in streamlit-authenticator's credentials shape (hashes only)."""
+    return {"usernames": {u["username"]: {"name": u.get("name") or u["username"],
+                                          "password": u["password"], "roles": [u["role"]],
+                                          "email": u.get("email", ""),
+                                          "failed_login_attempts": 0, "logged_in": False}
+                          for u in db.users.find({}, {"_id": 0})}}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
