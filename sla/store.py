@@ -122,7 +122,9 @@ def save_settings(db: Database, settings: dict, user: str = "system") -> dict:
     db.settings.replace_one({"_id": "current"}, {"_id": "current", **clean,
                                                  "changed_by": user, "changed_at": _now()},
                             upsert=True)
-    return rederive(db, clean, user)
+    moved = rederive(db, clean, user)
+    bump_data_version(db)  # score weights change figures even when no ticket moves
+    return moved
 
 
 def rederive(db: Database, settings: dict, user: str = "system") -> dict:

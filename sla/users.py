@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
+from functools import lru_cache
 
 import bcrypt
 from pymongo.database import Database
@@ -18,7 +20,7 @@ ROLES = ("admin", "viewer")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
-USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
+USERNAME_PATTERN = re.compile(r"[a-z0-9_.@-]{2,64}")
 
 
 class UserError(ValueError):
@@ -36,8 +38,13 @@ def password_matches(password: str, hashed: str) -> bool:
         return False
 
 
+def normal_username(username: str) -> str:
+    """User names are compared in lower case (as the login widget sends them)."""
+    return (username or "").strip().lower()
+
+
 def check_new_user(username: str, password: str, role: str) -> None:
-    if not USERNAME_PATTERN.fullmatch(username or ""):
+    if not USERNAME_PATTERN.fullmatch(normal_username(username)):
         raise UserError("a user name is 2-64 letters, digits or _ . @ -")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
@@ -47,6 +54,7 @@ def check_new_user(username: str, password: str, role: str) -> None:
 
 def add_user(db: Database, username: str, password: str, role: str, name: str = "") -> None:
     check_new_user(username, password, role)
+    username = normal_username(username)
     try:
         db.users.insert_one({"username": username, "name": name or username, "role": role,
                              "password": hash_password(password), "failed_logins": 0,
@@ -60,7 +68,7 @@ def list_users(db: Database) -> list[dict]:
 
 
 def get_user(db: Database, username: str) -> dict | None:
-    return db.users.find_one({"username": username}, {"_id": 0})
+    return db.users.find_one({"username": normal_username(username)}, {"_id": 0})
 
 
 def remove_user(db: Database, username: str) -> None:
@@ -69,13 +77,13 @@ def remove_user(db: Database, username: str) -> None:
         raise UserError(f"no user {username}")
     if user["role"] == "admin" and db.users.count_documents({"role": "admin"}) == 1:
         raise UserError("the last admin cannot be removed")
-    db.users.delete_one({"username": username})
+    db.users.delete_one({"username": user["username"]})
 
 
 def set_password(db: Database, username: str, password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    result = db.users.update_one({"username": username},
+    result = db.users.update_one({"username": normal_username(username)},
                                  {"$set": {"password": hash_password(password),
                                            "failed_logins": 0, "locked_until": None}})
     if not result.matched_count:
@@ -91,7 +99,7 @@ def set_role(db: Database, username: str, role: str) -> None:
     if user["role"] == "admin" and role != "admin" and \
             db.users.count_documents({"role": "admin"}) == 1:
         raise UserError("the last admin cannot lose the admin role")
-    db.users.update_one({"username": username}, {"$set": {"role": role}})
+    db.users.update_one({"username": user["username"]}, {"$set": {"role": role}})
 
 
 def has_users(db: Database) -> bool:
@@ -123,6 +131,7 @@ def authenticate(db: Database, username: str, password: str) -> dict:
 
 def record_failed_login(db: Database, username: str) -> None:
     """Count a failed login; the fifth in a row locks the account for LOCKOUT."""
+    username = normal_username(username)
     user = db.users.find_one_and_update({"username": username}, {"$inc": {"failed_logins": 1}},
                                         return_document=True)
     if user and user["failed_logins"] >= MAX_FAILED_LOGINS:
@@ -131,18 +140,27 @@ def record_failed_login(db: Database, username: str) -> None:
 
 
 def record_login(db: Database, username: str) -> None:
-    db.users.update_one({"username": username},
+    db.users.update_one({"username": normal_username(username)},
                         {"$set": {"failed_logins": 0, "locked_until": None,
                                   "last_login": _now()}})
 
 
+@lru_cache(maxsize=1)
+def _unmatchable_hash() -> str:
+    return hash_password(secrets.token_urlsafe(32))
+
+
 def credentials(db: Database) -> dict:
-    """The users in streamlit-authenticator's credentials shape (hashes only)."""
-    return {"usernames": {u["username"]: {"name": u.get("name") or u["username"],
-                                          "password": u["password"], "roles": [u["role"]],
-                                          "email": u.get("email", ""),
-                                          "failed_login_attempts": 0, "logged_in": False}
-                          for u in db.users.find({}, {"_id": 0})}}
+    """The users in streamlit-authenticator's credentials shape (hashes only).
+
+    A locked account gets a hash no password matches, so the widget refuses it too.
+    """
+    now = _now()
+    return {"usernames": {u["username"]: {
+        "name": u.get("name") or u["username"],
+        "password": _unmatchable_hash() if is_locked(u, now) else u["password"],
+        "roles": [u["role"]], "email": u.get("email", ""), "failed_login_attempts": 0,
+        "logged_in": False} for u in db.users.find({}, {"_id": 0})}}
 
 
 def _now() -> dt.datetime:

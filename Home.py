@@ -1,0 +1,41 @@
+"""SLA Tracker: the Streamlit entry point (page config, login gate, navigation).
+
+Run with ``streamlit run Home.py``. Pages live in ``pages/``; what they compute lives in
+``sla/`` (see README.md).
+"""
+
+import streamlit as st
+
+from sla import web
+
+st.set_page_config(page_title=web.APP_TITLE, page_icon=":material/speed:", layout="wide")
+
+PAGES = [  # (file, title, icon, admin only)
+    ("pages/home.py", "Home", ":material/home:", False),
+    ("pages/dashboard.py", "Dashboard", ":material/dashboard:", False),
+    ("pages/agents.py", "Agent Performance", ":material/person:", False),
+    ("pages/teams.py", "Team Performance", ":material/groups:", False),
+    ("pages/tickets.py", "Tickets", ":material/confirmation_number:", False),
+    ("pages/upload.py", "Upload", ":material/upload_file:", True),
+    ("pages/settings.py", "Settings", ":material/settings:", True),
+]
+
+
+def main() -> None:
+    """Log in first (keeping the requested page and filters in the URL), then the pages the
+    user's role allows; an admin page is not even routed for a viewer."""
+    user = web.current_user()
+    allowed = [st.Page(path, title=title, icon=icon, default=(title == "Home"))
+               for path, title, icon, admin_only in PAGES
+               if user is None or not admin_only or user["role"] == "admin"]
+    page = st.navigation(allowed, position="hidden" if user is None else "sidebar")
+    if user is None:
+        web.login_page()
+        return
+    st.sidebar.caption(f"Signed in as **{user['username']}** ({user['role']})")
+    web.logout_button()
+    web.remember_login()
+    page.run()
+
+
+web.guard_database_errors(main)

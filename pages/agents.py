@@ -1,0 +1,76 @@
+"""Agent Performance: the leaderboard, then one agent in detail."""
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from sla import charts, web
+
+filters = web.filter_bar()
+st.title("Agent Performance")
+agents = web.metric("agents", filters)
+if not agents:
+    st.info("No tickets with an agent (resolved by) match the filters.")
+    st.stop()
+
+board = pd.DataFrame(agents)[["agent", "score", "total_tickets", "response_sla_pct",
+                              "resolution_sla_pct", "avg_response_hours",
+                              "median_response_hours", "avg_resolution_hours",
+                              "median_resolution_hours"]]
+board.insert(0, "rank", range(1, len(board) + 1))
+number = st.column_config.NumberColumn
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("Leaderboard")
+    st.dataframe(board, hide_index=True, height=420, column_config={
+        "rank": number("#"), "agent": "Agent", "score": number("Score", format="%.2f"),
+        "total_tickets": number("Tickets"),
+        "response_sla_pct": number("Response %", format="%.1f"),
+        "resolution_sla_pct": number("Resolution %", format="%.1f"),
+        "avg_response_hours": number("Avg resp. h", format="%.1f"),
+        "median_response_hours": number("Median resp. h", format="%.1f"),
+        "avg_resolution_hours": number("Avg res. h", format="%.1f"),
+        "median_resolution_hours": number("Median res. h", format="%.1f")})
+    web.download_csv(board, "agents.csv", "Download leaderboard")
+with right:
+    st.subheader("Scores")
+    st.altair_chart(charts.render_leaderboard_chart(agents))
+web.how_calculated("score", "sla", "hours")
+
+st.divider()
+names = [row["agent"] for row in agents]
+who = st.selectbox("Agent", names, key="who", bind="query-params")
+row = next(r for r in agents if r["agent"] == who)
+mine = dataclasses.replace(filters, agents=(who,))
+st.subheader(who)
+cols = st.columns(5)
+web.kpi(cols[0], "Score", f"{row['score']:.2f}")
+web.kpi(cols[1], "Tickets", web.fmt_int(row["total_tickets"]),
+        f"{row['resolved']:,} resolved · {row['pending']:,} pending")
+web.kpi(cols[2], "Response SLA", web.fmt_pct(row["response_sla_pct"]),
+        f"{row['response_met']:,} met · {row['response_breached']:,} breached")
+web.kpi(cols[3], "Resolution SLA", web.fmt_pct(row["resolution_sla_pct"]),
+        f"{row['resolution_met']:,} met · {row['resolution_breached']:,} breached")
+web.kpi(cols[4], "Median resolution", web.fmt_hours(row["median_resolution_hours"]),
+        f"average {web.fmt_hours(row['avg_resolution_hours'])}")
+
+their_teams = web.metric("teams", mine)
+main_team = max(their_teams, key=lambda r: r["total_tickets"])["team"]
+team_filters = dataclasses.replace(filters, agents=(), teams=(main_team,))
+team_rows = web.metric("teams", team_filters)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Weekly trend**")
+    st.altair_chart(charts.render_trend_chart(web.metric("trend", mine)))
+with right:
+    st.markdown(f"**Compared with {main_team}** (their main team)")
+    if team_rows:
+        st.altair_chart(charts.render_comparison_chart(row, team_rows[0], main_team))
+    st.markdown("**Priority mix**")
+    st.altair_chart(charts.render_priority_chart(web.metric("priorities", mine)))
+
+st.markdown("**Their tickets**")
+frame = web.tickets(mine)
+web.ticket_table(frame)
+web.download_csv(frame, f"tickets-{who}.csv", "Download their tickets")

@@ -1,0 +1,75 @@
+"""Dashboard: the week at a glance for the filtered tickets."""
+
+import pandas as pd
+import streamlit as st
+
+from sla import charts, fields, web
+
+filters = web.filter_bar()
+summary = web.metric("summary", filters)
+st.title("Dashboard")
+
+row1 = st.columns(4)
+web.kpi(row1[0], "Total tickets", web.fmt_int(summary["total_tickets"]))
+web.kpi(row1[1], "Resolved", web.fmt_int(summary["resolved"]))
+web.kpi(row1[2], "Pending", web.fmt_int(summary["pending"]))
+web.kpi(row1[3], "Breaches", web.fmt_int(summary["breaches"]),
+        "Tickets with a breached response or resolution SLA (each counted once).")
+row2 = st.columns(4)
+web.kpi(row2[0], "Response SLA", web.fmt_pct(summary["response_sla_pct"]),
+        f"{summary['response_met']:,} met · {summary['response_breached']:,} breached")
+web.kpi(row2[1], "Resolution SLA", web.fmt_pct(summary["resolution_sla_pct"]),
+        f"{summary['resolution_met']:,} met · {summary['resolution_breached']:,} breached")
+web.kpi(row2[2], "Response hours", web.fmt_hours(summary["median_response_hours"]),
+        f"median; average {web.fmt_hours(summary['avg_response_hours'])}")
+web.kpi(row2[3], "Resolution hours", web.fmt_hours(summary["median_resolution_hours"]),
+        f"median; average {web.fmt_hours(summary['avg_resolution_hours'])}")
+st.caption(f"Response: {summary['response_met']:,} met, {summary['response_breached']:,} breached"
+           f" · Resolution: {summary['resolution_met']:,} met, "
+           f"{summary['resolution_breached']:,} breached · averages: response "
+           f"{web.fmt_hours(summary['avg_response_hours'])}, resolution "
+           f"{web.fmt_hours(summary['avg_resolution_hours'])}")
+web.how_calculated("sla", "breaches", "hours", "status")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Pending by team")
+    st.altair_chart(charts.render_pending_by_team_chart(summary["pending_by_team"]))
+with right:
+    st.subheader("SLA by team")
+    st.altair_chart(charts.render_sla_by_group_chart(web.metric("teams", filters), "team",
+                                                     list(fields.TEAMS)))
+
+st.subheader("Weekly trend")
+st.altair_chart(charts.render_trend_chart(web.metric("trend", filters)))
+
+left, right = st.columns(2)
+with left:
+    st.subheader("By priority")
+    st.altair_chart(charts.render_priority_chart(web.metric("priorities", filters)))
+with right:
+    st.subheader("Top performers")
+    top = pd.DataFrame(summary["top_performers"],
+                       columns=["agent", "total_tickets", "response_sla_pct",
+                                "resolution_sla_pct", "score"])
+    st.dataframe(top, hide_index=True, column_config={
+        "agent": "Agent", "total_tickets": st.column_config.NumberColumn("Tickets"),
+        "response_sla_pct": st.column_config.NumberColumn("Response %", format="%.1f"),
+        "resolution_sla_pct": st.column_config.NumberColumn("Resolution %", format="%.1f"),
+        "score": st.column_config.NumberColumn("Score", format="%.2f")})
+    web.how_calculated("score")
+
+st.subheader("At risk")
+at_risk = pd.DataFrame(web.metric("at_risk", filters),
+                       columns=["sr_number", "priority", "team", "resolved_by", "status",
+                                "created", "age_hours", "target_hours", "hours_left"])
+st.caption(f"{len(at_risk):,} pending tickets past 80 % of their resolution target"
+           + (" (the 200 with least time left)" if len(at_risk) == 200 else ""))
+st.dataframe(at_risk, hide_index=True, column_config={
+    "sr_number": "SR", "priority": "Priority", "team": "Team", "resolved_by": "Agent",
+    "status": "Status", "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+    "age_hours": st.column_config.NumberColumn("Age (h)", format="%.1f"),
+    "target_hours": st.column_config.NumberColumn("Target (h)", format="%.0f"),
+    "hours_left": st.column_config.NumberColumn("Hours left", format="%.1f")})
+web.download_csv(at_risk, "at-risk.csv", "Download at-risk CSV")
+web.how_calculated("at_risk")

@@ -1,0 +1,40 @@
+"""Home: what the app holds and where to go."""
+
+import streamlit as st
+
+from sla import web
+
+user = web.current_user()
+span = web.data_span()
+st.title(web.APP_TITLE)
+st.caption("Response and resolution SLAs of the service desk, per team and per agent.")
+
+left, middle, right = st.columns(3)
+web.kpi(left, "Tickets held", web.fmt_int(span["tickets"]))
+web.kpi(middle, "Created between",
+        f"{span['first']:%d %b %Y} – {span['last']:%d %b %Y}" if span.get("first") else "–")
+upload = span["last_upload"]
+web.kpi(right, "Last import", f"{upload['at']:%d %b %Y %H:%M} UTC" if upload else "none yet",
+        help_text=f"{upload['file_name']} by {upload['user']}" if upload else None)
+if upload:
+    st.caption(f"Last import: **{upload['file_name']}** by **{upload['user']}** — "
+               f"{upload['inserted']:,} new, {upload['updated']:,} updated, "
+               f"{upload['unchanged']:,} unchanged.")
+
+if not span["tickets"]:
+    st.info("No tickets yet. An admin can upload an export on the Upload page, or load the "
+            "demo data with `python -m sla demo`.", icon=":material/info:")
+
+st.subheader("Go to")
+cols = st.columns(3)
+links = [("pages/dashboard.py", "Dashboard", "KPIs, trend, at-risk tickets"),
+         ("pages/agents.py", "Agent Performance", "Leaderboard and one agent in detail"),
+         ("pages/teams.py", "Team Performance", "L1, L2, Business side by side"),
+         ("pages/tickets.py", "Tickets", "Find tickets, their history, CSV")]
+if user and user["role"] == "admin":
+    links += [("pages/upload.py", "Upload", "Import this week's export"),
+              ("pages/settings.py", "Settings", "SLA targets, team rules, users")]
+for index, (path, title, text) in enumerate(links):
+    with cols[index % 3].container(border=True):
+        st.page_link(path, label=title)
+        st.caption(text)

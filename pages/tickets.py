@@ -1,0 +1,73 @@
+"""Tickets: find tickets, read one in full with its history; admins edit or delete."""
+
+import pandas as pd
+import streamlit as st
+
+from sla import normalise, store, web
+
+user = web.current_user()
+filters = web.filter_bar(search=True)
+st.title("Tickets")
+frame = web.tickets(filters)
+st.caption(f"{len(frame):,} tickets match"
+           + (f"; the first {web.TABLE_ROWS:,} are shown, the download has all"
+              if len(frame) > web.TABLE_ROWS else ""))
+selection = web.ticket_table(frame, on_select="rerun", selection_mode="single-row",
+                             key="ticket_table")
+web.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
+
+st.divider()
+picked = selection.selection.rows if selection else []
+default = frame.iloc[picked[0]]["sr_number"] if picked else ""
+sr = st.text_input("Open ticket (SR number)", value=default, key="sr").strip()
+if not sr:
+    st.caption("Pick a row above or type an SR number to see the full record and its history.")
+    st.stop()
+ticket = store.get_ticket(web.db(), sr)
+if ticket is None:
+    st.warning(f"No ticket {sr}.")
+    st.stop()
+
+st.subheader(f"Ticket {sr}")
+left, right = st.columns(2)
+with left:
+    st.markdown("**Fields**")
+    shown = {k: ticket.get(k) for k in ["status", "status_class", "priority", "priority_raw",
+                                        "category", "created", "resolved_at", "resolved_by",
+                                        "team", "team_raw", "response_hours", "resolution_hours",
+                                        "response_sla", "response_sla_raw", "resolution_sla",
+                                        "resolution_sla_raw", "imported_at", "updated_at"]}
+    st.dataframe(pd.DataFrame({"field": list(shown), "value": [str(v) for v in shown.values()]}),
+                 hide_index=True)
+with right:
+    st.markdown("**Columns kept from the file**")
+    extra = ticket.get("extra") or {}
+    st.dataframe(pd.DataFrame({"column": [normalise.unescape_key(k) for k in extra],
+                               "value": [str(v) for v in extra.values()]}), hide_index=True)
+
+st.markdown("**History across imports and edits**")
+history = store.ticket_history(web.db(), sr)
+if history:
+    st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"], "field": f,
+                                "old": str(c["old"]), "new": str(c["new"])}
+                               for h in history for f, c in h["changes"].items()]),
+                 hide_index=True)
+else:
+    st.caption("No change since it was first imported.")
+
+if user and user["role"] == "admin":
+    with st.expander("Edit or delete (admin)", icon=":material/edit:"):
+        with st.form("edit_ticket"):
+            values = {name: st.text_input(label, value=ticket.get(name) or "")
+                      for name, label in [("status", "Status"), ("priority_raw", "Priority"),
+                                          ("category", "Category"), ("resolved_by", "Agent"),
+                                          ("team_raw", "Team (raw)")]}
+            if st.form_submit_button("Save changes", type="primary"):
+                changes = store.edit_ticket(web.db(), sr,
+                                            {k: normalise.clean_text(v) for k, v in values.items()},
+                                            user["username"])
+                st.success(f"Saved: {', '.join(changes) or 'nothing changed'}.")
+        confirm = st.checkbox(f"Yes, delete ticket {sr}")
+        if st.button("Delete ticket", disabled=not confirm, icon=":material/delete:"):
+            store.delete_ticket(web.db(), sr, user["username"])
+            st.success(f"Ticket {sr} deleted (recorded in its history).")

@@ -1,0 +1,82 @@
+"""Upload (admin): pick a file, check the mapping and a dry run, import, see the history."""
+
+import pandas as pd
+import streamlit as st
+
+from sla import read, store, web
+
+user = web.require_role("admin")
+st.title("Upload an export")
+st.caption("Excel (.xlsx, .xlsm, .xls) or CSV. Nothing is written until you press Import; a "
+           "file that cannot be read changes nothing.")
+
+upload = st.file_uploader("Export file", type=["xlsx", "xlsm", "xls", "csv"], key="upload")
+
+
+def show_report(report, heading: str) -> None:
+    st.subheader(heading)
+    cols = st.columns(5)
+    web.kpi(cols[0], "New", web.fmt_int(report.inserted))
+    web.kpi(cols[1], "Updated", web.fmt_int(report.updated))
+    web.kpi(cols[2], "Unchanged", web.fmt_int(report.unchanged))
+    web.kpi(cols[3], "Rejected rows", web.fmt_int(report.rejected))
+    web.kpi(cols[4], "Rows read", web.fmt_int(report.rows_read),
+            f"{report.folded:,} rows folded into a later row of the same SR")
+    problems = {"durations not parsed": report.durations_not_parsed,
+                "dates not parsed": report.dates_not_parsed,
+                "SLA values not recognised": report.sla_not_recognised,
+                "tickets in team Other": sum(report.teams_other.values()),
+                "tickets Unassigned": report.teams_unassigned}
+    st.caption(" · ".join(f"{n:,} {label}" for label, n in problems.items()))
+    for note in report.notes:
+        st.info(note, icon=":material/info:")
+    if report.rejected_rows or report.problems:
+        rows = pd.DataFrame([{"row": r["row"], "problem": r["reason"], "column": "", "value": ""}
+                             for r in report.rejected_rows]
+                            + [{"row": p["row"], "problem": p["kind"].replace("_", " "),
+                                "column": p["column"], "value": str(p["value"])}
+                               for p in report.problems])
+        with st.expander(f"{len(rows):,} rows with problems"):
+            st.dataframe(rows, hide_index=True)
+            web.download_csv(rows, "import-problems.csv", "Download rows with problems",
+                             key=f"problems-{heading}")
+
+
+if upload is not None:
+    try:
+        parsed = web.parse_upload(upload.getvalue(), upload.name)
+    except read.ReadError as exc:
+        st.error(f"This file cannot be imported: {exc}", icon=":material/error:")
+        st.stop()
+    table = parsed["table"]
+    st.subheader("Detected columns")
+    mapping = pd.DataFrame([{"field": f, "column in the file": h} for f, h in table.mapping.items()])
+    left, right = st.columns([1, 1])
+    left.dataframe(mapping, hide_index=True)
+    right.markdown(f"Sheet **{table.sheet or 'CSV'}**, header on row {table.header_row}"
+                   + (f", separator `{table.separator!r}`, {table.encoding}" if table.separator else ""))
+    right.markdown("Kept as they are (not used by the figures): "
+                   + (", ".join(f"`{h}`" for h in table.unmapped) or "none"))
+    st.subheader("Preview")
+    st.dataframe(parsed["preview"], hide_index=True)
+    show_report(web.dry_run(parsed), "Validation (dry run: nothing written yet)")
+    if st.button("Import", type="primary", icon=":material/upload:"):
+        bar = st.progress(0.0, text="Importing…")
+        report = web.import_parsed(parsed, user["username"],
+                                   lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        bar.progress(1.0, text="Done")
+        st.session_state["last_import"] = report
+        st.session_state.pop("parsed_uploads", None)
+    if "last_import" in st.session_state:
+        show_report(st.session_state["last_import"], "Imported")
+        st.success("Imported. Every page now shows the new figures.", icon=":material/check:")
+
+st.subheader("Import history")
+history = pd.DataFrame(store.recent_uploads(web.db()),
+                       columns=["at", "user", "file_name", "rows_read", "inserted", "updated",
+                                "unchanged", "rejected", "status", "sha256"])
+st.dataframe(history, hide_index=True, column_config={
+    "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+    "user": "By", "file_name": "File", "rows_read": "Rows", "inserted": "New",
+    "updated": "Updated", "unchanged": "Unchanged", "rejected": "Rejected", "status": "Status",
+    "sha256": "SHA-256"})

@@ -1,0 +1,330 @@
+"""``python -m sla`` as a user runs it: a subprocess against the test server (contract section 8).
+
+Read-only commands share one database holding the hand-checked set (``hand_env``); commands
+that write get a fresh database each (``cli_env``). Expected figures are those worked out by
+hand in test_metrics.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import uuid
+
+import pandas as pd
+import pytest
+from pymongo import MongoClient
+
+from sla import export
+from tests.conftest import ROOT
+from tests.handset import HAND_CSV
+
+approx = pytest.approx
+
+SUMMARY_KEYS = {"total_tickets", "resolved", "pending", "pending_by_team", "response_sla_pct",
+                "resolution_sla_pct", "breaches", "avg_response_hours", "avg_resolution_hours",
+                "top_performers"}
+PERFORMER_KEYS = {"agent", "total_tickets", "response_sla_pct", "resolution_sla_pct", "score"}
+GROUP_KEYS = {"total_tickets", "resolved", "pending", "response_met", "response_breached",
+              "response_sla_pct", "resolution_met", "resolution_breached", "resolution_sla_pct",
+              "avg_response_hours", "avg_resolution_hours"}
+TEAMS = ["L1", "L2", "Business", "Other", "Unassigned"]
+
+
+def sla(env: dict, *args, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:
+    """Run ``python -m sla ARGS`` from the project root; with ``ok`` it must exit 0."""
+    result = subprocess.run([sys.executable, "-m", "sla", *map(str, args)], cwd=ROOT, env=env,
+                            input=stdin, capture_output=True, text=True, timeout=300)
+    if ok:
+        assert result.returncode == 0, f"exit {result.returncode}: {result.stderr}"
+    return result
+
+
+def sla_json(env: dict, *args):
+    """The parsed standard output of ``python -m sla ARGS --json``."""
+    return json.loads(sla(env, *args, "--json").stdout)
+
+
+def database(env: dict):
+    """The database a CLI environment points at, for looking behind the CLI's back."""
+    client = MongoClient(env["MONGO_URI"])
+    return client[env["SLA_DB"]]
+
+
+def assert_one_error_line(result: subprocess.CompletedProcess) -> str:
+    """A failure as the contract wants it: non-zero exit, one ``error:`` line, no traceback."""
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error:")
+    assert "Traceback" not in result.stderr + result.stdout
+    return lines[0]
+
+
+@pytest.fixture
+def env(cli_env) -> dict:
+    """``cli_env`` without SLA_DEBUG (which would turn one-line errors into tracebacks)."""
+    cli_env.pop("SLA_DEBUG", None)
+    return cli_env
+
+
+@pytest.fixture
+def hand_csv(tmp_path):
+    """The hand-checked ten tickets as a CSV file."""
+    path = tmp_path / "hand.csv"
+    path.write_text(HAND_CSV)
+    return path
+
+
+@pytest.fixture(scope="module")
+def hand_env(server_uri, tmp_path_factory) -> dict:
+    """A CLI environment on its own database into which the hand set was imported by the CLI."""
+    import os
+
+    folder = tmp_path_factory.mktemp("cli-hand")
+    name = f"sla_test_{uuid.uuid4().hex[:10]}"
+    environment = {k: v for k, v in os.environ.items() if k != "SLA_DEBUG"}
+    environment.update({"MONGO_URI": server_uri, "SLA_DB": name,
+                        "SLA_DATA_DIR": str(folder / "data"), "PYTHONPATH": str(ROOT)})
+    path = folder / "hand.csv"
+    path.write_text(HAND_CSV)
+    sla(environment, "import", path)
+    yield environment
+    client = MongoClient(server_uri)
+    client.drop_database(name)
+    client.close()
+
+
+# ---------------------------------------------------------------- import
+
+def test_import_prints_counts_and_a_reimport_is_unchanged(env, hand_csv):
+    first = sla(env, "import", hand_csv)
+    assert "10 rows read, 10 tickets" in first.stdout
+    assert "inserted 10, updated 0, unchanged 0, rejected 0" in first.stdout
+    second = sla(env, "import", hand_csv)
+    assert "inserted 0, updated 0, unchanged 10, rejected 0" in second.stdout
+    assert database(env).tickets.count_documents({}) == 10
+
+
+def test_dry_run_stores_nothing_then_json_report(env, hand_csv):
+    dry = sla_json(env, "import", hand_csv, "--dry-run")
+    assert (dry["inserted"], dry["updated"], dry["unchanged"]) == (10, 0, 0)
+    assert sla_json(env, "summary")["total_tickets"] == 0
+    assert database(env).uploads.count_documents({}) == 0
+
+    report = sla_json(env, "import", hand_csv)
+    assert {"file_name", "rows_read", "tickets", "folded", "inserted", "updated", "unchanged",
+            "rejected", "rejected_rows", "durations_not_parsed", "dates_not_parsed",
+            "sla_not_recognised", "teams_other", "teams_unassigned"} <= set(report)
+    assert report["file_name"] == "hand.csv"
+    assert (report["rows_read"], report["tickets"], report["inserted"], report["rejected"]) == \
+        (10, 10, 10, 0)
+    assert report["teams_other"] == {"Weird Group": 1} and report["teams_unassigned"] == 1
+    assert report["mapping"]["team_raw"] == "Team"
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("no_sr.csv", "Status,Priority\nOpen,P1\n", "no header row with an SR number"),
+    ("tickets.txt", "SR Number,Status\nT1,Open\n", "unsupported file type .txt"),
+    ("missing.csv", None, "cannot read"),
+])
+def test_a_file_that_fails_as_a_whole_is_one_error_line(env, tmp_path, name, content, reason):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    line = assert_one_error_line(sla(env, "import", path, ok=False))
+    assert reason in line
+    db = database(env)
+    assert db.tickets.count_documents({}) == 0 and db.uploads.count_documents({}) == 0
+
+
+# ---------------------------------------------------------------- metrics
+
+def test_summary_json(hand_env):
+    result = sla_json(hand_env, "summary")
+    assert SUMMARY_KEYS <= set(result)
+    assert (result["total_tickets"], result["resolved"], result["pending"]) == (10, 7, 3)
+    assert result["pending_by_team"] == {"L1": 1, "L2": 1, "Business": 0, "Other": 0,
+                                         "Unassigned": 1}
+    # carried to at least two decimals: 77.78 and 57.14, not 77.8 and 57.1
+    assert result["response_sla_pct"] == approx(100 * 7 / 9, abs=0.005)
+    assert result["resolution_sla_pct"] == approx(100 * 4 / 7, abs=0.005)
+    assert result["breaches"] == 4
+    assert result["avg_response_hours"] == approx(14.7 / 9)
+    assert result["avg_resolution_hours"] == approx(156 / 7)
+    (ann,) = result["top_performers"]
+    assert set(ann) == PERFORMER_KEYS
+    assert ann == {"agent": "Ann", "total_tickets": 5, "response_sla_pct": 80.0,
+                   "resolution_sla_pct": 60.0, "score": 68.0}
+
+
+def test_summary_text(hand_env):
+    out = sla(hand_env, "summary").stdout
+    assert "total_tickets: 10" in out
+    assert "response_sla_pct: 77.8" in out
+    assert "Ann" in out and "68.0" in out
+
+
+def test_teams_json(hand_env):
+    rows = sla_json(hand_env, "teams")
+    assert [r["team"] for r in rows] == TEAMS
+    for row in rows:
+        assert {"team"} | GROUP_KEYS <= set(row)
+    l1, l2, business, other, unassigned = rows
+    assert (l1["total_tickets"], l1["resolved"], l1["pending"]) == (5, 4, 1)
+    assert (l1["response_met"], l1["response_breached"]) == (4, 1)
+    assert (l1["resolution_met"], l1["resolution_breached"]) == (3, 1)
+    assert (l1["response_sla_pct"], l1["resolution_sla_pct"]) == (80.0, 75.0)
+    assert l1["avg_response_hours"] == approx(0.74) and l1["avg_resolution_hours"] == approx(6.5)
+    assert (l2["total_tickets"], l2["response_sla_pct"], l2["resolution_sla_pct"]) == (2, 50.0, 100.0)
+    assert (business["response_sla_pct"], business["resolution_sla_pct"]) == (100.0, 0.0)
+    assert other["total_tickets"] == 1
+    assert unassigned["response_sla_pct"] is None and unassigned["avg_response_hours"] is None
+
+
+def test_agents_json(hand_env):
+    rows = sla_json(hand_env, "agents")
+    assert [r["agent"] for r in rows] == ["Ann", "Bob", "Cat"]  # score, then tickets, then name
+    for row in rows:
+        assert {"agent", "score"} | GROUP_KEYS <= set(row)
+    ann, bob, cat = rows
+    assert (ann["total_tickets"], ann["response_met"], ann["response_breached"]) == (5, 4, 1)
+    assert (ann["resolution_met"], ann["resolution_breached"], ann["score"]) == (3, 2, 68.0)
+    assert ann["avg_response_hours"] == approx(1.1) and ann["avg_resolution_hours"] == approx(11.2)
+    assert (bob["total_tickets"], bob["resolved"], bob["pending"], bob["score"]) == (2, 1, 1, 0.0)
+    assert (bob["response_sla_pct"], bob["resolution_sla_pct"]) == (50.0, 100.0)
+    assert (cat["total_tickets"], cat["score"]) == (1, 0.0)
+
+
+def test_trend_json(hand_env):
+    rows = sla_json(hand_env, "trend")
+    assert [(r["week"], r["week_start"], r["tickets"]) for r in rows] == [
+        ("2026-W10", "2026-03-02", 3), ("2026-W11", "2026-03-09", 4),
+        ("2026-W12", "2026-03-16", 3)]
+    assert [r["response_sla_pct"] for r in rows] == [approx(66.67, abs=0.005),
+                                                     approx(66.67, abs=0.005), 100.0]
+    assert [r["resolution_sla_pct"] for r in rows] == [50.0, approx(33.33, abs=0.005), 100.0]
+
+
+@pytest.mark.parametrize("args, total, extra", [
+    (["--team", "L1"], 5, {"resolution_sla_pct": 75.0, "pending": 1}),
+    (["--priority", "P2"], 3, {"resolved": 3, "breaches": 1}),
+    (["--agent", "Ann"], 5, {"response_sla_pct": 80.0, "resolution_sla_pct": 60.0}),
+    (["--from", "2026-03-09", "--to", "2026-03-12"], 4, {"resolved": 3}),  # T7 at 23:30 is in
+    (["--status", "pending"], 3, {"resolved": 0, "response_sla_pct": 100.0}),
+    (["--team", "L1", "--team", "L2", "--status", "resolved"], 5, {"pending": 0}),
+])
+def test_summary_filters(hand_env, args, total, extra):
+    result = sla_json(hand_env, "summary", *args)
+    assert result["total_tickets"] == total
+    for key, value in extra.items():
+        assert result[key] == value, key
+
+
+def test_filters_reach_teams_and_agents(hand_env):
+    assert [r["team"] for r in sla_json(hand_env, "teams", "--agent", "Ann")] == ["L1", "Other"]
+    assert [r["agent"] for r in sla_json(hand_env, "agents", "--team", "L2")] == ["Bob"]
+
+
+def test_bad_date_filter_is_rejected(hand_env):
+    result = sla(hand_env, "summary", "--from", "9/3/2026", ok=False)
+    assert result.returncode != 0
+    assert "not a date" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------- export
+
+def test_export_writes_the_filtered_tickets(hand_env, tmp_path):
+    path = tmp_path / "l1.csv"
+    result = sla(hand_env, "export", "--team", "L1", path)
+    assert "wrote 5 tickets" in result.stdout
+    got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(got.columns) == export.COLUMNS
+
+    source = pd.read_csv(io.StringIO(HAND_CSV), dtype=str, keep_default_na=False)
+    expected = source[source["Team"] == "L1 Desk"].copy()
+    expected["created"] = pd.to_datetime(expected["Created"])
+    expected = expected.sort_values("created", ascending=False)
+    assert list(got["sr_number"]) == list(expected["SR Number"])  # newest created first
+    assert list(got["team"]) == ["L1"] * 5
+    assert list(got["status"]) == list(expected["Status"])
+    assert list(pd.to_datetime(got["created"])) == list(expected["created"])
+    assert [float(v) for v in got["response_hours"]] == \
+        [float(v) for v in expected["Response Time (hrs)"]]
+    assert list(got["resolution_sla"]) == \
+        [v.lower() for v in expected["Resolution SLA"]]
+
+
+def test_export_neutralises_formula_cells(env, tmp_path):
+    source = tmp_path / "formula.csv"
+    source.write_text(HAND_CSV.replace("T3,2026-03-04 11:00,Open,", "T3,2026-03-04 11:00,=1+1,")
+                      .replace("Weird Group", "@SUM(A1)"))
+    sla(env, "import", source)
+    path = tmp_path / "all.csv"
+    sla(env, "export", path)
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert len(got) == 10
+    rows = got.set_index("sr_number")
+    assert rows.loc["T3", "status"] == "'=1+1"
+    assert rows.loc["T7", "team_raw"] == "'@SUM(A1)"
+    assert rows.loc["T1", "status"] == "Resolved"
+
+
+# ---------------------------------------------------------------- users
+
+def test_user_add_list_remove(env):
+    db = database(env)
+    added = sla(env, "user", "add", "alice", "--role", "admin", stdin="correct horse\n")
+    assert "added admin alice" in added.stdout
+    sla(env, "user", "add", "bob", "--role", "viewer", stdin="battery staple\n")
+    listed = sla(env, "user", "list").stdout
+    assert listed.splitlines() == ["alice\tadmin", "bob\tviewer"]
+    assert "$2" not in listed  # no hashes on screen
+
+    import bcrypt
+    stored = db.users.find_one({"username": "alice"})
+    assert bcrypt.checkpw(b"correct horse", stored["password"].encode())  # newline stripped
+
+    assert "removed bob" in sla(env, "user", "remove", "bob").stdout
+    assert db.users.count_documents({"username": "bob"}) == 0
+    last = assert_one_error_line(sla(env, "user", "remove", "alice", ok=False))
+    assert "last admin" in last
+    assert db.users.count_documents({"username": "alice"}) == 1
+
+
+def test_user_add_rejects_a_wrong_role_and_a_short_password(env):
+    db = database(env)
+    wrong_role = sla(env, "user", "add", "carol", "--role", "root", stdin="long enough pw\n",
+                     ok=False)
+    assert wrong_role.returncode != 0 and "invalid choice" in wrong_role.stderr
+    short = assert_one_error_line(sla(env, "user", "add", "carol", "--role", "viewer",
+                                      stdin="short\n", ok=False))
+    assert "at least 8 characters" in short
+    assert db.users.count_documents({}) == 0
+
+
+# ---------------------------------------------------------------- demo and check
+
+def test_demo_loads_and_a_second_run_is_unchanged(env):
+    first = sla(env, "demo", "--tickets", "300")
+    assert "inserted 300, updated 0, unchanged 0" in first.stdout
+    result = sla_json(env, "summary")
+    assert result["total_tickets"] == 300 and result["resolved"] + result["pending"] == 300
+    assert len(result["top_performers"]) == 5
+    second = sla(env, "demo", "--tickets", "300")
+    assert "inserted 0, updated 0, unchanged 300" in second.stdout
+
+
+def test_check_fails_without_an_admin_and_passes_with_one(env):
+    env["SLA_COOKIE_KEY"] = "a-test-cookie-key-that-is-long-enough"
+    before = sla(env, "check", ok=False)
+    assert before.returncode != 0
+    assert any(line.startswith("FAIL admin") for line in before.stdout.splitlines())
+    sla(env, "user", "add", "root", "--role", "admin", stdin="correct horse\n")
+    results = sla_json(env, "check")
+    assert {r["check"]: r["ok"] for r in results} == {
+        "store": True, "database": True, "indexes": True, "admin": True, "cookie key": True}

@@ -1,0 +1,188 @@
+"""Reading files (contract section 1) and mapping headers to fields (section 2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+
+from sla import fields, read
+from sla.read import ReadError, read_table
+
+
+def xlsx_bytes(*sheets: tuple[str, list[list]]) -> bytes:
+    """An .xlsx with the given (sheet name, rows) sheets."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets:
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_header_row_is_found_below_title_rows_on_the_first_sheet_that_has_one():
+    data = xlsx_bytes(
+        ("Cover", [["Weekly report"], ["nothing here"]]),
+        ("Data", [["SR export"], ["run on 2026-10-31"], [], ["SR Number", "Status"],
+                  ["SR1", "Open"], [None, None], ["SR2", "Closed"]]),
+    )
+    table = read_table(data, "report.xlsx")
+    assert table.sheet == "Data"
+    assert table.header_row == 4
+    assert list(table.frame["SR Number"]) == ["SR1", "SR2"]  # the empty row is skipped
+    assert table.row_numbers == [5, 7]
+
+
+def test_header_search_stops_after_twenty_rows():
+    rows = [[f"title {i}"] for i in range(20)] + [["SR Number"], ["SR1"]]
+    with pytest.raises(ReadError, match="no sheet has a header row"):
+        read_table(xlsx_bytes(("S", rows)), "late.xlsx")
+
+
+def test_excel_cells_keep_their_types():
+    data = xlsx_bytes(("S", [["SR", "Created", "Response Time"],
+                             [1001.0, dt.datetime(2026, 1, 2, 3, 4), dt.time(5, 30)]]))
+    table = read_table(data, "t.xlsx")
+    row = table.frame.iloc[0]
+    assert row["Created"] == dt.datetime(2026, 1, 2, 3, 4)
+    assert row["Response Time"] == dt.time(5, 30)
+
+
+def test_xlsm_is_read_like_xlsx():
+    data = xlsx_bytes(("S", [["Ticket ID", "Status"], ["T-1", "Open"]]))
+    assert read_table(data, "macro.xlsm").mapping["sr_number"] == "Ticket ID"
+
+
+def test_xls_is_read(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Export")
+    for c, value in enumerate(["Incident Number", "Priority", "Resolution Time (hrs)"]):
+        sheet.write(0, c, value)
+    for c, value in enumerate(["INC1", "2 - High", 3.5]):
+        sheet.write(1, c, value)
+    path = tmp_path / "old.xls"
+    book.save(str(path))
+    table = read_table(path)
+    assert table.mapping["sr_number"] == "Incident Number"
+    assert table.frame.iloc[0]["Resolution Time (hrs)"] == 3.5
+
+
+@pytest.mark.parametrize("encoding, bom", [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp1252", b"")])
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_csv_encodings_and_separators(encoding, bom, separator):
+    text = separator.join(["SR Number", "Resolved By", "Status"]) + "\n" + \
+        separator.join(["SR1", "Zoë Ångström", "Open"]) + "\n"
+    table = read_table(bom + text.encode(encoding), "export.csv")
+    assert table.separator == separator
+    assert table.frame.iloc[0]["Resolved By"] == "Zoë Ångström"
+    assert list(table.frame.columns) == ["SR Number", "Resolved By", "Status"]
+
+
+def test_csv_header_below_title_rows_and_totals_row_kept_for_rejection():
+    text = "Incident report\nexported by tool\nNumber,State\nINC1,New\n,\nINC2,Closed\nTotal,\n"
+    table = read_table(text.encode(), "inc.csv")
+    assert table.header_row == 3
+    assert list(table.frame["Number"]) == ["INC1", "INC2", "Total"]
+
+
+def test_unknown_columns_are_kept_and_listed():
+    table = read_table(b"SR,Colour,Status\nSR1,blue,Open\n", "x.csv")
+    assert table.unmapped == ["Colour"]
+    assert table.frame.iloc[0]["Colour"] == "blue"
+
+
+def test_duplicate_headers_are_kept_apart():
+    table = read_table(b"SR,Note,Note\nSR1,a,b\n", "x.csv")
+    assert list(table.frame.columns) == ["SR", "Note", "Note #2"]
+
+
+@pytest.mark.parametrize("header", ["Response Time (hh:mm)", "response_time", "RESPONSE  TIME",
+                                    " Response-Time ", "Response.Time", "#Response Time"])
+def test_header_matching_ignores_case_spaces_punctuation_and_units(header):
+    assert read.map_headers(["SR", header])["response_hours"] == header
+
+
+def test_every_synonym_of_every_field_is_recognised():
+    for name, synonyms in fields.HEADER_SYNONYMS.items():
+        for synonym in synonyms:
+            headers = [synonym] if name == "sr_number" else ["SR Number", synonym]
+            assert read.map_headers(headers)[name] == synonym, (name, synonym)
+
+
+def test_first_synonym_in_the_contract_order_wins_whatever_the_column_order():
+    headers = ["SR Number", "Problem Area", "Area", "Assigned SR Category", "Total Time Taken (hrs)",
+               "Resolution Time (hh:mm)", "Resolved By Team", "Updated Team"]
+    mapping = read.map_headers(headers)
+    assert mapping["category"] == "Assigned SR Category"
+    assert mapping["resolution_hours"] == "Resolution Time (hh:mm)"
+    assert mapping["team_raw"] == "Updated Team"
+
+
+def test_agent_falls_back_to_assignee_only_without_resolved_by():
+    assert read.map_headers(["SR", "Assigned", "Resolved By"])["resolved_by"] == "Resolved By"
+    assert read.map_headers(["Issue key", "Assignee"])["resolved_by"] == "Assignee"
+    assert read.map_headers(["SR", "Owner", "Agent"])["resolved_by"] == "Agent"
+
+
+def test_seed_export_headers_map_as_the_old_system_meant(seed_xlsx):
+    table = read_table(seed_xlsx)
+    assert table.mapping == {
+        "sr_number": "SR Number", "status": "Status", "category": "Assigned SR Category",
+        "created": "Created", "resolved_at": "Resolved Date", "resolved_by": "Resolved By",
+        "team_raw": "Updated Team", "response_hours": "Response Time (hh:mm)",
+        "resolution_hours": "Resolution Time (hh:mm)", "response_sla": "Response SLA Status",
+        "resolution_sla": "Resolution SLA Status",
+    }
+    assert "Updated Resolved By Team" in table.unmapped
+
+
+def test_servicenow_and_jira_headers():
+    now = read.map_headers(["number", "incident_state", "priority", "assignment_group",
+                            "assigned_to", "resolved_by", "opened_at", "resolved_at",
+                            "closed_at", "made_sla"])
+    assert now == {"sr_number": "number", "status": "incident_state", "priority": "priority",
+                   "created": "opened_at", "resolved_at": "resolved_at",
+                   "resolved_by": "resolved_by", "team_raw": "assignment_group",
+                   "resolution_sla": "made_sla"}
+    jira = read.map_headers(["Issue key", "Assignee", "Time to first response",
+                             "Time to resolution", "Group", "Created"])
+    assert jira["response_hours"] == "Time to first response"
+    assert jira["resolution_hours"] == "Time to resolution"
+    assert jira["team_raw"] == "Group"
+
+
+def test_units_named_in_brackets_or_words():
+    assert fields.header_unit("Total Time Taken (hrs)") == "hrs"
+    assert fields.header_unit("Response Time (hh:mm)") is None
+    assert fields.header_unit("Time to resolution in minutes") == "minutes"
+    assert read.map_headers(["SR", "Time to resolution in minutes"])["resolution_hours"] == \
+        "Time to resolution in minutes"
+    assert fields.header_unit("Resolution Time") is None
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("notes.txt", b"SR\n1\n", "unsupported file type"),
+    ("empty.csv", b"", "empty"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "not a readable Excel workbook"),
+    ("nosr.csv", b"Status,Priority\nOpen,P1\n", "no header row with an SR number"),
+])
+def test_files_that_fail_as_a_whole_give_one_line(name, data, message):
+    with pytest.raises(ReadError, match=message) as caught:
+        read_table(data, name)
+    assert "\n" not in str(caught.value)
+
+
+def test_size_limit():
+    with pytest.raises(ReadError, match="over the limit"):
+        read_table(b"SR\n" + b"1\n" * 1000, "big.csv", max_bytes=100)
+
+
+def test_missing_path():
+    with pytest.raises(ReadError, match="cannot read"):
+        read_table("/nonexistent/export.csv")

@@ -1,0 +1,171 @@
+"""Storing imports in a real server: counts, history, agents, audit, settings, failures."""
+
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import AutoReconnect
+
+from sla import metrics, store
+from sla.read import ReadError
+from tests.handset import HAND_CSV, hand_bytes
+
+
+def snapshot(db) -> dict:
+    """Everything an import may change, to compare before and after."""
+    return {name: sorted(map(str, db[name].find({}, {"_id": 0}).sort("sr_number", 1)))
+            for name in ("tickets", "ticket_history", "uploads", "agents")} | {
+        "version": store.data_version(db)}
+
+
+def test_first_import_inserts_every_ticket(db):
+    report = store.import_file(db, hand_bytes(), "hand.csv", user="alice")
+    assert (report.inserted, report.updated, report.unchanged) == (10, 0, 0)
+    assert db.tickets.count_documents({}) == 10
+    ticket = db.tickets.find_one({"_id": "T1"})
+    assert ticket["sr_number"] == "T1" and ticket["team"] == "L1" and ticket["team_raw"] == "L1 Desk"
+    assert store.data_version(db) > 0
+
+
+def test_reimport_reports_unchanged_and_leaves_the_data_version(db):
+    store.import_file(db, hand_bytes(), "hand.csv")
+    version = store.data_version(db)
+    report = store.import_file(db, hand_bytes(), "hand-again.csv")
+    assert (report.inserted, report.updated, report.unchanged) == (0, 0, 10)
+    assert store.data_version(db) == version
+    assert db.tickets.count_documents({}) == 10
+
+
+def test_changed_rows_update_and_leave_history(db):
+    store.import_file(db, hand_bytes(), "week1.csv")
+    version = store.data_version(db)
+    changed = HAND_CSV.replace("T3,2026-03-04 11:00,Open,P3,L2 Apps,Bob,1,,Met,",
+                               "T3,2026-03-04 11:00,Resolved,P3,L2 Apps,Bob,1,20,Met,Met")
+    changed += "T11,2026-03-18 09:00,Open,P3,L1 Desk,,,,,\n"
+    report = store.import_file(db, changed.encode(), "week2.csv", user="bob")
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 9)
+    assert store.data_version(db) > version
+    ticket = db.tickets.find_one({"_id": "T3"})
+    assert ticket["status_class"] == "resolved" and ticket["resolution_hours"] == 20
+    (entry,) = store.ticket_history(db, "T3")
+    assert entry["user"] == "bob" and entry["kind"] == "import"
+    assert entry["changes"]["status"] == {"old": "Open", "new": "Resolved"}
+    assert entry["changes"]["status_class"] == {"old": "pending", "new": "resolved"}
+    assert entry["changes"]["resolution_hours"] == {"old": None, "new": 20.0}
+
+
+def test_folded_rows_within_one_file(db):
+    text = HAND_CSV + "T1,2026-03-02 09:00,Closed,P1,L1 Desk,Ann,0.25,3,Met,Met\n"
+    report = store.import_file(db, text.encode(), "dup.csv")
+    assert report.folded == 1 and report.inserted == 10
+    assert db.tickets.find_one({"_id": "T1"})["status"] == "Closed"
+
+
+def test_upload_audit_record(db):
+    report = store.import_file(db, hand_bytes(HAND_CSV + ",,Total,,,,,,,\n"), "hand.csv", user="alice")
+    (upload,) = store.recent_uploads(db)
+    assert upload["user"] == "alice" and upload["file_name"] == "hand.csv"
+    assert upload["status"] == "done" and len(upload["sha256"]) == 64
+    assert (upload["inserted"], upload["rejected"], upload["rows_read"]) == (10, 1, 11)
+    full = db.uploads.find_one({"_id": upload["_id"]})
+    assert full["rejected_rows"] == [{"row": 12, "reason": "no SR number"}]
+    assert report.rejected == 1
+
+
+def test_agents_collection(db):
+    store.import_file(db, hand_bytes(), "hand.csv")
+    ann = db.agents.find_one({"_id": "Ann"})
+    assert sorted(ann["teams"]) == ["L1", "Other"]
+    assert ann["first_seen"] <= ann["last_seen"]
+    assert db.agents.count_documents({}) == 3
+
+
+@pytest.mark.parametrize("name, data", [
+    ("nosr.csv", b"Status,Priority\nOpen,P1\n"),
+    ("broken.xlsx", b"PK\x03\x04garbage"),
+    ("notes.txt", b"SR\nX\n"),
+])
+def test_a_file_that_fails_changes_nothing(db, name, data):
+    store.import_file(db, hand_bytes(), "hand.csv")
+    before = snapshot(db)
+    with pytest.raises(ReadError):
+        store.import_file(db, data, name)
+    assert snapshot(db) == before
+
+
+def test_dry_run_writes_nothing(db):
+    before = snapshot(db)
+    report = store.import_file(db, hand_bytes(), "hand.csv", dry_run=True)
+    assert report.inserted == 10
+    assert snapshot(db) == before
+
+
+def test_an_interrupted_import_is_completed_by_running_it_again(db, monkeypatch):
+    """The database goes away after the first batch; a second run completes the import."""
+    monkeypatch.setattr(store, "BATCH", 3)
+    real_insert_many = type(db.tickets).insert_many
+    calls = {"n": 0}
+
+    def failing_insert_many(collection, docs, *args, **kwargs):
+        if collection.name == "tickets":
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise AutoReconnect("connection closed")
+        return real_insert_many(collection, docs, *args, **kwargs)
+
+    monkeypatch.setattr(type(db.tickets), "insert_many", failing_insert_many)
+    with pytest.raises(AutoReconnect):
+        store.import_file(db, hand_bytes(), "hand.csv")
+    assert db.tickets.count_documents({}) == 3
+    monkeypatch.setattr(type(db.tickets), "insert_many", real_insert_many)
+    report = store.import_file(db, hand_bytes(), "hand.csv")
+    assert (report.inserted, report.unchanged) == (7, 3)
+    assert db.tickets.count_documents({}) == 10
+    assert metrics.summary(db)["total_tickets"] == 10
+
+
+def test_settings_default_to_the_contract_and_changes_rederive(db):
+    store.import_file(db, hand_bytes(), "hand.csv")
+    settings = store.get_settings(db)
+    assert settings["sla_targets"]["P1"] == {"response": 0.5, "resolution": 4.0}
+    version = store.data_version(db)
+    settings["team_rules"].append({"team": "L2", "words": ["weird group"], "exact": []})
+    settings["resolved_statuses"].append("Pending")
+    moved = store.save_settings(db, settings, user="admin")
+    assert moved["team"] == {"Other → L2": 1}
+    assert moved["status_class"] == {"pending → resolved": 1}
+    assert db.tickets.find_one({"_id": "T7"})["team"] == "L2"
+    assert store.data_version(db) > version
+    assert store.get_settings(db)["team_rules"][-1]["words"] == ["weird group"]
+    report = store.import_file(db, hand_bytes(), "hand.csv")
+    assert report.unchanged == 10  # stored tickets already follow the new rules
+
+
+def test_edit_and_delete_are_recorded(db):
+    store.import_file(db, hand_bytes(), "hand.csv")
+    changes = store.edit_ticket(db, "T6", {"team_raw": "L2 Apps", "resolved_by": "Bob"}, "admin")
+    assert changes["team"] == {"old": "Unassigned", "new": "L2"}
+    assert db.tickets.find_one({"_id": "T6"})["team"] == "L2"
+    assert store.delete_ticket(db, "T6", "admin")
+    assert store.get_ticket(db, "T6") is None
+    kinds = [h["kind"] for h in store.ticket_history(db, "T6")]
+    assert sorted(kinds) == ["delete", "edit"]
+    assert not store.delete_ticket(db, "T6", "admin")
+
+
+def test_indexes(db):
+    names = {i["name"] for i in db.tickets.list_indexes()}
+    assert {"sr_number_1", "created_1", "team_1", "priority_1", "resolved_by_1",
+            "status_class_1"} <= names
+    unique = next(i for i in db.tickets.list_indexes() if i["name"] == "sr_number_1")
+    assert unique.get("unique")
+
+
+def test_unreachable_server_is_one_line():
+    with pytest.raises(store.StoreError, match="unreachable") as caught:
+        store.connect("mongodb://127.0.0.1:1/?directConnection=true", "x", timeout_ms=300)
+    assert "\n" not in str(caught.value)
+
+
+def test_describe_uri_hides_the_password():
+    assert store.describe_uri("mongodb://app:s3cret@db:27017/x?authSource=x") == \
+        "mongodb://app:***@db:27017/x"
