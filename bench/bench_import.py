@@ -78,6 +78,14 @@ def metric_timings(db, section: str) -> None:
         metrics.agents(db, metrics.Filters(), settings)
     with timed(section, "metrics.trend"):
         metrics.trend(db)
+    with timed(section, "metrics.medians (overall)"):
+        metrics.medians(db)
+    with timed(section, "page: 4 views sharing one cube"):
+        cells = metrics.cube(db)
+        metrics.summary(db, metrics.Filters(), settings, cells=cells)
+        metrics.teams(db, cells=cells)
+        metrics.agents(db, metrics.Filters(), settings, cells=cells)
+        metrics.trend(db, cells=cells)
 
 
 def bench_uci(client_uri: str, work: Path) -> None:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from sla import charts, web
 
+web.require_role()
 filters = web.filter_bar()
 st.title("Agent Performance")
 agents = web.metric("agents", filters)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from sla import charts, fields, web
 
+web.require_role()
 filters = web.filter_bar()
 summary = web.metric("summary", filters)
 st.title("Dashboard")

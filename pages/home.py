@@ -4,7 +4,7 @@ import streamlit as st
 
 from sla import web
 
-user = web.current_user()
+user = web.require_role()
 span = web.data_span()
 st.title(web.APP_TITLE)
 st.caption("Response and resolution SLAs of the service desk, per team and per agent.")

@@ -5,6 +5,7 @@ import streamlit as st
 
 from sla import charts, fields, web
 
+web.require_role()
 filters = web.filter_bar()
 st.title("Team Performance")
 teams = web.metric("teams", filters)

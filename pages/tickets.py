@@ -5,7 +5,7 @@ import streamlit as st
 
 from sla import normalise, store, web
 
-user = web.current_user()
+user = web.require_role()
 filters = web.filter_bar(search=True)
 st.title("Tickets")
 frame = web.tickets(filters)

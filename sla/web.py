@@ -171,8 +171,7 @@ def filter_bar(search: bool = False) -> Filters:
                                     bind="query-params", placeholder="All priorities")
         agents = st.multiselect("Agent", span["agents"], key="agent", bind="query-params",
                                 placeholder="All agents")
-        status = st.selectbox("Status", STATUS_CHOICES, key="status", bind="query-params",
-                              format_func=lambda s: s.title())
+        status = st.selectbox("Status", STATUS_CHOICES, key="status", bind="query-params")
         text = st.text_input("Search SR, agent, category, team", key="q",
                              bind="query-params") if search else ""
     return Filters(date_from=date_from if date_from and date_from > first else None,
@@ -208,6 +207,8 @@ def login_page() -> None:
     st.title(APP_TITLE)
     if not users.has_users(database):
         first_admin_form(database)
+        return
+    if st.session_state.get("authentication_status"):
         return
     credentials = users.credentials(database)
     authenticator = _authenticator(credentials)
@@ -274,10 +275,17 @@ def logout_button() -> None:
         st.rerun()
 
 
-def require_role(role: str) -> dict:
-    """The current user when they have ``role``; otherwise a message and the page stops."""
+def require_role(role: str = "viewer") -> dict:
+    """The current user when they have ``role``; otherwise a message and the page stops.
+
+    Home.py routes only logged-in users to pages, and admin pages only to admins; pages
+    check again so that no path around the router shows data.
+    """
     user = current_user()
-    if user is None or (role == "admin" and user["role"] != "admin"):
+    if user is None:
+        st.error("Please log in.", icon=":material/lock:")
+        st.stop()
+    if role == "admin" and user["role"] != "admin":
         st.error("This page is for admins only.", icon=":material/lock:")
         st.stop()
     return user

@@ -1,0 +1,325 @@
+"""Every page through Streamlit's AppTest, against the real test server.
+
+Covers the login gate (form, wrong password, lockout, first admin), the role gate, the
+filters and the URL, an upload through the file uploader, a CSV download's bytes, the
+tickets page, settings, and the friendly message when the database is down.
+
+AppTest runs a file of ``pages/`` on its own after a first run (unlike ``streamlit run``,
+which always goes through Home.py's router), so pages are tested as their own scripts with
+a logged-in session, the router with single runs of Home.py, and the login form through a
+script that calls the real ``web.login_page``.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from sla import demo, export, metrics, store, users
+from tests.conftest import ROOT
+from tests.handset import hand_bytes
+
+PASSWORD = "correct-horse-1"
+TIMEOUT = 120
+
+
+@pytest.fixture
+def app_db(server_uri, db_name, tmp_path, monkeypatch):
+    """The environment the app runs in (test server, fresh database), with empty caches."""
+    monkeypatch.setenv("MONGO_URI", server_uri)
+    monkeypatch.setenv("SLA_DB", db_name)
+    monkeypatch.setenv("SLA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SLA_COOKIE_KEY", "test-cookie-key-0123456789")
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    database = store.connect(server_uri, db_name)
+    yield database
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    database.client.drop_database(db_name)
+
+
+@pytest.fixture
+def hand_app(app_db):
+    """The hand-checked tickets loaded, an admin 'alice' and a viewer 'victor'."""
+    store.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
+    users.add_user(app_db, "alice", PASSWORD, "admin")
+    users.add_user(app_db, "victor", PASSWORD, "viewer")
+    return app_db
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "Home.py"), default_timeout=TIMEOUT)
+
+
+def login_script() -> None:
+    from sla import web
+
+    web.login_page()
+
+
+def login_app() -> AppTest:
+    return AppTest.from_function(login_script, default_timeout=TIMEOUT)
+
+
+def submit_login(app: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    if not app.text_input:
+        app.run()
+    app.text_input[0].input(username)
+    app.text_input[1].input(password)
+    app.button[0].click().run()
+    return app
+
+
+def as_user(username: str, app: AppTest) -> AppTest:
+    """The session state a successful login leaves behind."""
+    app.session_state["authentication_status"] = True
+    app.session_state["username"] = username
+    return app
+
+
+def page(name: str, username: str = "alice") -> AppTest:
+    """A page of pages/ as its own script, in a session logged in as ``username``."""
+    return as_user(username, AppTest.from_file(str(ROOT / "pages" / name),
+                                               default_timeout=TIMEOUT))
+
+
+def metric_values(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def no_exception(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
+
+
+# ---------------------------------------------------------------- login and roles
+
+def test_router_shows_only_the_login_form_before_login(hand_app):
+    app = new_app()
+    app.run()
+    no_exception(app)
+    assert [t.label for t in app.text_input] == ["User name", "Password"]
+    assert not app.metric and not app.get("dataframe")
+
+
+@pytest.mark.parametrize("name", ["home.py", "dashboard.py", "agents.py", "teams.py",
+                                  "tickets.py", "upload.py", "settings.py"])
+def test_no_page_shows_data_without_a_login(hand_app, name):
+    app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
+    app.run()
+    no_exception(app)
+    assert [e.value for e in app.error] == ["Please log in."]
+    assert not app.metric and not app.get("dataframe") and not app.get("file_uploader")
+
+
+def test_wrong_password_then_right_one(hand_app):
+    app = submit_login(login_app(), "alice", "wrong-password")
+    assert "Wrong user name or password." in [e.value for e in app.error]
+    assert users.get_user(hand_app, "alice")["failed_logins"] == 1
+    submit_login(app, "alice")
+    no_exception(app)
+    assert app.session_state["authentication_status"] is True
+    assert app.session_state["username"] == "alice"
+    assert users.get_user(hand_app, "alice")["failed_logins"] == 0
+
+
+def test_five_failed_logins_lock_the_account(hand_app):
+    app = login_app()
+    for _ in range(users.MAX_FAILED_LOGINS):
+        submit_login(app, "victor", "nope-nope-nope")
+    assert users.is_locked(users.get_user(hand_app, "victor"))
+    submit_login(app, "victor")  # the right password is refused while locked
+    assert not app.session_state["authentication_status"]
+    assert any("locked" in e.value for e in app.error)
+
+
+def test_first_admin_form_exists_only_without_users(app_db):
+    app = login_app()
+    app.run()
+    no_exception(app)
+    assert any("no user yet" in i.value for i in app.info)
+    app.text_input[0].input("Boss")
+    app.text_input[1].input(PASSWORD)
+    app.text_input[2].input(PASSWORD)
+    app.button[0].click().run()
+    assert users.get_user(app_db, "boss")["role"] == "admin"
+    app = login_app()
+    app.run()
+    assert [t.label for t in app.text_input] == ["User name", "Password"]
+
+
+def test_router_offers_admin_pages_to_admins_only(hand_app):
+    admin = as_user("alice", new_app())
+    admin.run()
+    no_exception(admin)
+    viewer = as_user("victor", new_app())
+    viewer.run()
+    no_exception(viewer)
+    assert metric_values(viewer)["Tickets held"] == "10"  # Home ran for the viewer
+    admin_links = {p.label for p in admin.get("page_link")}
+    viewer_links = {p.label for p in viewer.get("page_link")}
+    assert {"Upload", "Settings"} <= admin_links
+    assert not {"Upload", "Settings"} & viewer_links
+
+
+def test_viewer_cannot_use_admin_pages(hand_app):
+    for name in ("upload.py", "settings.py"):
+        app = page(name, "victor")
+        app.run()
+        assert "This page is for admins only." in [e.value for e in app.error]
+        assert not app.get("file_uploader") and not app.button
+
+
+# ---------------------------------------------------------------- figures and filters
+
+def test_dashboard_shows_the_contract_figures(hand_app):
+    app = page("dashboard.py")
+    app.run()
+    no_exception(app)
+    values = metric_values(app)
+    assert values["Total tickets"] == "10"
+    assert (values["Resolved"], values["Pending"], values["Breaches"]) == ("7", "3", "4")
+    assert values["Response SLA"] == "77.8 %"
+    assert values["Resolution SLA"] == "57.1 %"
+    assert values["Resolution hours"] == "10.0 h"  # the median
+    assert any(e.label == "How is this calculated?" for e in app.expander)
+
+
+def test_filters_come_from_the_url_and_go_back_into_it(hand_app):
+    app = page("dashboard.py")
+    app.query_params["team"] = ["L1"]
+    app.run()
+    no_exception(app)
+    assert metric_values(app)["Total tickets"] == "5"
+    app.sidebar.multiselect(key="team").set_value(["L2"]).run()
+    assert metric_values(app)["Total tickets"] == "2"
+    app.sidebar.selectbox(key="status").set_value("pending").run()
+    assert metric_values(app)["Total tickets"] == "1"
+
+
+def test_default_date_range_is_all_the_data_held(hand_app):
+    app = page("dashboard.py")
+    app.run()
+    dates = {d.key: d.value for d in app.sidebar.date_input}
+    assert str(dates["from"]) == "2026-03-02" and str(dates["to"]) == "2026-03-18"
+    assert metric_values(app)["Total tickets"] == "10"
+
+
+@pytest.mark.parametrize("name", ["agents.py", "teams.py", "tickets.py", "upload.py",
+                                  "settings.py"])  # home.py: see the router tests
+def test_every_page_renders_for_an_admin(hand_app, name):
+    app = page(name)
+    app.run()
+    no_exception(app)
+    assert app.title and not app.error
+
+
+def test_team_page_lists_raw_names_of_other_and_unassigned(hand_app):
+    app = page("teams.py")
+    app.run()
+    assert any("fell into Other or Unassigned" in w.value for w in app.warning)
+    labels = [e.label for e in app.expander]
+    assert "Other: 1 raw names, 1 tickets" in labels
+
+
+# ---------------------------------------------------------------- downloads
+
+@pytest.fixture
+def captured_downloads(monkeypatch):
+    """Every st.download_button's label and bytes, in order."""
+    seen: list[tuple[str, bytes]] = []
+    real = st.download_button
+
+    def recording(label, data, *args, **kwargs):
+        seen.append((label, data))
+        return real(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(st, "download_button", recording)
+    return seen
+
+
+def test_ticket_download_is_exactly_the_filtered_rows(hand_app, captured_downloads):
+    app = page("tickets.py")
+    app.query_params["team"] = ["L1"]
+    app.query_params["status"] = "resolved"
+    app.run()
+    no_exception(app)
+    data = dict(captured_downloads)["Download these tickets (CSV)"]
+    expected = export.to_csv_bytes(export.tickets_frame(
+        hand_app, metrics.Filters(teams=("L1",), status_class="resolved")))
+    assert data.decode() == expected.decode()
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert sorted(frame["sr_number"]) == ["T1", "T2", "T8", "T9"]
+
+
+def test_tickets_search_and_full_record(hand_app):
+    app = page("tickets.py", "victor")
+    app.run()
+    app.sidebar.text_input(key="q").input("bob").run()
+    assert any("2 tickets match" in c.value for c in app.caption)
+    app.text_input(key="sr").input("T4").run()
+    no_exception(app)
+    assert any(s.value == "Ticket T4" for s in app.subheader)
+    assert not [e for e in app.expander if e.label == "Edit or delete (admin)"]
+
+
+# ---------------------------------------------------------------- upload
+
+def test_upload_through_the_file_uploader(app_db):
+    users.add_user(app_db, "alice", PASSWORD, "admin")
+    frame = demo.generate_export(120, seed=5, with_priority=False)
+    data = demo.to_xlsx_bytes(frame, ["SR Report"])
+    app = page("upload.py")
+    app.run()
+    app.get("file_uploader")[0].upload("SR_Report.xlsx", data).run()
+    no_exception(app)
+    assert metric_values(app)["New"] == "120"
+    assert app_db.tickets.count_documents({}) == 0  # the dry run wrote nothing
+    next(b for b in app.button if b.label == "Import").click().run()
+    no_exception(app)
+    assert app_db.tickets.count_documents({}) == 120
+    assert any("Imported." in s.value for s in app.success)
+    (upload,) = store.recent_uploads(app_db)
+    assert upload["user"] == "alice" and upload["inserted"] == 120
+
+
+def test_a_bad_upload_is_one_line_and_changes_nothing(hand_app):
+    app = page("upload.py")
+    app.run()
+    app.get("file_uploader")[0].upload("broken.csv", b"Status,Priority\nOpen,P1\n").run()
+    no_exception(app)
+    (error,) = [e.value for e in app.error]
+    assert error.startswith("This file cannot be imported:") and "\n" not in error
+    assert hand_app.tickets.count_documents({}) == 10
+
+
+# ---------------------------------------------------------------- settings
+
+def test_settings_save_rederives(hand_app):
+    app = page("settings.py")
+    app.run()
+    no_exception(app)
+    area = next(t for t in app.text_area)
+    area.input(area.value + "\nPending")
+    next(b for b in app.button if b.label == "Save and re-derive tickets").click().run()
+    no_exception(app)
+    assert any("pending → resolved (1)" in s.value for s in app.success), [s.value for s in app.success]
+    assert hand_app.tickets.find_one({"_id": "T10"})["status_class"] == "resolved"
+
+
+# ---------------------------------------------------------------- database down
+
+def test_database_down_is_one_friendly_line(monkeypatch, tmp_path):
+    monkeypatch.setenv("MONGO_URI", "mongodb://127.0.0.1:1/?directConnection=true&serverSelectionTimeoutMS=300")
+    monkeypatch.setenv("SLA_DATA_DIR", str(tmp_path))
+    st.cache_resource.clear()
+    app = new_app()
+    app.run()
+    no_exception(app)
+    (error,) = app.error
+    assert error.value.startswith("The database is unreachable right now")
+    st.cache_resource.clear()
