@@ -9,13 +9,14 @@ span = web.data_span()
 st.title(web.APP_TITLE)
 st.caption("Response and resolution SLAs of the service desk, per team and per agent.")
 
-left, middle, right = st.columns(3)
-web.kpi(left, "Tickets held", web.fmt_int(span["tickets"]))
-web.kpi(middle, "Created between",
-        f"{span['first']:%d %b %Y} – {span['last']:%d %b %Y}" if span.get("first") else "–")
+cols = st.columns(4)
+web.kpi(cols[0], "Tickets held", web.fmt_int(span["tickets"]))
+web.kpi(cols[1], "First created", f"{span['first']:%d %b %Y}" if span.get("first") else "–")
+web.kpi(cols[2], "Last created", f"{span['last']:%d %b %Y}" if span.get("last") else "–")
 upload = span["last_upload"]
-web.kpi(right, "Last import", f"{upload['at']:%d %b %Y %H:%M} UTC" if upload else "none yet",
-        help_text=f"{upload['file_name']} by {upload['user']}" if upload else None)
+web.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "none yet",
+        help_text=f"{upload['at']:%H:%M} UTC: {upload['file_name']} by {upload['user']}"
+        if upload else None)
 if upload:
     st.caption(f"Last import: **{upload['file_name']}** by **{upload['user']}** — "
                f"{upload['inserted']:,} new, {upload['updated']:,} updated, "

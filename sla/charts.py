@@ -149,4 +149,4 @@ def render_comparison_chart(agent: dict, team: dict, team_name: str) -> alt.Char
                     color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"),
                                     scale=alt.Scale(domain=who_order, range=[MET, "#999999"])),
                     tooltip=["who:N", "sla:N", alt.Tooltip("pct:Q", format=".1f")])
-            .properties(height=160))
+            .properties(height=alt.Step(22)))

@@ -41,4 +41,7 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     for name in safe.columns:
         if safe[name].dtype == object or pd.api.types.is_string_dtype(safe[name]):
             safe[name] = safe[name].map(neutralise)
-    return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S").encode("utf-8-sig")
+    # CRLF rows: the csv module then also quotes cells holding a bare CR, which readers
+    # would otherwise take for a row break.
+    return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S",
+                       lineterminator="\r\n").encode("utf-8-sig")

@@ -293,11 +293,17 @@ def require_role(role: str = "viewer") -> dict:
 
 # ---------------------------------------------------------------- shared widgets
 
+TEXT_COLUMNS = ("status", "priority", "category", "resolved_by", "team_raw", "response_sla",
+                "resolution_sla")
+
+
 def ticket_table(frame: pd.DataFrame, **options):
     """A table of tickets with readable headers and typed columns (first TABLE_ROWS rows)."""
     number = st.column_config.NumberColumn
     when = st.column_config.DatetimeColumn
-    return st.dataframe(frame.head(TABLE_ROWS), hide_index=True, column_config={
+    shown = frame.head(TABLE_ROWS).astype({c: object for c in TEXT_COLUMNS if c in frame})
+    shown = shown.fillna({c: "" for c in TEXT_COLUMNS if c in frame})
+    return st.dataframe(shown, hide_index=True, column_config={
         "sr_number": "SR", "status": "Status", "status_class": "Class", "priority": "Priority",
         "category": "Category", "created": when("Created", format="YYYY-MM-DD HH:mm"),
         "resolved_at": when("Resolved", format="YYYY-MM-DD HH:mm"), "resolved_by": "Agent",

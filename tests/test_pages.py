@@ -33,7 +33,7 @@ def app_db(server_uri, db_name, tmp_path, monkeypatch):
     monkeypatch.setenv("MONGO_URI", server_uri)
     monkeypatch.setenv("SLA_DB", db_name)
     monkeypatch.setenv("SLA_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SLA_COOKIE_KEY", "test-cookie-key-0123456789")
+    monkeypatch.setenv("SLA_COOKIE_KEY", "test-cookie-key-0123456789abcdefghijklmnop")
     st.cache_data.clear()
     st.cache_resource.clear()
     database = store.connect(server_uri, db_name)
