@@ -42,14 +42,22 @@ def ensure_server(data_dir: Path) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     with _locked(data_dir):
         state = _read_state(data_dir)
-        if state and _answers(state["port"]):
+        if _is_running(state):
             return uri_for(state["port"])
         return uri_for(_start(data_dir))
 
 
 def running_port(data_dir: Path) -> int | None:
     state = _read_state(data_dir)
-    return state["port"] if state and _answers(state["port"]) else None
+    return state["port"] if _is_running(state) else None
+
+
+def _is_running(state: dict | None) -> bool:
+    """The recorded server process is alive and answers on its port.
+
+    Both are checked: after a crash the port may have been taken by another folder's server.
+    """
+    return bool(state) and _alive(state["pid"]) and _answers(state["port"])
 
 
 def stop_server(data_dir: Path, timeout: float = 30.0) -> bool:

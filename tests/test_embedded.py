@@ -121,6 +121,22 @@ def test_a_stale_state_file_is_replaced_by_a_fresh_server(data_dir):
     assert fresh["port"] == port_of(uri)
 
 
+def test_a_stale_state_file_whose_port_is_now_used_by_another_server(data_dir, tmp_path):
+    other = tmp_path / "other-data"
+    try:
+        other_uri = embedded.ensure_server(other)
+        data_dir.mkdir(parents=True)
+        dead = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead.wait()
+        (data_dir / embedded.STATE_FILE).write_text(
+            json.dumps({"pid": dead.pid, "port": port_of(other_uri)}))
+        uri = embedded.ensure_server(data_dir)
+        assert uri != other_uri  # not the other folder's server
+        assert alive(state(data_dir)["pid"]) and state(data_dir)["pid"] != dead.pid
+    finally:
+        embedded.stop_server(other)
+
+
 def test_connect_without_mongo_uri_starts_the_embedded_server(tmp_path, monkeypatch):
     folder = tmp_path / "app-data"
     monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here
