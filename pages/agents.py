@@ -49,10 +49,7 @@ cols = st.columns(5)
 web.kpi(cols[0], "Score", f"{row['score']:.2f}")
 web.kpi(cols[1], "Tickets", web.fmt_int(row["total_tickets"]),
         f"{row['resolved']:,} resolved · {row['pending']:,} pending")
-web.kpi(cols[2], "Response SLA", web.fmt_pct(row["response_sla_pct"]),
-        f"{row['response_met']:,} met · {row['response_breached']:,} breached")
-web.kpi(cols[3], "Resolution SLA", web.fmt_pct(row["resolution_sla_pct"]),
-        f"{row['resolution_met']:,} met · {row['resolution_breached']:,} breached")
+web.sla_kpis(cols[2], cols[3], row)
 web.kpi(cols[4], "Median resolution", web.fmt_hours(row["median_resolution_hours"]),
         f"average {web.fmt_hours(row['avg_resolution_hours'])}")
 

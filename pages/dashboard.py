@@ -17,10 +17,7 @@ web.kpi(row1[2], "Pending", web.fmt_int(summary["pending"]))
 web.kpi(row1[3], "Breaches", web.fmt_int(summary["breaches"]),
         "Tickets with a breached response or resolution SLA (each counted once).")
 row2 = st.columns(4)
-web.kpi(row2[0], "Response SLA", web.fmt_pct(summary["response_sla_pct"]),
-        f"{summary['response_met']:,} met · {summary['response_breached']:,} breached")
-web.kpi(row2[1], "Resolution SLA", web.fmt_pct(summary["resolution_sla_pct"]),
-        f"{summary['resolution_met']:,} met · {summary['resolution_breached']:,} breached")
+web.sla_kpis(row2[0], row2[1], summary)
 web.kpi(row2[2], "Response hours", web.fmt_hours(summary["median_response_hours"]),
         f"median; average {web.fmt_hours(summary['avg_response_hours'])}")
 web.kpi(row2[3], "Resolution hours", web.fmt_hours(summary["median_resolution_hours"]),

@@ -19,10 +19,7 @@ for column, row in zip(cards, teams):
         st.markdown(f"**{row['team']}**")
         st.metric("Tickets", web.fmt_int(row["total_tickets"]),
                   help=f"{row['resolved']:,} resolved · {row['pending']:,} pending")
-        st.metric("Response SLA", web.fmt_pct(row["response_sla_pct"]),
-                  help=f"{row['response_met']:,} met · {row['response_breached']:,} breached")
-        st.metric("Resolution SLA", web.fmt_pct(row["resolution_sla_pct"]),
-                  help=f"{row['resolution_met']:,} met · {row['resolution_breached']:,} breached")
+        web.sla_kpis(st, st, row, border=False)
 
 table = pd.DataFrame(teams)[["team", "total_tickets", "resolved", "pending", "breaches",
                              "response_met", "response_breached", "response_sla_pct",

@@ -133,6 +133,13 @@ def _print_rows(rows: list[dict], columns: list[str]) -> None:
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
 
 
+def _output(args, rows: list[dict], columns: list[str]) -> None:
+    if args.json:
+        print(to_json(rows))
+    else:
+        _print_rows(rows, columns)
+
+
 def cmd_summary(args) -> int:
     db = store.connect()
     result = metrics.summary(db, filters_from(args), store.get_settings(db))
@@ -161,7 +168,7 @@ GROUP_COLUMNS = ["total_tickets", "resolved", "pending", "response_met", "respon
 def cmd_teams(args) -> int:
     rows = metrics.teams(store.connect(), filters_from(args))
     rows = [{k: r[k] for k in ["team", *GROUP_COLUMNS]} for r in rows]
-    print(to_json(rows)) if args.json else _print_rows(rows, ["team", *GROUP_COLUMNS])
+    _output(args, rows, ["team", *GROUP_COLUMNS])
     return 0
 
 
@@ -179,8 +186,7 @@ def cmd_agents(args) -> int:
 def cmd_trend(args) -> int:
     rows = metrics.trend(store.connect(), filters_from(args))
     columns = ["week", "week_start", "tickets", "response_sla_pct", "resolution_sla_pct"]
-    print(to_json([{k: r[k] for k in columns} for r in rows])) if args.json \
-        else _print_rows(rows, columns)
+    _output(args, [{k: r[k] for k in columns} for r in rows], columns)
     return 0
 
 
@@ -264,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     except EXPECTED_ERRORS as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # one line, never a traceback, unless asked for
         if os.environ.get("SLA_DEBUG"):
             raise

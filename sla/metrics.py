@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from pymongo.database import Database
 
@@ -31,7 +31,7 @@ class Filters:
     priorities: tuple[str, ...] = ()
     agents: tuple[str, ...] = ()
     status_class: str | None = None
-    search: str | None = field(default=None, compare=True)
+    search: str | None = None  # text in SR number, agent, category, status or raw team
 
     def match(self) -> dict:
         """The $match document selecting the filtered tickets."""
@@ -52,10 +52,6 @@ class Filters:
         if self.search:
             query["$or"] = _search_terms(self.search)
         return query
-
-    def without(self, *names: str) -> "Filters":
-        return replace(self, **{n: () if n in ("teams", "priorities", "agents") else None
-                                for n in names})
 
 
 def _search_terms(text: str) -> list[dict]:

@@ -49,7 +49,7 @@ class RawTable:
 def read_table(source: str | Path | bytes, filename: str | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES) -> RawTable:
     """Read ``source`` (a path, or the bytes of an upload named ``filename``)."""
-    data, name = _load_bytes(source, filename)
+    data, name = load_bytes(source, filename)
     suffix = Path(name).suffix.lower()
     if suffix not in ACCEPTED_SUFFIXES:
         raise ReadError(f"{name}: unsupported file type {suffix or '(none)'}; "
@@ -64,7 +64,8 @@ def read_table(source: str | Path | bytes, filename: str | None = None,
     return _read_excel(data, name)
 
 
-def _load_bytes(source: str | Path | bytes, filename: str | None) -> tuple[bytes, str]:
+def load_bytes(source: str | Path | bytes, filename: str | None = None) -> tuple[bytes, str]:
+    """The file's bytes and the name to report it by."""
     if isinstance(source, (bytes, bytearray)):
         return bytes(source), filename or "upload"
     path = Path(source)

@@ -155,18 +155,12 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
                 dry_run: bool = False, progress: Callable[[float, str], None] | None = None
                 ) -> ImportReport:
     """Read, normalise and store one export. ReadError when the file fails as a whole."""
-    table = read.read_table(source, file_name, max_bytes=config.max_upload_bytes())
-    data = source if isinstance(source, (bytes, bytearray)) else _file_bytes(source)
-    name = file_name or getattr(source, "name", None) or str(source)
-    tickets, report = normalise.parse_tickets(table, get_settings(db), file_name=str(name))
+    data, name = read.load_bytes(source, file_name)
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    tickets, report = normalise.parse_tickets(table, get_settings(db), file_name=name)
     sha256 = hashlib.sha256(data).hexdigest()
     return import_tickets(db, tickets, report, user=user, sha256=sha256, dry_run=dry_run,
                           progress=progress)
-
-
-def _file_bytes(path) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
 
 
 def import_tickets(db: Database, tickets: list[dict], report: ImportReport, *, user: str,

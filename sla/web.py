@@ -325,8 +325,15 @@ def fmt_int(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
-def kpi(column, label: str, value: str, help_text: str | None = None) -> None:
-    column.metric(label, value, help=help_text, border=True)
+def kpi(column, label: str, value: str, help_text: str | None = None, border: bool = True) -> None:
+    column.metric(label, value, help=help_text, border=border)
+
+
+def sla_kpis(response_column, resolution_column, row: dict, border: bool = True) -> None:
+    """The response and resolution SLA % cards, met and breached counts in their help."""
+    for column, kind in ((response_column, "response"), (resolution_column, "resolution")):
+        kpi(column, f"{kind.title()} SLA", fmt_pct(row[f"{kind}_sla_pct"]),
+            f"{row[f'{kind}_met']:,} met · {row[f'{kind}_breached']:,} breached", border)
 
 
 def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",

@@ -438,6 +438,7 @@ def test_nginx_proxies_streamlit_websocket(tmp_path):
     websockets = pytest.importorskip("websockets")
     pytest.importorskip("streamlit")
     import asyncio
+    import concurrent.futures
     import ssl
     import urllib.error
     import urllib.request
@@ -496,9 +497,14 @@ def test_nginx_proxies_streamlit_websocket(tmp_path):
             ):
                 return True
 
-        assert asyncio.run(try_ws(f"https://{public}"))
+        def run_alone(coroutine):
+            """asyncio.run in a thread of its own: another test may leave a loop running here."""
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                return pool.submit(asyncio.run, coroutine).result()
+
+        assert run_alone(try_ws(f"https://{public}"))
         with pytest.raises(Exception, match="403"):
-            asyncio.run(try_ws("https://evil.example.com"))
+            run_alone(try_ws("https://evil.example.com"))
     finally:
         for proc in (ng_proc, st_proc):
             proc.terminate()
