@@ -65,10 +65,11 @@ if upload is not None:
         report = web.import_parsed(parsed, user["username"],
                                    lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
         bar.progress(1.0, text="Done")
-        st.session_state["last_import"] = report
+        st.session_state["last_import"] = (parsed["sha256"], report)
         st.session_state.pop("parsed_uploads", None)
-    if "last_import" in st.session_state:
-        show_report(st.session_state["last_import"], "Imported")
+    imported_sha, imported = st.session_state.get("last_import", (None, None))
+    if imported_sha == parsed["sha256"]:  # the report of this file's import, not an earlier one
+        show_report(imported, "Imported")
         st.success("Imported. Every page now shows the new figures.", icon=":material/check:")
 
 st.subheader("Import history")

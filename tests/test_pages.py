@@ -12,6 +12,7 @@ script that calls the real ``web.login_page``.
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pandas as pd
@@ -205,8 +206,16 @@ def test_default_date_range_is_all_the_data_held(hand_app):
     app = page("dashboard.py")
     app.run()
     dates = {d.key: d.value for d in app.sidebar.date_input}
-    assert str(dates["from"]) == "2026-03-02" and str(dates["to"]) == "2026-03-18"
+    assert dates == {"from": None, "to": None}  # no bound, whatever the data held
     assert metric_values(app)["Total tickets"] == "10"
+    assert any("2026-03-02 – 2026-03-18" in c.value for c in app.sidebar.caption)
+    newer = hand_bytes().decode().replace("T1,2026-03-02", "T1,2026-06-30").encode()
+    store.import_file(hand_app, newer, "newer.csv")
+    app.run()  # an open page sees the wider range at its next run
+    assert metric_values(app)["Total tickets"] == "10"
+    assert any("2026-03-03 – 2026-06-30" in c.value for c in app.sidebar.caption)
+    app.sidebar.date_input(key="from").set_value(datetime.date(2026, 3, 9)).run()
+    assert metric_values(app)["Total tickets"] == "8"  # T4..T10 and T1, now in June
 
 
 @pytest.mark.parametrize("name", ["agents.py", "teams.py", "tickets.py", "upload.py",
