@@ -60,7 +60,8 @@ with right:
 st.subheader("At risk")
 at_risk = pd.DataFrame(web.metric("at_risk", filters),
                        columns=["sr_number", "priority", "team", "resolved_by", "status",
-                                "created", "age_hours", "target_hours", "hours_left"])
+                                "created", "age_hours", "target_hours", "hours_left"]
+                       ).fillna({"resolved_by": "", "status": ""})
 st.caption(f"{len(at_risk):,} pending tickets past 80 % of their resolution target"
            + (" (the 200 with least time left)" if len(at_risk) == 200 else ""))
 st.dataframe(at_risk, hide_index=True, column_config={

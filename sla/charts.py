@@ -61,7 +61,9 @@ def render_sla_by_group_chart(rows: list[dict], key: str, order: list[str] | Non
             .encode(x=alt.X("share:Q", title="% with an outcome",
                             scale=alt.Scale(domain=[0, 100])),
                     y=alt.Y(f"{key}:N", sort=order, title=None),
-                    column=alt.Column("sla:N", sort=["Response", "Resolution"], title=None),
+                    row=alt.Row("sla:N", sort=["Response", "Resolution"], title=None,
+                                header=alt.Header(labelAngle=0, labelAlign="left",
+                                                  labelOrient="top", labelFontWeight="bold")),
                     color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="SLA",
                                     legend=alt.Legend(orient="bottom")),
                     order=alt.Order("outcome:N", sort="descending"),
@@ -70,7 +72,7 @@ def render_sla_by_group_chart(rows: list[dict], key: str, order: list[str] | Non
                              alt.Tooltip("outcome:N", title="Outcome"),
                              alt.Tooltip("tickets:Q", title="Tickets"),
                              alt.Tooltip("pct:Q", title="Met %", format=".1f")])
-            .properties(height=max(180, 34 * frame[key].nunique()), width=170))
+            .properties(height=alt.Step(20), width=280))
 
 
 def render_trend_chart(rows: list[dict]) -> alt.Chart:
