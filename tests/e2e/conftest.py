@@ -133,17 +133,22 @@ def app(tmp_path_factory) -> App:
         yield running
     finally:
         _stop_group(process)
-        if mongo_uri:
-            from pymongo import MongoClient
+        release_store(env, mongo_uri)
 
-            client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
-            try:
-                client.drop_database(env["SLA_DB"])
-            finally:
-                client.close()
-        else:
-            subprocess.run([sys.executable, "-m", "sla", "server", "stop"], cwd=ROOT, env=env,
-                           capture_output=True, timeout=60)
+
+def release_store(env: dict, mongo_uri: str | None) -> None:
+    """Drop the test database (MONGO_URI) or stop the embedded server the apps shared."""
+    if mongo_uri:
+        from pymongo import MongoClient
+
+        client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
+        try:
+            client.drop_database(env["SLA_DB"])
+        finally:
+            client.close()
+    else:
+        subprocess.run([sys.executable, "-m", "sla", "server", "stop"], cwd=ROOT, env=env,
+                       capture_output=True, timeout=60)
 
 
 @pytest.fixture(scope="session")

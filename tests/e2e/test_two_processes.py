@@ -31,7 +31,7 @@ import pytest
 from sla import demo
 from tests.e2e.conftest import (ADMIN, ROOT, RUN_TIMEOUT_MS, VIEWPORT, App, _stop_group,
                                 _wait_healthy, assert_no_exception, free_port, goto, login,
-                                metrics, screenshot, sla_cli, wait_for_run)
+                                metrics, release_store, screenshot, sla_cli, wait_for_run)
 from tests.e2e.test_browser import expected_cards, open_from_sidebar, shown_cards, wait_for_title
 
 pytestmark = pytest.mark.e2e
@@ -89,17 +89,7 @@ def two_apps(tmp_path_factory):
     finally:
         for process in processes:
             _stop_group(process)
-        if mongo_uri:
-            from pymongo import MongoClient
-
-            client = MongoClient(mongo_uri, serverSelectionTimeoutMS=5000)
-            try:
-                client.drop_database(env["SLA_DB"])
-            finally:
-                client.close()
-        else:
-            subprocess.run([sys.executable, "-m", "sla", "server", "stop"], cwd=ROOT, env=env,
-                           capture_output=True, timeout=60)
+        release_store(env, mongo_uri)
 
 
 def _logged_in_page(browser, running: App):
