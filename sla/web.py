@@ -26,7 +26,6 @@ APP_TITLE = "SLA Tracker"
 COOKIE_NAME = "sla_tracker_auth"
 COOKIE_DAYS = 1.0
 TABLE_ROWS = 2000
-METHOD_DOC = "docs/metrics.md"
 
 
 # ---------------------------------------------------------------- database

@@ -8,7 +8,6 @@ to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 
