@@ -400,8 +400,14 @@ def parse_upload(data: bytes, name: str) -> dict:
 
 
 def dry_run(parsed: dict) -> normalise.ImportReport:
-    report = normalise.ImportReport(**parsed["report"].as_dict())
-    return store.import_tickets(db(), parsed["tickets"], report, user="", dry_run=True)
+    """What an import would do, computed once per file and data version (reruns are free)."""
+    current = version()
+    if parsed.get("dry_run_version") != current:
+        report = normalise.ImportReport(**parsed["report"].as_dict())
+        parsed["dry_run"] = store.import_tickets(db(), parsed["tickets"], report, user="",
+                                                 dry_run=True)
+        parsed["dry_run_version"] = current
+    return parsed["dry_run"]
 
 
 def import_parsed(parsed: dict, user: str, progress) -> normalise.ImportReport:
