@@ -107,26 +107,10 @@ def app(tmp_path_factory) -> App:
     stop`` stops at the end. The Streamlit process group is killed at the end.
     """
     tmp = tmp_path_factory.mktemp("e2e")
-    env = dict(os.environ)
-    env.update({"SLA_DATA_DIR": str(tmp / "data"), "PYTHONPATH": str(ROOT),
-                "PYTHONUNBUFFERED": "1"})
-    mongo_uri = os.environ.get("MONGO_URI")
-    if mongo_uri:
-        env["SLA_DB"] = f"sla_e2e_{uuid.uuid4().hex[:10]}"
-    else:
-        env.pop("SLA_DB", None)  # the embedded store in tmp is fresh: its default name will do
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp / "streamlit.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-    running = App(url=url, env=env, tmp=tmp, log=log)
+    env, mongo_uri = store_env(tmp)
+    process, running = start_streamlit(env, tmp)
     try:
-        _wait_healthy(url, process, log)
+        _wait_healthy(running.url, process, running.log)
         for (name, password), role in ((ADMIN, "admin"), (VIEWER, "viewer")):
             running.cli("user", "add", name, "--role", role, stdin=password + "\n")
             running.users[role] = (name, password)
@@ -134,6 +118,36 @@ def app(tmp_path_factory) -> App:
     finally:
         _stop_group(process)
         release_store(env, mongo_uri)
+
+
+def store_env(tmp: Path) -> tuple[dict, str | None]:
+    """The environment of the apps and CLI calls of a test, and MONGO_URI when one is set.
+
+    With MONGO_URI a unique SLA_DB is used; otherwise the embedded store in ``tmp`` is fresh
+    and its default database name will do.
+    """
+    env = dict(os.environ)
+    env.update({"SLA_DATA_DIR": str(tmp / "data"), "PYTHONPATH": str(ROOT),
+                "PYTHONUNBUFFERED": "1"})
+    mongo_uri = os.environ.get("MONGO_URI")
+    if mongo_uri:
+        env["SLA_DB"] = f"sla_e2e_{uuid.uuid4().hex[:10]}"
+    else:
+        env.pop("SLA_DB", None)
+    return env, mongo_uri
+
+
+def start_streamlit(env: dict, tmp: Path, name: str = "app") -> tuple[subprocess.Popen, App]:
+    """``streamlit run Home.py`` headless on a free port, in its own process group."""
+    port = free_port()
+    log = tmp / f"streamlit-{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    return process, App(url=f"http://127.0.0.1:{port}", env=env, tmp=tmp, log=log)
 
 
 def release_store(env: dict, mongo_uri: str | None) -> None:

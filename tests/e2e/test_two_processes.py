@@ -18,38 +18,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
 from sla import demo
-from tests.e2e.conftest import (ADMIN, ROOT, RUN_TIMEOUT_MS, VIEWPORT, App, _stop_group,
-                                _wait_healthy, assert_no_exception, free_port, goto, login,
-                                metrics, release_store, screenshot, sla_cli, wait_for_run)
+from tests.e2e.conftest import (ADMIN, RUN_TIMEOUT_MS, VIEWPORT, App, _stop_group,
+                                _wait_healthy, assert_no_exception, goto, login, metrics,
+                                release_store, screenshot, sla_cli, start_streamlit, store_env,
+                                wait_for_run)
 from tests.e2e.test_browser import expected_cards, open_from_sidebar, shown_cards, wait_for_title
 
 pytestmark = pytest.mark.e2e
 
 END = dt.date(2026, 10, 31)
 FIRST, SECOND, THIRD = 200, 150, 50  # tickets: CLI import, then two browser uploads
-
-
-def _start_streamlit(env: dict, tmp: Path, name: str) -> tuple[subprocess.Popen, App]:
-    port = free_port()
-    log = tmp / f"streamlit-{name}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-    return process, App(url=f"http://127.0.0.1:{port}", env=env, tmp=tmp, log=log)
 
 
 def _export(path: Path, frame) -> Path:
@@ -63,18 +48,11 @@ def two_apps(tmp_path_factory):
     tickets) imported with the CLI. Both process groups are stopped at the end, then the
     embedded server (or the MONGO_URI database is dropped)."""
     tmp = tmp_path_factory.mktemp("e2e-two")
-    env = dict(os.environ)
-    env.update({"SLA_DATA_DIR": str(tmp / "data"), "PYTHONPATH": str(ROOT),
-                "PYTHONUNBUFFERED": "1"})
-    mongo_uri = os.environ.get("MONGO_URI")
-    if mongo_uri:
-        env["SLA_DB"] = f"sla_e2e_{uuid.uuid4().hex[:10]}"
-    else:
-        env.pop("SLA_DB", None)
+    env, mongo_uri = store_env(tmp)
     processes, apps = [], []
     try:
         for name in ("a", "b"):
-            process, running = _start_streamlit(env, tmp, name)
+            process, running = start_streamlit(env, tmp, name)
             processes.append(process)
             apps.append(running)
         for process, running in zip(processes, apps):
