@@ -6,9 +6,9 @@ Run with ``streamlit run Home.py``. Pages live in ``pages/``; what they compute 
 
 import streamlit as st
 
-from sla import web
+from ui import auth, data
 
-st.set_page_config(page_title=web.APP_TITLE, page_icon=":material/speed:", layout="wide")
+st.set_page_config(page_title=auth.APP_TITLE, page_icon=":material/speed:", layout="wide")
 
 PAGES = [  # (file, title, icon, admin only)
     ("pages/home.py", "Home", ":material/home:", False),
@@ -24,18 +24,23 @@ PAGES = [  # (file, title, icon, admin only)
 def main() -> None:
     """Log in first (keeping the requested page and filters in the URL), then the pages the
     user's role allows; an admin page is not even routed for a viewer."""
-    user = web.current_user()
+    user = auth.current_user()
     allowed = [st.Page(path, title=title, icon=icon, default=(title == "Home"))
                for path, title, icon, admin_only in PAGES
                if user is None or not admin_only or user["role"] == "admin"]
     page = st.navigation(allowed, position="hidden" if user is None else "sidebar")
     if user is None:
-        web.login_page()
+        auth.login_page()
         return
     st.sidebar.caption(f"Signed in as **{user['username']}** ({user['role']})")
-    web.logout_button()
-    web.remember_login()
+    auth.logout_button()
+    auth.remember_login()
     page.run()
 
 
-web.guard_database_errors(main)
+def run() -> None:
+    with data.one_version_check():
+        main()
+
+
+data.guard_database_errors(run)

@@ -5,12 +5,13 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from sla import charts, web
+from sla import charts
+from ui import auth, data, filters, widgets
 
-web.require_role()
-filters = web.filter_bar()
+auth.require_role()
+filters = filters.filter_bar()
 st.title("Agent Performance")
-agents = web.metric("agents", filters)
+agents = data.agents(filters)
 if not agents:
     st.info("No tickets with an agent (resolved by) match the filters.")
     st.stop()
@@ -33,11 +34,11 @@ with left:
         "median_response_hours": number("Median resp. h", format="%.1f"),
         "avg_resolution_hours": number("Avg res. h", format="%.1f"),
         "median_resolution_hours": number("Median res. h", format="%.1f")})
-    web.download_csv(board, "agents.csv", "Download leaderboard")
+    widgets.download_csv(board, "agents.csv", "Download leaderboard")
 with right:
     st.subheader("Scores")
     st.altair_chart(charts.render_leaderboard_chart(agents))
-web.how_calculated("score", "sla", "hours")
+widgets.how_calculated("score", "sla", "hours")
 
 st.divider()
 names = [row["agent"] for row in agents]
@@ -46,29 +47,29 @@ row = next(r for r in agents if r["agent"] == who)
 mine = dataclasses.replace(filters, agents=(who,))
 st.subheader(who)
 cols = st.columns(5)
-web.kpi(cols[0], "Score", f"{row['score']:.2f}")
-web.kpi(cols[1], "Tickets", web.fmt_int(row["total_tickets"]),
+widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
+widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]),
         f"{row['resolved']:,} resolved · {row['pending']:,} pending")
-web.sla_kpis(cols[2], cols[3], row)
-web.kpi(cols[4], "Median resolution", web.fmt_hours(row["median_resolution_hours"]),
-        f"average {web.fmt_hours(row['avg_resolution_hours'])}")
+widgets.sla_kpis(cols[2], cols[3], row)
+widgets.kpi(cols[4], "Median resolution", widgets.fmt_hours(row["median_resolution_hours"]),
+        f"average {widgets.fmt_hours(row['avg_resolution_hours'])}")
 
-their_teams = web.metric("teams", mine)
+their_teams = data.teams(mine)
 main_team = max(their_teams, key=lambda r: r["total_tickets"])["team"]
 team_filters = dataclasses.replace(filters, agents=(), teams=(main_team,))
-team_rows = web.metric("teams", team_filters)
+team_rows = data.teams(team_filters)
 left, right = st.columns(2)
 with left:
     st.markdown("**Weekly trend**")
-    st.altair_chart(charts.render_trend_chart(web.metric("trend", mine)))
+    st.altair_chart(charts.render_trend_chart(data.trend(mine)))
 with right:
     st.markdown(f"**Compared with {main_team}** (their main team)")
     if team_rows:
         st.altair_chart(charts.render_comparison_chart(row, team_rows[0], main_team))
     st.markdown("**Priority mix**")
-    st.altair_chart(charts.render_priority_chart(web.metric("priorities", mine)))
+    st.altair_chart(charts.render_priority_chart(data.priorities(mine)))
 
 st.markdown("**Their tickets**")
-frame = web.tickets(mine)
-web.ticket_table(frame)
-web.download_csv(frame, f"tickets-{who}.csv", "Download their tickets")
+frame = data.tickets(mine)
+widgets.ticket_table(frame)
+widgets.download_csv(frame, f"tickets-{who}.csv", "Download their tickets")

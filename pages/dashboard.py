@@ -3,31 +3,32 @@
 import pandas as pd
 import streamlit as st
 
-from sla import charts, fields, web
+from sla import charts, fields
+from ui import auth, data, filters, widgets
 
-web.require_role()
-filters = web.filter_bar()
-summary = web.metric("summary", filters)
+auth.require_role()
+filters = filters.filter_bar()
+summary = data.summary(filters)
 st.title("Dashboard")
 
 row1 = st.columns(4)
-web.kpi(row1[0], "Total tickets", web.fmt_int(summary["total_tickets"]))
-web.kpi(row1[1], "Resolved", web.fmt_int(summary["resolved"]))
-web.kpi(row1[2], "Pending", web.fmt_int(summary["pending"]))
-web.kpi(row1[3], "Breaches", web.fmt_int(summary["breaches"]),
+widgets.kpi(row1[0], "Total tickets", widgets.fmt_int(summary["total_tickets"]))
+widgets.kpi(row1[1], "Resolved", widgets.fmt_int(summary["resolved"]))
+widgets.kpi(row1[2], "Pending", widgets.fmt_int(summary["pending"]))
+widgets.kpi(row1[3], "Breaches", widgets.fmt_int(summary["breaches"]),
         "Tickets with a breached response or resolution SLA (each counted once).")
 row2 = st.columns(4)
-web.sla_kpis(row2[0], row2[1], summary)
-web.kpi(row2[2], "Response hours", web.fmt_hours(summary["median_response_hours"]),
-        f"median; average {web.fmt_hours(summary['avg_response_hours'])}")
-web.kpi(row2[3], "Resolution hours", web.fmt_hours(summary["median_resolution_hours"]),
-        f"median; average {web.fmt_hours(summary['avg_resolution_hours'])}")
+widgets.sla_kpis(row2[0], row2[1], summary)
+widgets.kpi(row2[2], "Response hours", widgets.fmt_hours(summary["median_response_hours"]),
+        f"median; average {widgets.fmt_hours(summary['avg_response_hours'])}")
+widgets.kpi(row2[3], "Resolution hours", widgets.fmt_hours(summary["median_resolution_hours"]),
+        f"median; average {widgets.fmt_hours(summary['avg_resolution_hours'])}")
 st.caption(f"Response: {summary['response_met']:,} met, {summary['response_breached']:,} breached"
            f" · Resolution: {summary['resolution_met']:,} met, "
            f"{summary['resolution_breached']:,} breached · averages: response "
-           f"{web.fmt_hours(summary['avg_response_hours'])}, resolution "
-           f"{web.fmt_hours(summary['avg_resolution_hours'])}")
-web.how_calculated("sla", "breaches", "hours", "status")
+           f"{widgets.fmt_hours(summary['avg_response_hours'])}, resolution "
+           f"{widgets.fmt_hours(summary['avg_resolution_hours'])}")
+widgets.how_calculated("sla", "breaches", "hours", "status")
 
 left, right = st.columns(2)
 with left:
@@ -35,16 +36,16 @@ with left:
     st.altair_chart(charts.render_pending_by_team_chart(summary["pending_by_team"]))
 with right:
     st.subheader("SLA by team")
-    st.altair_chart(charts.render_sla_by_group_chart(web.metric("teams", filters), "team",
+    st.altair_chart(charts.render_sla_by_group_chart(data.teams(filters), "team",
                                                      list(fields.TEAMS)))
 
 st.subheader("Weekly trend")
-st.altair_chart(charts.render_trend_chart(web.metric("trend", filters)))
+st.altair_chart(charts.render_trend_chart(data.trend(filters)))
 
 left, right = st.columns(2)
 with left:
     st.subheader("By priority")
-    st.altair_chart(charts.render_priority_chart(web.metric("priorities", filters)))
+    st.altair_chart(charts.render_priority_chart(data.priorities(filters)))
 with right:
     st.subheader("Top performers")
     top = pd.DataFrame(summary["top_performers"],
@@ -55,10 +56,10 @@ with right:
         "response_sla_pct": st.column_config.NumberColumn("Response %", format="%.1f"),
         "resolution_sla_pct": st.column_config.NumberColumn("Resolution %", format="%.1f"),
         "score": st.column_config.NumberColumn("Score", format="%.2f")})
-    web.how_calculated("score")
+    widgets.how_calculated("score")
 
 st.subheader("At risk")
-at_risk = pd.DataFrame(web.metric("at_risk", filters),
+at_risk = pd.DataFrame(data.at_risk(filters),
                        columns=["sr_number", "priority", "team", "resolved_by", "status",
                                 "created", "age_hours", "target_hours", "hours_left"]
                        ).fillna({"resolved_by": "", "status": ""})
@@ -70,5 +71,5 @@ st.dataframe(at_risk, hide_index=True, column_config={
     "age_hours": st.column_config.NumberColumn("Age (h)", format="%.1f"),
     "target_hours": st.column_config.NumberColumn("Target (h)", format="%.0f"),
     "hours_left": st.column_config.NumberColumn("Hours left", format="%.1f")})
-web.download_csv(at_risk, "at-risk.csv", "Download at-risk CSV")
-web.how_calculated("at_risk")
+widgets.download_csv(at_risk, "at-risk.csv", "Download at-risk CSV")
+widgets.how_calculated("at_risk")

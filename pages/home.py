@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from sla import web
+from ui import auth, data, widgets
 
-user = web.require_role()
-span = web.data_span()
-st.title(web.APP_TITLE)
+user = auth.require_role()
+span = data.data_span()
+st.title(auth.APP_TITLE)
 st.caption("Response and resolution SLAs of the service desk, per team and per agent.")
 
 cols = st.columns(4)
-web.kpi(cols[0], "Tickets held", web.fmt_int(span["tickets"]))
-web.kpi(cols[1], "First created", f"{span['first']:%d %b %Y}" if span.get("first") else "–")
-web.kpi(cols[2], "Last created", f"{span['last']:%d %b %Y}" if span.get("last") else "–")
+widgets.kpi(cols[0], "Tickets held", widgets.fmt_int(span["tickets"]))
+widgets.kpi(cols[1], "First created", f"{span['first']:%d %b %Y}" if span.get("first") else "–")
+widgets.kpi(cols[2], "Last created", f"{span['last']:%d %b %Y}" if span.get("last") else "–")
 upload = span["last_upload"]
-web.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "none yet",
+widgets.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "none yet",
         help_text=f"{upload['at']:%H:%M} UTC: {upload['file_name']} by {upload['user']}"
         if upload else None)
 if upload:

@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from sla import fields, store, users, web
+from sla import fields, store, users
+from ui import auth, data
 
-admin = web.require_role("admin")
+admin = auth.require_role("admin")
 st.title("Settings")
-current = web.settings()
+current = data.settings()
 tab_rules, tab_users = st.tabs(["Rules", "Users"])
 
 with tab_rules, st.form("settings"):
@@ -50,13 +51,13 @@ with tab_rules, st.form("settings"):
             "score": {"resolution_weight": resolution_weight, "response_weight": response_weight,
                       "min_tickets": int(min_tickets), "volume_cap": int(volume_cap)},
         }
-        moved = store.save_settings(web.db(), new, admin["username"])
+        moved = store.save_settings(data.db(), new, admin["username"])
         st.success("Saved. " + ("What moved: " + "; ".join(
             f"{field}: " + ", ".join(f"{k} ({n:,})" for k, n in changes.items())
             for field, changes in moved.items()) if moved else "No ticket changed class."))
 
 with tab_users:
-    database = web.db()
+    database = data.db()
     st.dataframe(pd.DataFrame(users.list_users(database),
                               columns=["username", "role", "last_login", "locked_until",
                                        "created_at"]), hide_index=True)

@@ -3,12 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from sla import charts, fields, web
+from sla import charts, fields
+from ui import auth, data, filters, widgets
 
-web.require_role()
-filters = web.filter_bar()
+auth.require_role()
+filters = filters.filter_bar()
 st.title("Team Performance")
-teams = web.metric("teams", filters)
+teams = data.teams(filters)
 if not teams:
     st.info("No tickets match the filters.")
     st.stop()
@@ -17,9 +18,9 @@ cards = st.columns(len(teams))
 for column, row in zip(cards, teams):
     with column.container(border=True):
         st.markdown(f"**{row['team']}**")
-        st.metric("Tickets", web.fmt_int(row["total_tickets"]),
+        st.metric("Tickets", widgets.fmt_int(row["total_tickets"]),
                   help=f"{row['resolved']:,} resolved · {row['pending']:,} pending")
-        web.sla_kpis(st, st, row, border=False)
+        widgets.sla_kpis(st, st, row, border=False)
 
 table = pd.DataFrame(teams)[["team", "total_tickets", "resolved", "pending", "breaches",
                              "response_met", "response_breached", "response_sla_pct",
@@ -38,8 +39,8 @@ st.dataframe(table, hide_index=True, column_config={
     "median_response_hours": number("Median resp. h", format="%.1f"),
     "avg_resolution_hours": number("Avg res. h", format="%.1f"),
     "median_resolution_hours": number("Median res. h", format="%.1f")})
-web.download_csv(table, "teams.csv", "Download team figures")
-web.how_calculated("sla", "hours", "teams")
+widgets.download_csv(table, "teams.csv", "Download team figures")
+widgets.how_calculated("sla", "hours", "teams")
 
 left, right = st.columns(2)
 with left:
@@ -47,7 +48,7 @@ with left:
     st.altair_chart(charts.render_sla_by_group_chart(teams, "team", list(fields.TEAMS)))
 with right:
     st.subheader("Pending by status")
-    pending = pd.DataFrame(web.metric("pending_by_status", filters),
+    pending = pd.DataFrame(data.pending_by_status(filters),
                            columns=["team", "status", "tickets"])
     if pending.empty:
         st.caption("Nothing pending.")
@@ -58,7 +59,7 @@ with right:
                      column_config={"status": "Status"})
 
 st.subheader("Which raw team names fed each team")
-raw = pd.DataFrame(web.metric("raw_teams", filters), columns=["team", "team_raw", "tickets"])
+raw = pd.DataFrame(data.raw_teams(filters), columns=["team", "team_raw", "tickets"])
 to_check = raw[raw["team"].isin(["Other", "Unassigned"])]
 if not to_check.empty:
     st.warning(f"{to_check['tickets'].sum():,} tickets fell into Other or Unassigned "

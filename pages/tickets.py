@@ -3,18 +3,19 @@
 import pandas as pd
 import streamlit as st
 
-from sla import normalise, store, web
+from sla import normalise, store
+from ui import auth, data, filters, widgets
 
-user = web.require_role()
-filters = web.filter_bar(search=True)
+user = auth.require_role()
+filters = filters.filter_bar(search=True)
 st.title("Tickets")
-frame = web.tickets(filters)
+frame = data.tickets(filters)
 st.caption(f"{len(frame):,} tickets match"
-           + (f"; the first {web.TABLE_ROWS:,} are shown, the download has all"
-              if len(frame) > web.TABLE_ROWS else ""))
-selection = web.ticket_table(frame, on_select="rerun", selection_mode="single-row",
+           + (f"; the first {widgets.TABLE_ROWS:,} are shown, the download has all"
+              if len(frame) > widgets.TABLE_ROWS else ""))
+selection = widgets.ticket_table(frame, on_select="rerun", selection_mode="single-row",
                              key="ticket_table")
-web.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
+widgets.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
 
 st.divider()
 picked = selection.selection.rows if selection else []
@@ -23,7 +24,7 @@ sr = st.text_input("Open ticket (SR number)", value=default, key="sr").strip()
 if not sr:
     st.caption("Pick a row above or type an SR number to see the full record and its history.")
     st.stop()
-ticket = store.get_ticket(web.db(), sr)
+ticket = store.get_ticket(data.db(), sr)
 if ticket is None:
     st.warning(f"No ticket {sr}.")
     st.stop()
@@ -46,7 +47,7 @@ with right:
                                "value": [str(v) for v in extra.values()]}), hide_index=True)
 
 st.markdown("**History across imports and edits**")
-history = store.ticket_history(web.db(), sr)
+history = store.ticket_history(data.db(), sr)
 if history:
     st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"], "field": f,
                                 "old": str(c["old"]), "new": str(c["new"])}
@@ -63,11 +64,11 @@ if user and user["role"] == "admin":
                                           ("category", "Category"), ("resolved_by", "Agent"),
                                           ("team_raw", "Team (raw)")]}
             if st.form_submit_button("Save changes", type="primary"):
-                changes = store.edit_ticket(web.db(), sr,
+                changes = store.edit_ticket(data.db(), sr,
                                             {k: normalise.clean_text(v) for k, v in values.items()},
                                             user["username"])
                 st.success(f"Saved: {', '.join(changes) or 'nothing changed'}.")
         confirm = st.checkbox(f"Yes, delete ticket {sr}")
         if st.button("Delete ticket", disabled=not confirm, icon=":material/delete:"):
-            store.delete_ticket(web.db(), sr, user["username"])
+            store.delete_ticket(data.db(), sr, user["username"])
             st.success(f"Ticket {sr} deleted (recorded in its history).")

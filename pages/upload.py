@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from sla import read, store, web
+from sla import read
+from ui import auth, data, widgets
+from ui import upload as upload_flow
 
-user = web.require_role("admin")
+user = auth.require_role("admin")
 st.title("Upload an export")
 st.caption("Excel (.xlsx, .xlsm, .xls) or CSV. Nothing is written until you press Import; a "
            "file that cannot be read changes nothing.")
@@ -16,11 +18,11 @@ upload = st.file_uploader("Export file", type=["xlsx", "xlsm", "xls", "csv"], ke
 def show_report(report, heading: str) -> None:
     st.subheader(heading)
     cols = st.columns(5)
-    web.kpi(cols[0], "New", web.fmt_int(report.inserted))
-    web.kpi(cols[1], "Updated", web.fmt_int(report.updated))
-    web.kpi(cols[2], "Unchanged", web.fmt_int(report.unchanged))
-    web.kpi(cols[3], "Rejected rows", web.fmt_int(report.rejected))
-    web.kpi(cols[4], "Rows read", web.fmt_int(report.rows_read),
+    widgets.kpi(cols[0], "New", widgets.fmt_int(report.inserted))
+    widgets.kpi(cols[1], "Updated", widgets.fmt_int(report.updated))
+    widgets.kpi(cols[2], "Unchanged", widgets.fmt_int(report.unchanged))
+    widgets.kpi(cols[3], "Rejected rows", widgets.fmt_int(report.rejected))
+    widgets.kpi(cols[4], "Rows read", widgets.fmt_int(report.rows_read),
             f"{report.folded:,} rows folded into a later row of the same SR")
     problems = {"durations not parsed": report.durations_not_parsed,
                 "dates not parsed": report.dates_not_parsed,
@@ -38,42 +40,43 @@ def show_report(report, heading: str) -> None:
                                for p in report.problems])
         with st.expander(f"{len(rows):,} rows with problems"):
             st.dataframe(rows, hide_index=True)
-            web.download_csv(rows, "import-problems.csv", "Download rows with problems",
+            widgets.download_csv(rows, "import-problems.csv", "Download rows with problems",
                              key=f"problems-{heading}")
 
 
 if upload is not None:
+    file_bytes = upload.getvalue()
     try:
-        parsed = web.parse_upload(upload.getvalue(), upload.name)
+        chosen = upload_flow.inspect(file_bytes, upload.name)
+        report = upload_flow.dry_run(chosen, file_bytes)
     except read.ReadError as exc:
         st.error(f"This file cannot be imported: {exc}", icon=":material/error:")
         st.stop()
-    table = parsed["table"]
     st.subheader("Detected columns")
-    mapping = pd.DataFrame([{"field": f, "column in the file": h} for f, h in table.mapping.items()])
+    mapping = pd.DataFrame([{"field": f, "column in the file": h}
+                            for f, h in chosen["mapping"].items()])
     left, right = st.columns([1, 1])
     left.dataframe(mapping, hide_index=True)
-    right.markdown(f"Sheet **{table.sheet or 'CSV'}**, header on row {table.header_row}"
-                   + (f", separator `{table.separator!r}`, {table.encoding}" if table.separator else ""))
+    right.markdown(f"Sheet **{chosen['sheet'] or 'CSV'}**, header on row {chosen['header_row']}"
+                   + (f", separator `{chosen['separator']!r}`, {chosen['encoding']}"
+                      if chosen["separator"] else ""))
     right.markdown("Kept as they are (not used by the figures): "
-                   + (", ".join(f"`{h}`" for h in table.unmapped) or "none"))
+                   + (", ".join(f"`{h}`" for h in chosen["unmapped"]) or "none"))
     st.subheader("Preview")
-    st.dataframe(parsed["preview"], hide_index=True)
-    show_report(web.dry_run(parsed), "Validation (dry run: nothing written yet)")
+    st.dataframe(chosen["preview"], hide_index=True)
+    show_report(report, "Validation (dry run: nothing written yet)")
     if st.button("Import", type="primary", icon=":material/upload:"):
         bar = st.progress(0.0, text="Importing…")
-        report = web.import_parsed(parsed, user["username"],
-                                   lambda fraction, text: bar.progress(min(fraction, 1.0), text=text))
+        upload_flow.import_file(chosen, file_bytes, user["username"],
+                                lambda fraction, text: bar.progress(min(fraction, 1.0),
+                                                                    text=text))
         bar.progress(1.0, text="Done")
-        st.session_state["last_import"] = (parsed["sha256"], report)
-        st.session_state.pop("parsed_uploads", None)
-    imported_sha, imported = st.session_state.get("last_import", (None, None))
-    if imported_sha == parsed["sha256"]:  # the report of this file's import, not an earlier one
-        show_report(imported, "Imported")
+    if chosen.get("imported") is not None:  # the report of this file's import, not an earlier one
+        show_report(chosen["imported"], "Imported")
         st.success("Imported. Every page now shows the new figures.", icon=":material/check:")
 
 st.subheader("Import history")
-history = pd.DataFrame(store.recent_uploads(web.db()),
+history = pd.DataFrame(data.recent_uploads(),
                        columns=["at", "user", "file_name", "rows_read", "inserted", "updated",
                                 "unchanged", "rejected", "status", "sha256"])
 st.dataframe(history, hide_index=True, column_config={

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.add_argument("--user", default=os.environ.get("USER", "cli"), help="recorded as importer")
+    p.add_argument("--progress", action="store_true",
+                   help="print progress on standard error (default when it is a terminal)")
 
     for name, text in (("summary", "headline figures"), ("teams", "per team"),
                        ("agents", "per agent, with score"), ("trend", "per ISO week")):
@@ -103,9 +105,24 @@ def _json_default(value: object):
 
 # ---------------------------------------------------------------- commands
 
+class ProgressLine:
+    """An import's progress on standard error: a line each time it moves on by a tenth."""
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, fraction: float, text: str) -> None:
+        step = int(fraction * 10)
+        if step > self.shown:
+            self.shown = step
+            print(f"{fraction:4.0%}  {text}", file=sys.stderr, flush=True)
+
+
 def cmd_import(args) -> int:
     db = store.connect()
-    report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run)
+    progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
+    report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
+                               progress=progress)
     if args.json:
         print(to_json(report.as_dict()))
         return 0

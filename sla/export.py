@@ -8,25 +8,29 @@ manager's machine.
 from __future__ import annotations
 
 import pandas as pd
-from pymongo.database import Database
 
-from sla.metrics import Filters
+from sla.metrics import Filters, frame_of
 
 COLUMNS = ["sr_number", "status", "status_class", "priority", "category", "created",
            "resolved_at", "resolved_by", "team", "team_raw", "response_hours",
            "resolution_hours", "response_sla", "resolution_sla"]
+DATE_AND_NUMBER_COLUMNS = ("created", "resolved_at", "response_hours", "resolution_hours")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def tickets_frame(db: Database, filters: Filters = Filters(), limit: int = 0,
+def tickets_frame(source, filters: Filters = Filters(), limit: int = 0,
                   columns: list[str] = COLUMNS) -> pd.DataFrame:
-    """The filtered tickets, newest created first, in the export's columns."""
-    cursor = (db.tickets.find(filters.match(), {"_id": 0, **{c: 1 for c in columns}})
-              .sort([("created", -1), ("_id", 1)]).limit(limit))
-    frame = pd.DataFrame(list(cursor), columns=columns)
-    for name in ("created", "resolved_at"):
-        frame[name] = pd.to_datetime(frame[name])
-    return frame
+    """The filtered tickets, newest created first (no date last), from the read model."""
+    frame = filters.select(frame_of(source))
+    order = frame.sort_values(["created", "sr_number"], ascending=[False, True],
+                              na_position="last")
+    if limit:
+        order = order.head(limit)
+    result = order[columns].reset_index(drop=True)
+    for name in columns:  # text as plain Python strings and None, as the CSV writer wants
+        if name not in DATE_AND_NUMBER_COLUMNS:
+            result[name] = result[name].astype(object).where(result[name].notna(), None)
+    return result
 
 
 def neutralise(value: object) -> object:

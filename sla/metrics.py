@@ -1,9 +1,14 @@
-"""The contract's metrics (section 7) as MongoDB aggregation pipelines.
+"""The contract's metrics (section 7), computed over the read model with pandas.
 
-Every function takes a pymongo ``Database`` and a ``Filters`` value and returns plain dicts
-or lists; the grouping, counting, averaging and medians run inside the database, so only
-aggregated rows cross the wire. Percentages are carried unrounded (to 4 decimals); pages
-round them to 1 decimal when they show them.
+Every function takes a ``Snapshot`` of the read model (``sla.readmodel``) or a pymongo
+``Database`` (whose current snapshot is then used) and a ``Filters`` value, and returns
+plain dicts and lists, the same as ``python -m sla ... --json`` prints. No function here
+queries the tickets collection: a new filter costs a pass over in-memory columns, not a
+database scan. ``sla.pipelines`` computes the same figures with aggregation pipelines over
+the raw tickets; the tests compare the two.
+
+Percentages are carried unrounded (to 4 decimals); pages round them to 1 decimal when they
+show them. Medians are exact: an even count gives the mean of the two middle values.
 """
 
 from __future__ import annotations
@@ -12,13 +17,16 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from pymongo.database import Database
+import numpy as np
+import pandas as pd
 
 from sla import fields
+from sla.readmodel import Snapshot
 
 PCT_DECIMALS = 4
 TOP_PERFORMERS = 5
 AT_RISK_FRACTION = 0.8
+AT_RISK_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class Filters:
     search: str | None = None  # text in SR number, agent, category, status or raw team
 
     def match(self) -> dict:
-        """The $match document selecting the filtered tickets."""
+        """The $match document selecting the filtered tickets (for ``sla.pipelines``)."""
         query: dict = {}
         created: dict = {}
         if self.date_from:
@@ -53,11 +61,45 @@ class Filters:
             query["$or"] = _search_terms(self.search)
         return query
 
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a read model frame these filters keep (the frame itself when none)."""
+        mask = np.ones(len(frame), dtype=bool)
+        if self.date_from:
+            mask &= (frame["created"] >= pd.Timestamp(self.date_from)).to_numpy()
+        if self.date_to:
+            end = pd.Timestamp(self.date_to + dt.timedelta(days=1))
+            mask &= (frame["created"] < end).to_numpy()
+        for name, values in (("team", self.teams), ("priority", self.priorities),
+                             ("resolved_by", self.agents)):
+            if values:
+                mask &= frame[name].isin(values).to_numpy()
+        if self.status_class:
+            mask &= (frame["status_class"] == self.status_class).to_numpy()
+        if self.search:
+            mask &= _search_mask(frame, self.search.strip())
+        return frame if mask.all() else frame[mask]
+
+
+SEARCHED = ("sr_number", "resolved_by", "category", "status", "team_raw")
+
 
 def _search_terms(text: str) -> list[dict]:
     pattern = {"$regex": re.escape(text.strip()), "$options": "i"}
-    return [{"sr_number": pattern}, {"resolved_by": pattern}, {"category": pattern},
-            {"status": pattern}, {"team_raw": pattern}]
+    return [{name: pattern} for name in SEARCHED]
+
+
+def _search_mask(frame: pd.DataFrame, text: str) -> np.ndarray:
+    """Rows where any searched column contains ``text``, ignoring case."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for name in SEARCHED:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # test each distinct value once
+            categories = column.cat.categories.astype(str)
+            hits = categories[categories.str.contains(text, case=False, regex=False)]
+            mask |= column.isin(hits).to_numpy()
+        else:
+            mask |= column.str.contains(text, case=False, regex=False).fillna(False).to_numpy(bool)
+    return mask
 
 
 def pct(met: int, breached: int) -> float | None:
@@ -66,150 +108,137 @@ def pct(met: int, breached: int) -> float | None:
     return round(100 * met / total, PCT_DECIMALS) if total else None
 
 
-def _week(date_field: str = "$created") -> dict:
-    return {"$dateTrunc": {"date": date_field, "unit": "week", "startOfWeek": "monday"}}
+# ---------------------------------------------------------------- counting
+
+def frame_of(source) -> pd.DataFrame:
+    """The read model frame of a Snapshot, or of a Database's current data version."""
+    if isinstance(source, Snapshot):
+        return source.frame
+    from sla import store  # the store needs this module's callers, not the other way round
+
+    return store.snapshot(source).frame
 
 
-def _count_if_number(field_name: str) -> dict:
-    return {"$sum": {"$cond": [{"$isNumber": f"${field_name}"}, 1, 0]}}
+FLAGS = {  # flag column -> (field, value): what each count of a group counts
+    "resolved": ("status_class", "resolved"),
+    "response_met": ("response_sla", "met"), "response_breached": ("response_sla", "breached"),
+    "resolution_met": ("resolution_sla", "met"),
+    "resolution_breached": ("resolution_sla", "breached"),
+}
 
 
-CUBE_KEY = {"team": "$team", "priority": "$priority", "agent": "$resolved_by",
-            "status_class": "$status_class", "response_sla": "$response_sla",
-            "resolution_sla": "$resolution_sla", "week": _week()}
+def _flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """0/1 columns per count, plus "breaches" (either SLA breached, counted once)."""
+    flags = pd.DataFrame({name: (frame[column] == value).to_numpy()
+                          for name, (column, value) in FLAGS.items()}, index=frame.index)
+    flags["breaches"] = flags["response_breached"] | flags["resolution_breached"]
+    return flags.astype("int64")
 
 
-def cube(db: Database, filters: Filters = Filters()) -> list[dict]:
-    """One pass over the filtered tickets: counts and hour sums per combination of the
-    dimensions every view groups by (team, priority, agent, status class, both SLA outcomes,
-    ISO week). Summary, teams, agents, priorities and trend are roll-ups of these few
-    thousand cells, so a page costs one scan of the tickets instead of one per view."""
-    pipeline = [
-        {"$match": filters.match()},
-        {"$group": {"_id": CUBE_KEY, "tickets": {"$sum": 1},
-                    "response_sum": {"$sum": "$response_hours"},
-                    "response_n": _count_if_number("response_hours"),
-                    "resolution_sum": {"$sum": "$resolution_hours"},
-                    "resolution_n": _count_if_number("resolution_hours")}},
-    ]
-    rows = []
-    for row in db.tickets.aggregate(pipeline, allowDiskUse=True):
-        rows.append({**{k: row["_id"].get(k) for k in CUBE_KEY}, "tickets": row["tickets"],
-                     "response_sum": row["response_sum"], "response_n": row["response_n"],
-                     "resolution_sum": row["resolution_sum"], "resolution_n": row["resolution_n"]})
-    return rows
+def _counts(size: int, sums, hours) -> dict:
+    """One group's figures, with the keys of ``summary --json``."""
+    row = {"total_tickets": int(size), "resolved": int(sums["resolved"]),
+           "pending": int(size - sums["resolved"])}
+    for name in ("response_met", "response_breached", "resolution_met", "resolution_breached",
+                 "breaches"):
+        row[name] = int(sums[name])
+    row["response_sla_pct"] = pct(row["response_met"], row["response_breached"])
+    row["resolution_sla_pct"] = pct(row["resolution_met"], row["resolution_breached"])
+    for kind in ("response", "resolution"):
+        count = int(hours[f"{kind}_n"])
+        row[f"avg_{kind}_hours"] = float(hours[f"{kind}_sum"]) / count if count else None
+    return row
 
 
-def rollup(cells: list[dict], by: str | None = None) -> dict:
-    """Counts, SLA percentages and averages per value of ``by`` (None: one total row)."""
-    groups: dict = {}
-    for cell in cells:
-        key = cell[by] if by else None
-        group = groups.setdefault(key, {"total_tickets": 0, "resolved": 0, "pending": 0,
-                                        "response_met": 0, "response_breached": 0,
-                                        "resolution_met": 0, "resolution_breached": 0,
-                                        "breaches": 0, "_rs": 0.0, "_rn": 0, "_xs": 0.0,
-                                        "_xn": 0})
-        n = cell["tickets"]
-        group["total_tickets"] += n
-        group["resolved" if cell["status_class"] == "resolved" else "pending"] += n
+def _number(value) -> float | None:
+    return None if pd.isna(value) else float(value)
+
+
+def _hour_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per ticket: each kind's hours as a sum term (0 when missing) and a count term."""
+    columns = {}
+    for kind in ("response", "resolution"):
+        hours = frame[f"{kind}_hours"]
+        columns[f"{kind}_sum"] = hours.fillna(0.0).to_numpy()
+        columns[f"{kind}_n"] = hours.notna().to_numpy().astype("int64")
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def total(frame: pd.DataFrame, with_medians: bool = True) -> dict:
+    """The figures of all rows of ``frame`` as one group."""
+    row = _counts(len(frame), _flags(frame).sum(), _hour_columns(frame).sum())
+    if with_medians:
         for kind in ("response", "resolution"):
-            if cell[f"{kind}_sla"] in ("met", "breached"):
-                group[f"{kind}_{cell[f'{kind}_sla']}"] += n
-        if "breached" in (cell["response_sla"], cell["resolution_sla"]):
-            group["breaches"] += n
-        group["_rs"] += cell["response_sum"]
-        group["_rn"] += cell["response_n"]
-        group["_xs"] += cell["resolution_sum"]
-        group["_xn"] += cell["resolution_n"]
-    for group in groups.values():
-        group["response_sla_pct"] = pct(group["response_met"], group["response_breached"])
-        group["resolution_sla_pct"] = pct(group["resolution_met"], group["resolution_breached"])
-        group["avg_response_hours"] = group.pop("_rs") / group["_rn"] if group["_rn"] else None
-        group["avg_resolution_hours"] = group.pop("_xs") / group["_xn"] if group["_xn"] else None
-        del group["_rn"], group["_xn"]
-    return groups
+            row[f"median_{kind}_hours"] = _number(frame[f"{kind}_hours"].median())
+    return row
 
 
-def medians(db: Database, filters: Filters = Filters(), by: str | None = None) -> dict:
-    """Exact median response and resolution hours per ``by`` (a ticket field or None).
-
-    The values are collected and sorted inside the database; only the medians come back.
-    An even count gives the mean of the two middle values.
-    """
-    def median_of(values: str) -> dict:
-        sorted_values = {"$sortArray": {"input": {"$filter": {
-            "input": values, "cond": {"$isNumber": "$$this"}}}, "sortBy": 1}}
-        half = {"$divide": [{"$size": "$$v"}, 2]}
-        middle = {"$arrayElemAt": ["$$v", {"$toInt": {"$floor": half}}]}
-        lower = {"$arrayElemAt": ["$$v", {"$toInt": {"$subtract": [half, 1]}}]}
-        return {"$let": {"vars": {"v": sorted_values}, "in": {"$switch": {"branches": [
-            {"case": {"$eq": [{"$size": "$$v"}, 0]}, "then": None},
-            {"case": {"$eq": [{"$mod": [{"$size": "$$v"}, 2]}, 1]}, "then": middle}],
-            "default": {"$avg": [lower, middle]}}}}}
-
-    pipeline = [
-        {"$match": filters.match()},
-        {"$group": {"_id": f"${by}" if by else None,
-                    "response": {"$push": "$response_hours"},
-                    "resolution": {"$push": "$resolution_hours"}}},
-        {"$project": {"median_response_hours": median_of("$response"),
-                      "median_resolution_hours": median_of("$resolution")}},
-    ]
-    return {row.pop("_id"): row for row in db.tickets.aggregate(pipeline, allowDiskUse=True)}
-
-
-EMPTY_COUNTS = {"total_tickets": 0, "resolved": 0, "pending": 0, "response_met": 0,
-                "response_breached": 0, "resolution_met": 0, "resolution_breached": 0,
-                "breaches": 0, "avg_response_hours": None, "avg_resolution_hours": None,
-                "median_response_hours": None, "median_resolution_hours": None,
-                "response_sla_pct": None, "resolution_sla_pct": None}
-NO_MEDIANS = {"median_response_hours": None, "median_resolution_hours": None}
-
-
-def _with_medians(groups: dict, found: dict) -> dict:
-    return {key: {**group, **found.get(key, NO_MEDIANS)} for key, group in groups.items()}
+def grouped(frame: pd.DataFrame, by: pd.Series, with_medians: bool = True) -> dict:
+    """The figures per value of ``by`` (a column of ``frame`` or aligned with it; rows with
+    no value are left out)."""
+    if frame.empty:
+        return {}
+    if isinstance(by.dtype, pd.CategoricalDtype):  # group on the small integer codes
+        codes = by.cat.codes.to_numpy()
+        keep, keys, labels = codes >= 0, codes, by.cat.categories
+    else:
+        keep, keys, labels = by.notna().to_numpy(), by.to_numpy(), None
+    table = pd.concat([_flags(frame), _hour_columns(frame)], axis=1)[keep]
+    groups = table.groupby(keys[keep], sort=False)
+    sums, sizes = groups.sum(), groups.size()
+    medians = None
+    if with_medians:
+        medians = frame[keep][["response_hours", "resolution_hours"]].groupby(
+            keys[keep], sort=False).median()
+    result = {}
+    for key in sums.index:
+        row = _counts(sizes[key], sums.loc[key], sums.loc[key])
+        if medians is not None:
+            for kind in ("response", "resolution"):
+                row[f"median_{kind}_hours"] = _number(medians.at[key, f"{kind}_hours"])
+        result[labels[key] if labels is not None else key] = row
+    return result
 
 
 # ---------------------------------------------------------------- public metrics
 
-def summary(db: Database, filters: Filters = Filters(), settings: dict | None = None,
-            cells: list[dict] | None = None) -> dict:
+def summary(source, filters: Filters = Filters(), settings: dict | None = None) -> dict:
     """The dashboard's headline figures, with the keys of ``summary --json``."""
-    cells = cube(db, filters) if cells is None else cells
-    totals = {**EMPTY_COUNTS, **rollup(cells).get(None, {})}
-    totals.update(medians(db, filters).get(None, NO_MEDIANS))
-    totals["pending_by_team"] = pending_by_team(cells)
-    totals["top_performers"] = top_performers(agents(db, filters, settings, cells=cells,
-                                                     with_medians=False))
+    frame = filters.select(frame_of(source))
+    totals = total(frame)
+    totals["pending_by_team"] = pending_by_team(frame)
+    totals["top_performers"] = top_performers(_agent_rows(frame, settings, with_medians=False))
     return totals
 
 
-def pending_by_team(cells: list[dict]) -> dict[str, int]:
+def pending_by_team(frame: pd.DataFrame) -> dict[str, int]:
     """Pending tickets per team, always with the five teams as keys."""
     counts = {team: 0 for team in fields.TEAMS}
-    for cell in cells:
-        if cell["status_class"] == "pending":
-            counts[cell["team"]] = counts.get(cell["team"], 0) + cell["tickets"]
+    pending = frame.loc[frame["status_class"] != "resolved", "team"]
+    for team, n in pending.value_counts(sort=False).items():
+        if n:
+            counts[team] = counts.get(team, 0) + int(n)
     return counts
 
 
-def teams(db: Database, filters: Filters = Filters(), cells: list[dict] | None = None) -> list[dict]:
+def teams(source, filters: Filters = Filters()) -> list[dict]:
     """Per team in the order L1, L2, Business, Other, Unassigned; empty teams left out."""
-    cells = cube(db, filters) if cells is None else cells
-    by_team = _with_medians(rollup(cells, "team"), medians(db, filters, "team"))
+    frame = filters.select(frame_of(source))
+    by_team = grouped(frame, frame["team"])
     order = list(fields.TEAMS) + sorted(set(by_team) - set(fields.TEAMS), key=str)
     return [{"team": team, **by_team[team]} for team in order if team in by_team]
 
 
-def agents(db: Database, filters: Filters = Filters(), settings: dict | None = None,
-           cells: list[dict] | None = None, with_medians: bool = True) -> list[dict]:
+def agents(source, filters: Filters = Filters(), settings: dict | None = None,
+           with_medians: bool = True) -> list[dict]:
     """Per agent (resolved_by), with score; ordered like the top performers."""
+    return _agent_rows(filters.select(frame_of(source)), settings, with_medians)
+
+
+def _agent_rows(frame: pd.DataFrame, settings: dict | None, with_medians: bool) -> list[dict]:
     weights = (settings or fields.DEFAULT_SETTINGS)["score"]
-    cells = cube(db, filters) if cells is None else cells
-    groups = rollup([c for c in cells if c["agent"]], "agent")
-    if with_medians:
-        groups = _with_medians(groups, medians(db, filters, "resolved_by"))
+    named = frame[frame["resolved_by"].notna() & (frame["resolved_by"] != "")]
+    groups = grouped(named, named["resolved_by"], with_medians)
     result = [{"agent": name, **row, "score": score(row, weights)} for name, row in groups.items()]
     result.sort(key=_performer_order)
     return result
@@ -217,12 +246,12 @@ def agents(db: Database, filters: Filters = Filters(), settings: dict | None = N
 
 def score(row: dict, weights: dict) -> float:
     """Section 7's score; 0 under the minimum volume, a null percentage counting as 0."""
-    total = row["total_tickets"]
-    if total < weights["min_tickets"]:
+    total_tickets = row["total_tickets"]
+    if total_tickets < weights["min_tickets"]:
         return 0.0
     value = (weights["resolution_weight"] * (row["resolution_sla_pct"] or 0.0)
              + weights["response_weight"] * (row["response_sla_pct"] or 0.0)
-             + min(total - weights["min_tickets"], weights["volume_cap"]))
+             + min(total_tickets - weights["min_tickets"], weights["volume_cap"]))
     return round(value, 2)
 
 
@@ -236,10 +265,15 @@ def top_performers(agent_rows: list[dict], limit: int = TOP_PERFORMERS) -> list[
     return [{k: r[k] for k in keys} for r in best]
 
 
-def trend(db: Database, filters: Filters = Filters(), cells: list[dict] | None = None) -> list[dict]:
+def week_start(created: pd.Series) -> pd.Series:
+    """The Monday 00:00 that starts each date's ISO week (NaT stays NaT)."""
+    return created.dt.normalize() - pd.to_timedelta(created.dt.day_of_week, unit="D")
+
+
+def trend(source, filters: Filters = Filters()) -> list[dict]:
     """Per ISO week (Monday start) of created: tickets and both SLA percentages."""
-    cells = cube(db, filters) if cells is None else cells
-    weeks = rollup([c for c in cells if c["week"] is not None], "week")
+    frame = filters.select(frame_of(source))
+    weeks = grouped(frame, week_start(frame["created"]), with_medians=False)
     rows = []
     for start in sorted(weeks):
         row = weeks[start]
@@ -249,69 +283,86 @@ def trend(db: Database, filters: Filters = Filters(), cells: list[dict] | None =
     return rows
 
 
-def priorities(db: Database, filters: Filters = Filters(),
-               cells: list[dict] | None = None) -> list[dict]:
+def priorities(source, filters: Filters = Filters()) -> list[dict]:
     """Per priority (P1..P5 first, other values after, empty as 'None')."""
-    cells = cube(db, filters) if cells is None else cells
-    groups = rollup(cells, "priority")
+    frame = filters.select(frame_of(source))
+    by_priority = grouped(frame, frame["priority"].astype(object).fillna("None")
+                          .astype("category"), with_medians=False)
     known = {p: i for i, p in enumerate(fields.PRIORITIES)}
-    rows = [{"priority": key or "None", **row} for key, row in groups.items()]
+    rows = [{"priority": key, **row} for key, row in by_priority.items()]
     return sorted(rows, key=lambda r: (known.get(r["priority"], 99), r["priority"]))
 
 
-def pending_by_status(db: Database, filters: Filters = Filters()) -> list[dict]:
+def _count_by(frame: pd.DataFrame, names: list[str], empty: str) -> list[dict]:
+    """Tickets per combination of ``names`` (the last one's missing values as ``empty``),
+    most tickets first."""
+    keyed = frame[names].astype(object)
+    keyed[names[-1]] = keyed[names[-1]].where(keyed[names[-1]].notna(), empty)
+    counts = keyed.value_counts(sort=False).reset_index(name="tickets")
+    counts = counts.sort_values(["tickets", *names], ascending=[False] + [True] * len(names))
+    return [{**{n: row[n] for n in names}, "tickets": int(row["tickets"])}
+            for row in counts.to_dict("records")]
+
+
+def pending_by_status(source, filters: Filters = Filters()) -> list[dict]:
     """Pending tickets per team and raw status."""
-    pipeline = [{"$match": {**filters.match(), "status_class": "pending"}},
-                {"$group": {"_id": {"team": "$team", "status": "$status"}, "tickets": {"$sum": 1}}},
-                {"$sort": {"tickets": -1}}]
-    return [{"team": r["_id"]["team"], "status": r["_id"].get("status") or "(empty)",
-             "tickets": r["tickets"]} for r in db.tickets.aggregate(pipeline)]
+    frame = filters.select(frame_of(source))
+    return _count_by(frame[frame["status_class"] == "pending"], ["team", "status"], "(empty)")
 
 
-def raw_teams(db: Database, filters: Filters = Filters()) -> list[dict]:
+def raw_teams(source, filters: Filters = Filters()) -> list[dict]:
     """Which raw team names fed each normalised team, most tickets first."""
-    pipeline = [{"$match": filters.match()},
-                {"$group": {"_id": {"team": "$team", "raw": "$team_raw"}, "tickets": {"$sum": 1}}},
-                {"$sort": {"tickets": -1}}]
-    return [{"team": r["_id"]["team"], "team_raw": r["_id"].get("raw") or "(empty)",
-             "tickets": r["tickets"]} for r in db.tickets.aggregate(pipeline)]
+    frame = filters.select(frame_of(source))
+    return _count_by(frame, ["team", "team_raw"], "(empty)")
 
 
-def at_risk(db: Database, filters: Filters, settings: dict, now: dt.datetime,
-            limit: int = 200) -> list[dict]:
+def at_risk(source, filters: Filters, settings: dict, now: dt.datetime,
+            limit: int = AT_RISK_LIMIT) -> list[dict]:
     """Pending tickets older than 80 % of their priority's resolution target, least time left first.
 
     Age is measured at ``now`` (the app passes the time of the latest import, so an old
     export does not make every ticket look late).
     """
-    branches = [{"case": {"$eq": ["$priority", p]}, "then": t["resolution"]}
-                for p, t in settings["sla_targets"].items()]
-    age = {"$divide": [{"$subtract": [now, "$created"]}, 3_600_000]}
-    pipeline = [
-        {"$match": {**filters.match(), "status_class": "pending", "created": {
-            **filters.match().get("created", {}), "$type": "date"}}},
-        {"$set": {"target_hours": {"$switch": {"branches": branches, "default": None}},
-                  "age_hours": age}},
-        {"$match": {"target_hours": {"$ne": None}}},
-        {"$set": {"hours_left": {"$subtract": ["$target_hours", "$age_hours"]}}},
-        {"$match": {"$expr": {"$gt": ["$age_hours",
-                                      {"$multiply": ["$target_hours", AT_RISK_FRACTION]}]}}},
-        {"$sort": {"hours_left": 1, "_id": 1}},
-        {"$limit": limit},
-        {"$project": {"_id": 0, "sr_number": 1, "priority": 1, "team": 1, "resolved_by": 1,
-                      "status": 1, "created": 1, "age_hours": 1, "target_hours": 1,
-                      "hours_left": 1}},
-    ]
-    return list(db.tickets.aggregate(pipeline))
+    frame = filters.select(frame_of(source))
+    targets = {p: t["resolution"] for p, t in settings["sla_targets"].items()}
+    pending = frame[(frame["status_class"] == "pending") & frame["created"].notna()
+                    & frame["priority"].isin(list(targets))]
+    target = pending["priority"].astype(object).map(targets).astype("float64")
+    age = (pd.Timestamp(now) - pending["created"]).dt.total_seconds() / 3600
+    late = age > target * AT_RISK_FRACTION
+    rows = pd.DataFrame({"sr_number": pending["sr_number"], "priority": pending["priority"],
+                         "team": pending["team"], "resolved_by": pending["resolved_by"],
+                         "status": pending["status"], "created": pending["created"],
+                         "age_hours": age, "target_hours": target,
+                         "hours_left": target - age})[late.to_numpy()]
+    rows = rows.sort_values(["hours_left", "sr_number"]).head(limit)
+    return [{k: _plain(v) for k, v in row.items()} for row in rows.to_dict("records")]
 
 
-def data_span(db: Database) -> dict:
+def _plain(value):
+    """A Python value for JSON and tables: None for missing, datetime for timestamps."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def data_span(source) -> dict:
     """Ticket count and the first and last created date held."""
-    pipeline = [{"$group": {"_id": None, "tickets": {"$sum": 1}, "first": {"$min": "$created"},
-                            "last": {"$max": "$created"}}}]
-    rows = list(db.tickets.aggregate(pipeline))
-    return rows[0] if rows else {"tickets": 0, "first": None, "last": None}
+    frame = frame_of(source)
+    created = frame["created"]
+    return {"tickets": len(frame), "first": _plain(created.min()), "last": _plain(created.max())}
 
 
-def agent_names(db: Database) -> list[str]:
-    return sorted(n for n in db.tickets.distinct("resolved_by") if n)
+def agent_names(source) -> list[str]:
+    names = frame_of(source)["resolved_by"].dropna().unique()
+    return sorted(str(n) for n in names if n)
+
+
+def priority_names(source) -> list[str]:
+    """The priorities held, P1..P5 first."""
+    names = {str(p) for p in frame_of(source)["priority"].dropna().unique() if p}
+    return sorted(names, key=lambda p: (p not in fields.PRIORITIES, p))

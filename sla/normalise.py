@@ -17,6 +17,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
 from functools import lru_cache
 
 import pandas as pd
@@ -170,21 +171,35 @@ _NUMERIC_DATE = re.compile(
     r"(?:[ T,]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[aApP][mM])?)?$")
 
 
-def parse_date_column(values: pd.Series) -> tuple[pd.Series, str, pd.Series]:
-    """Parse one date column. Returns (datetimes or NaT, the order used, a mask of bad cells)."""
+def date_order(values: pd.Series) -> str:
+    """The column's day/month order (section 4), from its numeric dates like 3/4/2026."""
+    texts = values[values.map(lambda v: isinstance(v, str))].str.strip()
+    numeric = texts.str.extract(_NUMERIC_DATE)
+    numeric = numeric[numeric["a"].notna()]
+    if len(numeric):
+        return _date_order(numeric)
+    return "excel" if (values.notna() & ~values.map(lambda v: isinstance(v, str))).any() else "iso"
+
+
+def parse_date_column(values: pd.Series, order: str | None = None) -> tuple[pd.Series, str, pd.Series]:
+    """Parse one date column. Returns (datetimes or NaT, the order used, a mask of bad cells).
+
+    ``order`` is the column's order when ``values`` is a part of it (see ``date_order``).
+    """
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     is_text = values.map(lambda v: isinstance(v, str))
     texts = values[is_text].str.strip()
     blank = texts.str.lower().isin(fields.EMPTY_WORDS)
     texts = texts[~blank]
     cells = values[values.notna() & ~is_text]
-    order = "excel" if len(cells) else "iso"
+    order = order or ("excel" if len(cells) else "iso")
     if len(cells):
         result[cells.index] = pd.to_datetime(cells.map(_date_from_cell), errors="coerce")
     numeric = texts.str.extract(_NUMERIC_DATE)
     is_numeric = numeric["a"].notna()
     if is_numeric.any():
-        order = _date_order(numeric[is_numeric])
+        if order in ("excel", "iso"):
+            order = _date_order(numeric[is_numeric])
         result[numeric.index[is_numeric]] = _assemble(numeric[is_numeric], order)
     rest = texts[~is_numeric]
     is_iso = rest.str.match(_ISO)
@@ -225,14 +240,19 @@ def _assemble(parts: pd.DataFrame, order: str) -> pd.Series:
     day, month = (parts["b"], parts["a"]) if order == "month-first" else (parts["a"], parts["b"])
     year = parts["y"].astype(int)
     year = year.where(year >= 100, year + 2000)
-    hour = parts["H"].fillna(0).astype(int)
+    hour = _whole_numbers(parts["H"])
     ampm = parts["ampm"].fillna("").str.lower()
     hour = hour.where(~((ampm == "pm") & (hour < 12)), hour + 12)
     hour = hour.where(~((ampm == "am") & (hour == 12)), 0)
     frame = pd.DataFrame({"year": year, "month": month.astype(int), "day": day.astype(int),
-                          "hour": hour, "minute": parts["M"].fillna(0).astype(int),
-                          "second": parts["S"].fillna(0).astype(int)})
+                          "hour": hour, "minute": _whole_numbers(parts["M"]),
+                          "second": _whole_numbers(parts["S"])})
     return pd.to_datetime(frame, errors="coerce").astype("datetime64[us]")
+
+
+def _whole_numbers(texts: pd.Series) -> pd.Series:
+    """Digits as integers, 0 where the part is absent."""
+    return pd.to_numeric(texts).fillna(0).astype(int)
 
 
 def _parse_free_date(text: str, dayfirst: bool):
@@ -314,25 +334,72 @@ def derive(ticket: dict, settings: dict) -> dict:
 
 # ---------------------------------------------------------------- tickets
 
+CHUNK_ROWS = 20_000  # tickets built, compared and written at a time
+
+
 def parse_tickets(table: RawTable, settings: dict, file_name: str = "") -> tuple[list[dict], ImportReport]:
     """Canonical tickets (file values + derived fields + ``extra``) and the import report."""
+    report, chunks = iter_tickets(table, settings, file_name)
+    tickets = [ticket for chunk in chunks for ticket in chunk]
+    return tickets, report
+
+
+def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
+                 chunk_rows: int = CHUNK_ROWS) -> tuple[ImportReport, Iterator[list[dict]]]:
+    """The import report and the tickets in chunks of ``chunk_rows``.
+
+    What needs the whole file is decided first: which rows fold into a later row of the same
+    SR, and each date column's day/month order. The report's counts of rows, tickets and
+    folded rows are then final; the problem counts grow as the chunks are consumed.
+    """
     report = ImportReport(file_name=file_name, rows_read=len(table.frame),
                           mapping=dict(table.mapping), unmapped=list(table.unmapped))
     frame = table.frame
     rows = pd.Series(table.row_numbers, index=frame.index)
-    sr = frame[table.mapping["sr_number"]].map(clean_sr_number)
+    sr = frame[table.mapping["sr_number"]].map(clean_sr_number).astype(object)
     for index in sr.index[sr.isna()]:
         report.reject(int(rows[index]), "no SR number")
     keep = sr.notna() & ~sr.duplicated(keep="last")
     report.folded = int((sr.notna() & ~keep).sum())
     frame, rows, sr = frame[keep], rows[keep], sr[keep]
     report.tickets = len(frame)
+    orders = _date_orders(table, frame, report)
 
-    columns = _parse_columns(table, frame, rows, report)
-    tickets = []
+    def chunks() -> Iterator[list[dict]]:
+        other: Counter = Counter()
+        for start in range(0, len(frame), chunk_rows):
+            part = slice(start, start + chunk_rows)
+            tickets = _build_tickets(table, frame.iloc[part], rows.iloc[part],
+                                     sr.iloc[part].to_numpy(), settings, orders, report)
+            other.update(t["team_raw"] for t in tickets if t["team"] == "Other")
+            report.teams_other = dict(other.most_common())
+            report.teams_unassigned += sum(1 for t in tickets if t["team"] == "Unassigned")
+            yield tickets
+
+    return report, chunks()
+
+
+def _date_orders(table: RawTable, frame: pd.DataFrame, report: ImportReport) -> dict[str, str]:
+    """Each mapped date column's order (section 4), decided over the whole column."""
+    orders = {}
+    for name in fields.DATE_FIELDS:
+        header = table.mapping.get(name)
+        if header is None:
+            continue
+        orders[name] = date_order(frame[header])
+        report.date_order[name] = orders[name]
+        if orders[name].startswith("undetermined"):
+            report.notes.append(f"{header}: no value tells day from month; read day-first")
+    return orders
+
+
+def _build_tickets(table: RawTable, frame: pd.DataFrame, rows: pd.Series, srs, settings: dict,
+                   orders: dict[str, str], report: ImportReport) -> list[dict]:
+    columns = _parse_columns(table, frame, rows, report, orders)
     extra_headers = [(h, escape_key(h)) for h in table.unmapped]
     extra_values = {h: frame[h].to_numpy() for h in table.unmapped}
-    for position, sr_number in enumerate(sr.to_numpy()):
+    tickets = []
+    for position, sr_number in enumerate(srs):
         ticket = {"sr_number": sr_number}
         for name, values in columns.items():
             ticket[name] = values[position]
@@ -342,12 +409,11 @@ def parse_tickets(table: RawTable, settings: dict, file_name: str = "") -> tuple
         ticket["content_hash"] = content_hash(ticket)
         ticket.update(derive(ticket, settings))
         tickets.append(ticket)
-    _count_teams(tickets, report)
-    return tickets, report
+    return tickets
 
 
 def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
-                   report: ImportReport) -> dict[str, list]:
+                   report: ImportReport, orders: dict[str, str]) -> dict[str, list]:
     """Each canonical field as a list aligned with ``frame`` (None where empty)."""
     mapping = table.mapping
     size = len(frame)
@@ -360,10 +426,7 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
         if name not in mapping:
             columns[name] = [None] * size
             continue
-        parsed, order, bad = parse_date_column(frame[mapping[name]])
-        report.date_order[name] = order
-        if order.startswith("undetermined"):
-            report.notes.append(f"{mapping[name]}: no value tells day from month; read day-first")
+        parsed, _, bad = parse_date_column(frame[mapping[name]], orders[name])
         for index in bad.index[bad]:
             report.note_problem("dates_not_parsed", int(rows[index]), mapping[name],
                                 frame.at[index, mapping[name]])
@@ -418,12 +481,6 @@ def _hours_between(columns: dict, rows: pd.Series, report: ImportReport) -> list
         else:
             values.append(hours)
     return values
-
-
-def _count_teams(tickets: list[dict], report: ImportReport) -> None:
-    other = Counter(t["team_raw"] for t in tickets if t["team"] == "Other")
-    report.teams_other = dict(other.most_common())
-    report.teams_unassigned = sum(1 for t in tickets if t["team"] == "Unassigned")
 
 
 # ---------------------------------------------------------------- storage-safe values

@@ -8,6 +8,7 @@ turning them into tickets is ``normalise``'s job.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from sla import fields
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 ACCEPTED_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 HEADER_SEARCH_ROWS = 20
+HEAD_BYTES = 1 << 20  # where the header row is looked for in a CSV
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -101,8 +103,8 @@ def _read_excel(data: bytes, name: str) -> RawTable:
 
 
 def _read_csv(data: bytes, name: str) -> RawTable:
-    text, encoding = _decode(data)
-    head_lines = text.splitlines()[:HEADER_SEARCH_ROWS]
+    encoding = _encoding(data)
+    head_lines = data[:HEAD_BYTES].decode(encoding, errors="replace").splitlines()[:HEADER_SEARCH_ROWS]
     separator = _sniff_separator(head_lines)
     head_rows = list(csv.reader(head_lines, delimiter=separator))
     header_index = _find_header_row(head_rows)
@@ -111,13 +113,15 @@ def _read_csv(data: bytes, name: str) -> RawTable:
                         f"{HEADER_SEARCH_ROWS} rows")
     headers = _unique_headers(head_rows[header_index])
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=separator, skiprows=header_index + 1,
-                            header=None, names=headers, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.BytesIO(data), sep=separator, skiprows=header_index + 1,
+                            header=None, names=headers, dtype="str", keep_default_na=False,
                             skip_blank_lines=False, index_col=False, on_bad_lines="error",
-                            engine="c")
+                            engine="c", encoding=encoding)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"{name}: not a readable CSV table ({_first_line(exc)})") from None
-    frame = frame.astype(object).where(frame != "", None)
+    # Text stays in pandas' compact string columns (not Python objects): a million-row file
+    # then fits in a few hundred MB. Empty cells become missing.
+    frame = frame.where(frame != "")
     numbers = list(range(header_index + 2, header_index + 2 + len(frame)))
     return _table(frame, numbers, name, header_row=header_index + 1, encoding=encoding,
                   separator=separator)
@@ -182,10 +186,12 @@ def _unique_headers(row: list) -> list[str]:
     return headers
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def _encoding(data: bytes) -> str:
+    """utf-8-sig when the whole file decodes as UTF-8, else cp1252; ReadError otherwise."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            return data.decode(encoding), encoding
+            codecs.decode(data, encoding)
+            return encoding
         except UnicodeDecodeError:
             continue
     raise ReadError("the CSV is neither UTF-8 nor cp1252 text")

@@ -3,7 +3,9 @@ settings and the data version.
 
 Collections: ``tickets`` (one document per SR, ``_id`` = sr_number), ``ticket_history``
 (per import or edit, the fields that changed and their old values), ``uploads`` (an audit
-record per import), ``agents``, ``settings``, ``users`` and ``meta`` (the data version).
+record per import), ``agents``, ``settings``, ``users``, ``meta`` (the data version, which
+names the read model snapshot of that version, and the write lock) and the GridFS bucket
+``readmodel`` (see ``sla.readmodel``).
 """
 
 from __future__ import annotations
@@ -11,18 +13,25 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import os
+import socket
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from contextlib import contextmanager
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
 
-from sla import config, embedded, fields, normalise, read
+from sla import config, embedded, fields, normalise, read, readmodel
 from sla.normalise import ImportReport
 
-BATCH = 5000
+Progress = Callable[[float, str], None]
+BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
 # $in over thousands of keys is slow on some servers (quadratic on SecantusDB), so small files
 # look their SRs up in chunks and large ones read the stored hashes in one scan.
 LOOKUP_CHUNK = 100
@@ -73,13 +82,14 @@ def describe_uri(uri: str | None) -> str:
 
 
 def ensure_indexes(db: Database) -> None:
+    """The indexes queries still use; the tickets are read through the read model, so the
+    tickets collection keeps only ``_id`` (the SR number) and imports pay no index upkeep."""
     key = (id(db.client), db.name)
     if key in _indexed:
         return
-    db.tickets.create_index("sr_number", unique=True)
-    for name in ("created", "team", "priority", "resolved_by", "status_class"):
-        db.tickets.create_index(name)
-    db.tickets.create_index([("status_class", ASCENDING), ("team", ASCENDING)])
+    existing = {index["name"] for index in db.tickets.list_indexes()}
+    for name in sorted(existing & OBSOLETE_TICKET_INDEXES):
+        db.tickets.drop_index(name)
     db.ticket_history.create_index([("sr_number", ASCENDING), ("at", DESCENDING)])
     db.ticket_history.create_index("upload_id")
     db.uploads.create_index([("at", DESCENDING)])
@@ -87,23 +97,157 @@ def ensure_indexes(db: Database) -> None:
     _indexed.add(key)
 
 
-REQUIRED_INDEXES = {"tickets": ["sr_number_1", "created_1", "team_1"],
+# Indexes of earlier releases: every ticket query now reads the read model instead.
+OBSOLETE_TICKET_INDEXES = {"sr_number_1", "created_1", "team_1", "priority_1", "resolved_by_1",
+                           "status_class_1", "status_class_1_team_1"}
+REQUIRED_INDEXES = {"ticket_history": ["sr_number_1_at_-1", "upload_id_1"],
                     "users": ["username_1"]}
 
 
-# ---------------------------------------------------------------- data version and settings
+# ---------------------------------------------------------------- the write lock
+
+LOCK_ID = "write_lock"
+LOCK_TTL = dt.timedelta(minutes=10)  # a holder that died frees the lock after this
+LOCK_WAIT_S = 30.0
+
+
+class Busy(StoreError):
+    """Another import or change is being written; the message says so in one line."""
+
+
+class WriteLock:
+    """One writer at a time across every process: a document in ``meta`` that expires.
+
+    Imports, Settings changes, edits and deletes hold it while they write tickets and
+    publish the read model, so the snapshot and the data version move together.
+    """
+
+    def __init__(self, db: Database, what: str) -> None:
+        self.db, self.what = db, what
+        self.owner = ObjectId()
+
+    def acquire(self, wait_s: float = LOCK_WAIT_S) -> bool:
+        deadline = time.monotonic() + wait_s
+        while True:
+            if self._try():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+
+    def _try(self) -> bool:
+        now = _now()
+        document = {"owner": self.owner, "what": self.what, "host": socket.gethostname(),
+                    "pid": os.getpid(), "at": now, "expires": now + LOCK_TTL}
+        try:
+            self.db.meta.insert_one({"_id": LOCK_ID, **document})
+            return True
+        except DuplicateKeyError:
+            taken = self.db.meta.find_one_and_update(
+                {"_id": LOCK_ID, "expires": {"$lt": now}}, {"$set": document})
+            return taken is not None
+
+    def refresh(self) -> None:
+        """Push the expiry on; long imports call this between batches."""
+        self.db.meta.update_one({"_id": LOCK_ID, "owner": self.owner},
+                                {"$set": {"expires": _now() + LOCK_TTL}})
+
+    def release(self) -> None:
+        self.db.meta.delete_one({"_id": LOCK_ID, "owner": self.owner})
+
+
+@contextmanager
+def write_lock(db: Database, what: str, wait_s: float = LOCK_WAIT_S):
+    lock = WriteLock(db, what)
+    if not lock.acquire(wait_s):
+        holder = db.meta.find_one({"_id": LOCK_ID}) or {}
+        raise Busy(f"another change ({holder.get('what', 'an import')}) is being written; "
+                   "try again when it has finished")
+    try:
+        yield lock
+    finally:
+        lock.release()
+
+
+# ---------------------------------------------------------------- data version and read model
+
+def version_info(db: Database) -> dict:
+    """The data version document: ``value`` (changes exactly when stored data changes) and
+    ``snapshot``, the read model file of that version."""
+    return db.meta.find_one({"_id": "data_version"}) or {"value": 0, "snapshot": None}
+
+
+def versions(db: Database) -> dict:
+    """The data version document and the users version, in one query (a page run's only
+    database work when its figures are cached)."""
+    found = {doc["_id"]: doc for doc in db.meta.find({"_id": {"$in": ["data_version",
+                                                                      USERS_VERSION]}})}
+    return {"data": found.get("data_version") or {"value": 0, "snapshot": None},
+            "users": int((found.get(USERS_VERSION) or {}).get("value", 0))}
+
+
+USERS_VERSION = "users_version"
+
+
+def bump_users_version(db: Database) -> None:
+    """Users, roles or passwords changed: sessions look their user up again."""
+    db.meta.update_one({"_id": USERS_VERSION}, {"$inc": {"value": 1}}, upsert=True)
+
 
 def data_version(db: Database) -> int:
     """A number that changes exactly when stored data changes (caches key on it)."""
-    doc = db.meta.find_one({"_id": "data_version"})
-    return int(doc["value"]) if doc else 0
+    return int(version_info(db)["value"])
 
 
-def bump_data_version(db: Database) -> int:
-    doc = db.meta.find_one_and_update(
-        {"_id": "data_version"}, {"$inc": {"value": 1}, "$set": {"at": _now()}},
-        upsert=True, return_document=True)
+def publish(db: Database, frame=None) -> int:
+    """Make a new data version; with ``frame``, its read model snapshot. Returns the version.
+
+    The snapshot is written first and named in the same update that bumps the version, so a
+    reader never sees a version without its snapshot.
+    """
+    change: dict = {"$inc": {"value": 1}, "$set": {"at": _now()}}
+    if frame is not None:
+        change["$set"]["snapshot"] = readmodel.save(db, frame)
+    doc = db.meta.find_one_and_update({"_id": "data_version"}, change, upsert=True,
+                                      return_document=ReturnDocument.AFTER)
+    if frame is not None:
+        readmodel.prune(db)
+        readmodel.CACHE.put(db, int(doc["value"]), frame)
     return int(doc["value"])
+
+
+def snapshot(db: Database, info: dict | None = None) -> readmodel.Snapshot:
+    """The read model of the current data version (loaded once per version per process).
+
+    A store without a snapshot (made by an earlier release, or cut off by a crash) gets one
+    built from the tickets collection, once, by whichever process asks first.
+    """
+    info = info or version_info(db)
+    found = readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"))
+    if found is not None:
+        return found
+    lock = WriteLock(db, "rebuilding the read model")
+    if not lock.acquire(wait_s=0):  # a writer is at work: read the tickets, publish nothing
+        return readmodel.Snapshot(int(info["value"]), readmodel.scan_tickets(db))
+    try:
+        _base_frame(db, publish_missing=True)
+    finally:
+        lock.release()
+    info = version_info(db)
+    return readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"))
+
+
+def _base_frame(db: Database, publish_missing: bool):
+    """The current snapshot with content hashes, for writers (who hold the write lock)."""
+    info = version_info(db)
+    frame = None
+    if info.get("snapshot") is not None:
+        frame = readmodel.load_frame(db, info["snapshot"], readmodel.COLUMNS)
+    if frame is None:
+        frame = readmodel.scan_tickets(db)
+        if publish_missing:
+            publish(db, frame)
+    return frame
 
 
 def get_settings(db: Database) -> dict:
@@ -119,20 +263,25 @@ def get_settings(db: Database) -> dict:
 def save_settings(db: Database, settings: dict, user: str = "system") -> dict:
     """Store new settings and re-derive every ticket; returns what moved per field."""
     clean = {name: settings[name] for name in fields.DEFAULT_SETTINGS}
-    db.settings.replace_one({"_id": "current"}, {"_id": "current", **clean,
-                                                 "changed_by": user, "changed_at": _now()},
-                            upsert=True)
-    moved = rederive(db, clean, user)
-    bump_data_version(db)  # score weights change figures even when no ticket moves
+    with write_lock(db, "a Settings change"):
+        db.settings.replace_one({"_id": "current"}, {"_id": "current", **clean,
+                                                     "changed_by": user, "changed_at": _now()},
+                                upsert=True)
+        moved, frame = rederive(db, clean)
+        publish(db, frame)  # score weights change figures even when no ticket moves
     return moved
 
 
-def rederive(db: Database, settings: dict, user: str = "system") -> dict:
-    """Recompute the derived fields of stored tickets; {field: Counter((old, new))} of changes."""
+def rederive(db: Database, settings: dict) -> tuple[dict, object]:
+    """Recompute the derived fields of stored tickets.
+
+    Returns {field: {"old → new": tickets}} of what changed, and the read model frame of the
+    re-derived tickets (built from the same scan).
+    """
     moved: dict[str, Counter] = {name: Counter() for name in DERIVED_FIELDS}
     projection = {name: 1 for name in normalise.FILE_FIELDS if name != "extra"}
-    projection.update({name: 1 for name in DERIVED_FIELDS})
-    updates = []
+    projection.update({name: 1 for name in (*DERIVED_FIELDS, "content_hash")})
+    updates, tickets = [], []
     for ticket in db.tickets.find({}, projection):
         derived = normalise.derive(ticket, settings)
         changed = {k: v for k, v in derived.items() if ticket.get(k) != v}
@@ -140,85 +289,244 @@ def rederive(db: Database, settings: dict, user: str = "system") -> dict:
             moved[name][(ticket.get(name), value)] += 1
         if changed:
             updates.append(UpdateOne({"_id": ticket["_id"]}, {"$set": changed}))
-    if updates:
-        bump_data_version(db)
-        for chunk in _chunks(updates, BATCH):
-            db.tickets.bulk_write(chunk, ordered=False)
-        bump_data_version(db)
-    return {name: {f"{old} → {new}": n for (old, new), n in counts.most_common()}
-            for name, counts in moved.items() if counts}
+        tickets.append({**ticket, **derived})
+    for chunk in _chunks(updates, BATCH):
+        db.tickets.bulk_write(chunk, ordered=False)
+    moved_text = {name: {f"{old} → {new}": n for (old, new), n in counts.most_common()}
+                  for name, counts in moved.items() if counts}
+    return moved_text, readmodel.frame_from_tickets(tickets)
 
 
 # ---------------------------------------------------------------- importing
 
 def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",
-                dry_run: bool = False, progress: Callable[[float, str], None] | None = None
-                ) -> ImportReport:
-    """Read, normalise and store one export. ReadError when the file fails as a whole."""
+                dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+    """The one import pipeline (CLI, app and bench): read → derive → compare → write.
+
+    ReadError when the file fails as a whole (nothing is written then). The file is read in
+    full but turned into tickets, compared and written in chunks, so memory stays bounded by
+    the file's table, not by its tickets. The same file as the last import, with nothing
+    changed since, is recognised by its hash and not read again.
+    """
+    progress = progress or _no_progress
     data, name = read.load_bytes(source, file_name)
-    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
-    tickets, report = normalise.parse_tickets(table, get_settings(db), file_name=name)
     sha256 = hashlib.sha256(data).hexdigest()
-    return import_tickets(db, tickets, report, user=user, sha256=sha256, dry_run=dry_run,
-                          progress=progress)
+    if not dry_run:
+        previous = _same_file_as_last_import(db, sha256)
+        if previous is not None:
+            return _record_unchanged_import(db, previous, name, user, progress)
+    progress(0.0, "reading the file")
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    del data
+    if dry_run:
+        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
+                             progress=progress)
+    with write_lock(db, f"the import of {name}") as lock:
+        _recover_interrupted_imports(db)
+        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        return _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
+                             progress=progress)
 
 
 def import_tickets(db: Database, tickets: list[dict], report: ImportReport, *, user: str,
                    sha256: str = "", dry_run: bool = False,
-                   progress: Callable[[float, str], None] | None = None) -> ImportReport:
-    """Store parsed tickets: bulk insert the new, bulk replace the changed, skip the unchanged.
-
-    Safe to run again after an interruption: tickets are keyed by SR number and compared by
-    content hash, so a second run writes what the first did not and nothing twice.
-    """
-    progress = progress or (lambda fraction, text: None)
-    progress(0.0, "comparing with stored tickets")
-    stored = _stored_tickets(db, [t["sr_number"] for t in tickets])
-    now = _now()
-    upload_id = ObjectId()
-    new, changed, history = [], [], []
-    for ticket in tickets:
-        old = stored.get(ticket["sr_number"])
-        if old is None:
-            new.append(ticket)
-        elif old.get("content_hash") != ticket["content_hash"] or _derived_differs(old, ticket):
-            changed.append((ticket, old))
-            history.append(_history_entry(ticket, old, upload_id, now, user, "import"))
-    report.inserted, report.updated = len(new), len(changed)
-    report.unchanged = len(tickets) - len(new) - len(changed)
+                   progress: Progress | None = None) -> ImportReport:
+    """Store tickets parsed already (one chunk): the tail of ``import_file``."""
     if dry_run:
+        return _store_chunks(db, report, [tickets], None, user=user, sha256=sha256,
+                             progress=progress or _no_progress)
+    with write_lock(db, "an import") as lock:
+        _recover_interrupted_imports(db)
+        return _store_chunks(db, report, [tickets], lock, user=user, sha256=sha256,
+                             progress=progress or _no_progress)
+
+
+def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
+                  lock: WriteLock | None, *, user: str, sha256: str,
+                  progress: Progress) -> ImportReport:
+    """Compare each chunk with the read model and write what is new or changed.
+
+    ``lock`` None is a dry run: compared, counted, nothing written. Safe to run again after an
+    interruption: tickets are keyed by SR number and compared by content hash, so a second
+    run writes what the first did not and nothing twice.
+    """
+    progress(0.05, "comparing with stored tickets")
+    base = _base_frame(db, publish_missing=False)
+    known = base.set_index("sr_number")[["content_hash", *DERIVED_FIELDS]]
+    upload_id, now = ObjectId(), _now()
+    if lock is not None:
+        db.uploads.insert_one(_upload_record(upload_id, report, user, sha256, now, "running"))
+    written, done = [], 0
+    report.inserted = report.updated = report.unchanged = 0
+    with ChunkWriter() as writer:
+        for tickets in chunks:
+            new, changed_srs = _classify(tickets, known)
+            stored = _stored_tickets(db, changed_srs) if changed_srs else {}
+            changed = [(t, stored[t["sr_number"]]) for t in tickets if t["sr_number"] in stored]
+            new += [t for t in tickets if t["sr_number"] in changed_srs
+                    and t["sr_number"] not in stored]  # in the read model, gone from the store
+            report.inserted += len(new)
+            report.updated += len(changed)
+            report.unchanged += len(tickets) - len(new) - len(changed)
+            done += len(tickets)
+            if lock is not None:
+                writer.submit(_write_chunk, db, new, changed, tickets, upload_id, now, user)
+                if new or changed:
+                    written.append(readmodel.frame_from_tickets(new + [t for t, _ in changed]))
+                lock.refresh()
+            progress(0.05 + 0.85 * done / max(report.tickets, 1),
+                     f"{'stored' if lock else 'compared'} {done:,} of {report.tickets:,} tickets")
+    if lock is None:
         progress(1.0, "dry run: nothing written")
         return report
-    db.uploads.insert_one(_upload_record(upload_id, report, user, sha256, now, "running"))
-    if new or changed:
-        bump_data_version(db)
-    _write_tickets(db, new, changed, history, upload_id, now, progress)
-    _record_agents(db, tickets, now)
-    db.uploads.update_one({"_id": upload_id}, {"$set": {"status": "done", "finished_at": _now()}})
-    if new or changed:
-        bump_data_version(db)
+    version = data_version(db)
+    if written:
+        progress(0.95, "updating the figures")
+        version = publish(db, readmodel.merged(base, readmodel.concat(written)))
+    db.uploads.update_one({"_id": upload_id}, {"$set": {
+        **_report_counts(report), "status": "done", "finished_at": _now(),
+        "version_after": version}})
     progress(1.0, "done")
     return report
 
 
-def _stored_tickets(db: Database, srs: list[str]) -> dict[str, dict]:
+def _classify(tickets: list[dict], known) -> tuple[list[dict], set[str]]:
+    """The chunk's new tickets, and the SR numbers whose content or derived fields differ."""
+    srs = [t["sr_number"] for t in tickets]
+    old = known.reindex(srs)
+    present = old["content_hash"].notna().to_numpy()
+    differs = [False] * len(tickets)
+    for name in ("content_hash", *DERIVED_FIELDS):
+        before = old[name].astype(object).where(old[name].notna(), None).to_numpy()
+        for position, ticket in enumerate(tickets):
+            if not differs[position] and before[position] != ticket.get(name):
+                differs[position] = True
+    new = [t for t, p in zip(tickets, present) if not p]
+    changed = {t["sr_number"] for t, p, d in zip(tickets, present, differs) if p and d}
+    return new, changed
+
+
+def _stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
     projection = {name: 1 for name in TRACKED_FIELDS}
-    projection["content_hash"] = 1
-    wanted = set(srs)
-    if len(wanted) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
-        queries = [{"_id": {"$in": chunk}} for chunk in _chunks(sorted(wanted), LOOKUP_CHUNK)]
-    else:  # most of the store is in the file: one scan beats many $in look-ups
+    projection.update({"content_hash": 1, "first_upload": 1})
+    if len(srs) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
+        queries = [{"_id": {"$in": chunk}} for chunk in _chunks(sorted(srs), LOOKUP_CHUNK)]
+    else:  # most of the store changes: one scan beats many $in look-ups
         queries = [{}]
     stored = {}
     for query in queries:
         for doc in db.tickets.find(query, projection):
-            if doc["_id"] in wanted:
+            if doc["_id"] in srs:
                 stored[doc["_id"]] = doc
     return stored
 
 
-def _derived_differs(old: dict, ticket: dict) -> bool:
-    return any(old.get(name) != ticket.get(name) for name in DERIVED_FIELDS)
+class ChunkWriter:
+    """Writes chunks in a second thread while the caller builds the next one.
+
+    The store is another process, so building tickets (CPU in this process) and writing them
+    (in the server) overlap on two cores. At most one chunk waits, which bounds memory; a
+    failed write is raised at the next ``submit`` or at the end.
+    """
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sla-writer")
+        self._pending: Future | None = None
+
+    def submit(self, function, *args) -> None:
+        self.wait()
+        self._pending = self._pool.submit(function, *args)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        try:
+            if kind is None:
+                self.wait()
+            elif self._pending is not None:
+                self._pending.cancel()
+                wait_for([self._pending])
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+def _write_chunk(db: Database, new: list[dict], changed: list[tuple[dict, dict]],
+                 tickets: list[dict], upload_id, now, user: str) -> None:
+    """History of the changed tickets, then the tickets, then the agents seen, in batches
+    sized for the store."""
+    history = [_history_entry(t, old, upload_id, now, user, "import") for t, old in changed]
+    for part in _chunks(history, BATCH):
+        db.ticket_history.insert_many(part, ordered=False)
+    for part in _chunks(new, BATCH):
+        _insert_new(db, [{**t, "_id": t["sr_number"], "first_upload": upload_id,
+                          "last_upload": upload_id, "imported_at": now, "updated_at": now}
+                         for t in part])
+    for part in _chunks(changed, BATCH):
+        db.tickets.bulk_write([ReplaceOne({"_id": t["sr_number"]},
+                                          {**t, "_id": t["sr_number"],
+                                           "first_upload": old.get("first_upload", upload_id),
+                                           "last_upload": upload_id, "imported_at": now,
+                                           "updated_at": now})
+                               for t, old in part], ordered=False)
+    _record_agents(db, tickets, now)
+
+
+def _insert_new(db: Database, docs: list[dict]) -> None:
+    """Insert; a ticket already stored (left by an import cut off before its read model was
+    written) is replaced instead of failing the batch."""
+    try:
+        db.tickets.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        duplicates = {error["index"] for error in exc.details.get("writeErrors", [])
+                      if error.get("code") == 11000}
+        if len(duplicates) != len(exc.details.get("writeErrors", [])):
+            raise
+        db.tickets.bulk_write([ReplaceOne({"_id": docs[i]["_id"]}, docs[i], upsert=True)
+                               for i in sorted(duplicates)], ordered=False)
+
+
+def _recover_interrupted_imports(db: Database) -> None:
+    """Imports left "running" by a process that died: mark them, and rebuild the read model
+    from the tickets they may have half written. Called with the write lock held."""
+    interrupted = db.uploads.update_many({"status": "running"},
+                                         {"$set": {"status": "interrupted"}})
+    if interrupted.modified_count:
+        publish(db, readmodel.scan_tickets(db))
+
+
+def _same_file_as_last_import(db: Database, sha256: str) -> dict | None:
+    """The last import's record when it was this very file and no data changed since."""
+    last = db.uploads.find_one({"status": "done"}, sort=[("at", DESCENDING)])
+    if last and last.get("sha256") == sha256 and last.get("version_after") == data_version(db):
+        return last
+    return None
+
+
+def _record_unchanged_import(db: Database, previous: dict, name: str, user: str,
+                             progress: Progress) -> ImportReport:
+    report = ImportReport(**{k: previous[k] for k in ImportReport.__dataclass_fields__
+                             if k in previous and k != "teams_other"})
+    report.teams_other = {row["team_raw"]: row["tickets"]
+                          for row in previous.get("teams_other", [])}
+    report.file_name = name
+    report.inserted = report.updated = 0
+    report.unchanged = report.tickets
+    report.notes = [*report.notes, "the same file as the import of "
+                    f"{previous['at']:%Y-%m-%d %H:%M} UTC, with nothing changed since: "
+                    "every ticket is unchanged"]
+    now = _now()
+    record = _upload_record(ObjectId(), report, user, previous["sha256"], now, "done")
+    record.update({"finished_at": now, "version_after": previous["version_after"]})
+    db.uploads.insert_one(record)
+    progress(1.0, "unchanged since the last import of this file")
+    return report
 
 
 def _history_entry(ticket: dict, old: dict, upload_id, now, user: str, kind: str) -> dict:
@@ -228,28 +536,6 @@ def _history_entry(ticket: dict, old: dict, upload_id, now, user: str, kind: str
             changes[name] = {"old": old.get(name), "new": ticket.get(name)}
     return {"sr_number": ticket["sr_number"], "upload_id": upload_id, "at": now, "user": user,
             "kind": kind, "changes": changes}
-
-
-def _write_tickets(db, new, changed, history, upload_id, now, progress) -> None:
-    total = max(len(new) + len(changed), 1)
-    done = 0
-    for chunk in _chunks(history, BATCH):
-        db.ticket_history.insert_many(chunk, ordered=False)
-    for chunk in _chunks(new, BATCH):
-        docs = [{**t, "_id": t["sr_number"], "first_upload": upload_id, "last_upload": upload_id,
-                 "imported_at": now, "updated_at": now} for t in chunk]
-        db.tickets.insert_many(docs, ordered=False)
-        done += len(chunk)
-        progress(done / total, f"stored {done:,} of {total:,} tickets")
-    for chunk in _chunks(changed, BATCH):
-        requests = [ReplaceOne({"_id": t["sr_number"]},
-                               {**t, "_id": t["sr_number"],
-                                "first_upload": old.get("first_upload", upload_id),
-                                "last_upload": upload_id, "imported_at": now, "updated_at": now})
-                    for t, old in chunk]
-        db.tickets.bulk_write(requests, ordered=False)
-        done += len(chunk)
-        progress(done / total, f"stored {done:,} of {total:,} tickets")
 
 
 def _record_agents(db: Database, tickets: Iterable[dict], now) -> None:
@@ -267,12 +553,15 @@ def _record_agents(db: Database, tickets: Iterable[dict], now) -> None:
         db.agents.bulk_write(chunk, ordered=False)
 
 
-def _upload_record(upload_id, report: ImportReport, user: str, sha256: str, now, status: str) -> dict:
+def _report_counts(report: ImportReport) -> dict:
     record = report.as_dict()
-    record.update({"_id": upload_id, "user": user, "at": now, "sha256": sha256,
-                   "status": status})
     record["teams_other"] = [{"team_raw": k, "tickets": v} for k, v in report.teams_other.items()]
     return record
+
+
+def _upload_record(upload_id, report: ImportReport, user: str, sha256: str, now, status: str) -> dict:
+    return {**_report_counts(report), "_id": upload_id, "user": user, "at": now,
+            "sha256": sha256, "status": status}
 
 
 def recent_uploads(db: Database, limit: int = 50) -> list[dict]:
@@ -292,38 +581,47 @@ def ticket_history(db: Database, sr_number: str) -> list[dict]:
 
 
 def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
-    """Change a ticket's file values by hand; derived fields and history follow."""
-    old = db.tickets.find_one({"_id": sr_number})
-    if old is None:
-        raise KeyError(sr_number)
-    ticket = {**old, **values}
-    ticket.update(normalise.derive(ticket, get_settings(db)))
-    ticket["content_hash"] = normalise.content_hash(ticket)
-    entry = _history_entry(ticket, old, None, _now(), user, "edit")
-    if not entry["changes"]:
-        return {}
-    db.ticket_history.insert_one(entry)
-    ticket["updated_at"] = entry["at"]
-    db.tickets.replace_one({"_id": sr_number}, ticket)
-    bump_data_version(db)
+    """Change a ticket's file values by hand; derived fields, history and read model follow."""
+    with write_lock(db, "an edit"):
+        old = db.tickets.find_one({"_id": sr_number})
+        if old is None:
+            raise KeyError(sr_number)
+        ticket = {**old, **values}
+        ticket.update(normalise.derive(ticket, get_settings(db)))
+        ticket["content_hash"] = normalise.content_hash(ticket)
+        entry = _history_entry(ticket, old, None, _now(), user, "edit")
+        if not entry["changes"]:
+            return {}
+        db.ticket_history.insert_one(entry)
+        ticket["updated_at"] = entry["at"]
+        db.tickets.replace_one({"_id": sr_number}, ticket)
+        publish(db, readmodel.merged(_base_frame(db, publish_missing=False),
+                                     readmodel.frame_from_tickets([ticket])))
     return entry["changes"]
 
 
 def delete_ticket(db: Database, sr_number: str, user: str) -> bool:
-    old = db.tickets.find_one_and_delete({"_id": sr_number})
-    if old is None:
-        return False
-    db.ticket_history.insert_one({"sr_number": sr_number, "upload_id": None, "at": _now(),
-                                  "user": user, "kind": "delete",
-                                  "changes": {k: {"old": old.get(k), "new": None}
-                                              for k in TRACKED_FIELDS if old.get(k) is not None}})
-    bump_data_version(db)
+    with write_lock(db, "a delete"):
+        old = db.tickets.find_one_and_delete({"_id": sr_number})
+        if old is None:
+            return False
+        db.ticket_history.insert_one({"sr_number": sr_number, "upload_id": None, "at": _now(),
+                                      "user": user, "kind": "delete",
+                                      "changes": {k: {"old": old.get(k), "new": None}
+                                                  for k in TRACKED_FIELDS
+                                                  if old.get(k) is not None}})
+        publish(db, readmodel.merged(_base_frame(db, publish_missing=False),
+                                     deleted=[sr_number]))
     return True
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    """The progress callback of callers that show none."""
 
 
 def _now() -> dt.datetime:

@@ -16,6 +16,8 @@ import bcrypt
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
+from sla import store
+
 ROLES = ("admin", "viewer")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -61,6 +63,7 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
                              "locked_until": None, "created_at": _now()})
     except DuplicateKeyError:
         raise UserError(f"user {username} exists already") from None
+    store.bump_users_version(db)
 
 
 def list_users(db: Database) -> list[dict]:
@@ -78,6 +81,7 @@ def remove_user(db: Database, username: str) -> None:
     if user["role"] == "admin" and db.users.count_documents({"role": "admin"}) == 1:
         raise UserError("the last admin cannot be removed")
     db.users.delete_one({"username": user["username"]})
+    store.bump_users_version(db)
 
 
 def set_password(db: Database, username: str, password: str) -> None:
@@ -88,6 +92,7 @@ def set_password(db: Database, username: str, password: str) -> None:
                                            "failed_logins": 0, "locked_until": None}})
     if not result.matched_count:
         raise UserError(f"no user {username}")
+    store.bump_users_version(db)
 
 
 def set_role(db: Database, username: str, role: str) -> None:
@@ -100,6 +105,7 @@ def set_role(db: Database, username: str, role: str) -> None:
             db.users.count_documents({"role": "admin"}) == 1:
         raise UserError("the last admin cannot lose the admin role")
     db.users.update_one({"username": user["username"]}, {"$set": {"role": role}})
+    store.bump_users_version(db)
 
 
 def has_users(db: Database) -> bool:

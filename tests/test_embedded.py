@@ -151,7 +151,7 @@ def test_connect_without_mongo_uri_starts_the_embedded_server(tmp_path, monkeypa
         assert (folder / embedded.STORE_FOLDER).is_dir()
         db.tickets.insert_one({"_id": "T1", "sr_number": "T1"})
         assert db.tickets.count_documents({}) == 1
-        assert "sr_number_1" in {i["name"] for i in db.tickets.list_indexes()}
+        assert "username_1" in {i["name"] for i in db.users.list_indexes()}
         db.client.close()
     finally:
         assert embedded.stop_server(folder) is True

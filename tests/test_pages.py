@@ -7,7 +7,7 @@ tickets page, settings, and the friendly message when the database is down.
 AppTest runs a file of ``pages/`` on its own after a first run (unlike ``streamlit run``,
 which always goes through Home.py's router), so pages are tested as their own scripts with
 a logged-in session, the router with single runs of Home.py, and the login form through a
-script that calls the real ``web.login_page``.
+script that calls the real ``ui.auth.login_page``.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def new_app() -> AppTest:
 
 
 def login_script() -> None:
-    from sla import web
+    from ui import auth
 
-    web.login_page()
+    auth.login_page()
 
 
 def login_app() -> AppTest:

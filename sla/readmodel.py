@@ -1,0 +1,189 @@
+"""The read model: every ticket's metric fields as one compact columnar snapshot.
+
+Pages and the CLI never scan the ``tickets`` collection. The write that changes tickets (an
+import, a Settings change, an edit or a delete) also writes a new snapshot: the fields the
+metrics, the at-risk list and the ticket tables use, one row per ticket, as Parquet bytes in
+GridFS (bucket ``readmodel``). The data version document in ``meta`` names the snapshot of
+its version, and both change in one atomic update, so every app process, every replica and
+the CLI see the same snapshot for the same version. Each process loads a snapshot once per
+version and keeps it in memory; the metrics are then pandas over columns (``sla.metrics``).
+
+Why this design and not rollup collections kept with ``$merge``: see docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import gridfs
+import pandas as pd
+from bson import ObjectId
+from pymongo.database import Database
+
+BUCKET = "readmodel"
+FORMAT = 1  # bump when the columns change: older snapshots are then rebuilt
+KEEP_SNAPSHOTS = 3  # the newest few stay, so a reader a version behind still finds its own
+SCAN_BATCH = 10_000
+
+TEXT_COLUMNS = ("sr_number", "content_hash")
+CATEGORY_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "team",
+                    "team_raw", "response_sla", "resolution_sla")
+DATE_COLUMNS = ("created", "resolved_at")
+NUMBER_COLUMNS = ("response_hours", "resolution_hours")
+COLUMNS = TEXT_COLUMNS + CATEGORY_COLUMNS + DATE_COLUMNS + NUMBER_COLUMNS
+# What pages need; the content hash is read only by imports, to compare files with the store.
+VIEW_COLUMNS = tuple(c for c in COLUMNS if c != "content_hash")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One data version's tickets as columns (``frame``), ready for ``sla.metrics``."""
+
+    version: int
+    frame: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+# ---------------------------------------------------------------- building frames
+
+def frame_from_tickets(tickets: Iterable[dict]) -> pd.DataFrame:
+    """The snapshot rows of ticket documents (as parsed, or as stored)."""
+    records = [[ticket.get(name) for name in COLUMNS] for ticket in tickets]
+    return typed(pd.DataFrame(records, columns=list(COLUMNS)))
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """The snapshot's column types: categories for repeated words, datetimes, floats."""
+    frame = frame.copy()
+    for name in COLUMNS:
+        if name not in frame:
+            continue
+        if name in TEXT_COLUMNS:
+            frame[name] = frame[name].astype("string")
+        elif name in CATEGORY_COLUMNS:
+            frame[name] = frame[name].astype("string").astype("category")
+        elif name in DATE_COLUMNS:
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ms]")
+        else:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return frame
+
+
+def empty_frame() -> pd.DataFrame:
+    return frame_from_tickets([])
+
+
+def merged(frame: pd.DataFrame, upserts: pd.DataFrame | None = None,
+           deleted: Iterable[str] = ()) -> pd.DataFrame:
+    """``frame`` with the rows of ``upserts`` replacing or adding theirs and ``deleted`` gone."""
+    gone = set(deleted)
+    if upserts is not None and len(upserts):
+        gone.update(upserts["sr_number"].astype(str))
+    kept = frame[~frame["sr_number"].isin(gone)] if gone else frame
+    return concat([kept, upserts])
+
+
+def concat(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
+    """Frames one after the other, in the snapshot's types (categories merged, not objects)."""
+    parts = [p for p in parts if p is not None and len(p)]
+    if not parts:
+        return empty_frame()
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    plain = [p.astype({c: "string" for c in CATEGORY_COLUMNS if c in p}) for p in parts]
+    return typed(pd.concat(plain, ignore_index=True))
+
+
+# ---------------------------------------------------------------- storing and loading
+
+def save(db: Database, frame: pd.DataFrame) -> ObjectId:
+    """Write ``frame`` as a new snapshot file; its id goes into the data version document."""
+    buffer = io.BytesIO()
+    typed(frame[list(COLUMNS)]).to_parquet(buffer, engine="pyarrow", compression="zstd",
+                                           index=False)
+    bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
+    return bucket.upload_from_stream("tickets.parquet", buffer.getvalue(),
+                                     metadata={"format": FORMAT, "rows": len(frame)})
+
+
+def load_frame(db: Database, file_id: ObjectId, columns=VIEW_COLUMNS) -> pd.DataFrame | None:
+    """The snapshot file's frame (only ``columns``), or None when it is gone or outdated."""
+    bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
+    try:
+        stream = bucket.open_download_stream(file_id)
+    except gridfs.errors.NoFile:
+        return None
+    if (stream.metadata or {}).get("format") != FORMAT:
+        return None
+    return pd.read_parquet(io.BytesIO(stream.read()), engine="pyarrow", columns=list(columns))
+
+
+def prune(db: Database, keep: int = KEEP_SNAPSHOTS) -> None:
+    """Delete all but the newest ``keep`` snapshot files."""
+    bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
+    files = db[f"{BUCKET}.files"].find({}, {"_id": 1}).sort("uploadDate", -1).skip(keep)
+    for stale in list(files):
+        try:
+            bucket.delete(stale["_id"])
+        except gridfs.errors.NoFile:
+            pass
+
+
+def scan_tickets(db: Database) -> pd.DataFrame:
+    """The snapshot rebuilt from the tickets collection (one full read; recovery only)."""
+    projection = {name: 1 for name in COLUMNS}
+    parts, batch = [], []
+    for ticket in db.tickets.find({}, projection, batch_size=SCAN_BATCH):
+        batch.append(ticket)
+        if len(batch) >= SCAN_BATCH:
+            parts.append(frame_from_tickets(batch))
+            batch = []
+    parts.append(frame_from_tickets(batch))
+    return concat(parts) if len(parts) > 1 else parts[0]
+
+
+# ---------------------------------------------------------------- the process cache
+
+class SnapshotCache:
+    """Each database's current snapshot, loaded at most once per data version per process."""
+
+    def __init__(self) -> None:
+        self._snapshots: dict[tuple, Snapshot] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, db: Database, version: int, file_id: ObjectId | None) -> Snapshot | None:
+        """The snapshot of ``version`` (file ``file_id``); None when the file cannot be read."""
+        key = (id(db.client), db.name)
+        cached = self._snapshots.get(key)
+        if cached is not None and cached.version == version:
+            return cached
+        with self._lock_for(key):
+            cached = self._snapshots.get(key)
+            if cached is not None and cached.version == version:
+                return cached
+            frame = load_frame(db, file_id) if file_id is not None else None
+            if frame is None:
+                return None
+            snapshot = Snapshot(version=version, frame=frame)
+            self._snapshots[key] = snapshot
+            return snapshot
+
+    def put(self, db: Database, version: int, frame: pd.DataFrame) -> None:
+        """Keep the snapshot a writer of this process has just published."""
+        self._snapshots[(id(db.client), db.name)] = Snapshot(version, frame[list(VIEW_COLUMNS)])
+
+    def clear(self) -> None:
+        self._snapshots.clear()
+
+    def _lock_for(self, key: tuple) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+CACHE = SnapshotCache()
