@@ -13,7 +13,7 @@ import datetime as dt
 from pymongo.database import Database
 
 from sla import fields
-from sla.metrics import AT_RISK_FRACTION, Filters, pct, score, top_performers
+from sla.metrics import AT_RISK_FRACTION, Filters, _performer_order, pct, score, top_performers
 
 
 def _week(date_field: str = "$created") -> dict:
@@ -75,8 +75,9 @@ def rollup(cells: list[dict], by: str | None = None) -> dict:
     for group in groups.values():
         group["response_sla_pct"] = pct(group["response_met"], group["response_breached"])
         group["resolution_sla_pct"] = pct(group["resolution_met"], group["resolution_breached"])
-        group["avg_response_hours"] = group.pop("_rs") / group["_rn"] if group["_rn"] else None
-        group["avg_resolution_hours"] = group.pop("_xs") / group["_xn"] if group["_xn"] else None
+        response_sum, resolution_sum = group.pop("_rs"), group.pop("_xs")
+        group["avg_response_hours"] = response_sum / group["_rn"] if group["_rn"] else None
+        group["avg_resolution_hours"] = resolution_sum / group["_xn"] if group["_xn"] else None
         del group["_rn"], group["_xn"]
     return groups
 
@@ -237,7 +238,8 @@ def at_risk(db: Database, filters: Filters, settings: dict, now: dt.datetime,
 def data_span(db: Database) -> dict:
     """Ticket count and the first and last created date held."""
     pipeline = [{"$group": {"_id": None, "tickets": {"$sum": 1}, "first": {"$min": "$created"},
-                            "last": {"$max": "$created"}}}]
+                            "last": {"$max": "$created"}}},
+                {"$project": {"_id": 0}}]
     rows = list(db.tickets.aggregate(pipeline))
     return rows[0] if rows else {"tickets": 0, "first": None, "last": None}
 

@@ -503,7 +503,7 @@ def _recover_interrupted_imports(db: Database) -> None:
 
 def _same_file_as_last_import(db: Database, sha256: str) -> dict | None:
     """The last import's record when it was this very file and no data changed since."""
-    last = db.uploads.find_one({"status": "done"}, sort=[("at", DESCENDING)])
+    last = db.uploads.find_one({"status": "done"}, sort=NEWEST_FIRST)
     if last and last.get("sha256") == sha256 and last.get("version_after") == data_version(db):
         return last
     return None
@@ -564,9 +564,12 @@ def _upload_record(upload_id, report: ImportReport, user: str, sha256: str, now,
             "sha256": sha256, "status": status}
 
 
+NEWEST_FIRST = [("at", DESCENDING), ("_id", DESCENDING)]  # ids break ties within a second
+
+
 def recent_uploads(db: Database, limit: int = 50) -> list[dict]:
     return list(db.uploads.find({}, {"problems": 0, "rejected_rows": 0})
-                .sort("at", DESCENDING).limit(limit))
+                .sort(NEWEST_FIRST).limit(limit))
 
 
 # ---------------------------------------------------------------- single tickets
