@@ -37,7 +37,7 @@ with left:
     widgets.download_csv(board, "agents.csv", "Download leaderboard")
 with right:
     st.subheader("Scores")
-    st.altair_chart(charts.render_leaderboard_chart(agents))
+    widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
 widgets.how_calculated("score", "sla", "hours")
 
 st.divider()
@@ -61,13 +61,14 @@ team_rows = data.teams(team_filters)
 left, right = st.columns(2)
 with left:
     st.markdown("**Weekly trend**")
-    st.altair_chart(charts.render_trend_chart(data.trend(mine)))
+    widgets.chart(charts.render_trend_chart, data.trend(mine), key=(mine,))
 with right:
     st.markdown(f"**Compared with {main_team}** (their main team)")
     if team_rows:
-        st.altair_chart(charts.render_comparison_chart(row, team_rows[0], main_team))
+        widgets.chart(charts.render_comparison_chart, row, team_rows[0], main_team,
+                      key=(mine, team_filters))
     st.markdown("**Priority mix**")
-    st.altair_chart(charts.render_priority_chart(data.priorities(mine)))
+    widgets.chart(charts.render_priority_chart, data.priorities(mine), key=(mine,))
 
 st.markdown("**Their tickets**")
 frame = data.tickets(mine)

@@ -33,19 +33,19 @@ widgets.how_calculated("sla", "breaches", "hours", "status")
 left, right = st.columns(2)
 with left:
     st.subheader("Pending by team")
-    st.altair_chart(charts.render_pending_by_team_chart(summary["pending_by_team"]))
+    widgets.chart(charts.render_pending_by_team_chart, summary["pending_by_team"], key=(filters,))
 with right:
     st.subheader("SLA by team")
-    st.altair_chart(charts.render_sla_by_group_chart(data.teams(filters), "team",
-                                                     list(fields.TEAMS)))
+    widgets.chart(charts.render_sla_by_group_chart, data.teams(filters), "team",
+                  list(fields.TEAMS), key=(filters,))
 
 st.subheader("Weekly trend")
-st.altair_chart(charts.render_trend_chart(data.trend(filters)))
+widgets.chart(charts.render_trend_chart, data.trend(filters), key=(filters,))
 
 left, right = st.columns(2)
 with left:
     st.subheader("By priority")
-    st.altair_chart(charts.render_priority_chart(data.priorities(filters)))
+    widgets.chart(charts.render_priority_chart, data.priorities(filters), key=(filters,))
 with right:
     st.subheader("Top performers")
     top = pd.DataFrame(summary["top_performers"],

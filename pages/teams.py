@@ -45,7 +45,8 @@ widgets.how_calculated("sla", "hours", "teams")
 left, right = st.columns(2)
 with left:
     st.subheader("SLA by team")
-    st.altair_chart(charts.render_sla_by_group_chart(teams, "team", list(fields.TEAMS)))
+    widgets.chart(charts.render_sla_by_group_chart, teams, "team", list(fields.TEAMS),
+                  key=(filters,))
 with right:
     st.subheader("Pending by status")
     pending = pd.DataFrame(data.pending_by_status(filters),

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
+import altair as alt
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from sla import export
 from ui import data
 
 TABLE_ROWS = 2000
+CHART_SPECS_KEPT = 512
+_chart_specs: OrderedDict = OrderedDict()
+_chart_lock = threading.Lock()
+
+
+def chart(render, *args, key: tuple = ()) -> None:
+    """Draw ``render(*args)`` (an ``alt.Chart``), building its Vega-Lite spec once per data
+    version and ``key``; reruns send the kept spec instead of rebuilding and validating it.
+
+    ``key`` must name everything ``args`` depend on besides the data version (the filters).
+    """
+    cache_key = (render.__name__, data.version(), key)
+    with _chart_lock:
+        spec = _chart_specs.get(cache_key)
+    if spec is None:
+        with alt.theme.enable("none"):  # Streamlit's own theme sizes the chart
+            spec = render(*args).to_dict()
+        spec["datasets"] = {name: pa.Table.from_pylist(rows)  # sent as Arrow, made once
+                            for name, rows in spec.get("datasets", {}).items()}
+        with _chart_lock:
+            _chart_specs[cache_key] = spec
+            while len(_chart_specs) > CHART_SPECS_KEPT:
+                _chart_specs.popitem(last=False)
+    st.vega_lite_chart(spec=spec)
 
 
 TEXT_COLUMNS = ("status", "priority", "category", "resolved_by", "team_raw", "response_sla",
