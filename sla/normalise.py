@@ -361,7 +361,8 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
         report.reject(int(rows[index]), "no SR number")
     keep = sr.notna() & ~sr.duplicated(keep="last")
     report.folded = int((sr.notna() & ~keep).sum())
-    frame, rows, sr = frame[keep], rows[keep], sr[keep]
+    if not keep.all():  # a copy of the table only when rows go (a big file rarely folds)
+        frame, rows, sr = frame[keep], rows[keep], sr[keep]
     report.tickets = len(frame)
     orders = _date_orders(table, frame, report)
 

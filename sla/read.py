@@ -115,13 +115,12 @@ def _read_csv(data: bytes, name: str) -> RawTable:
     try:
         frame = pd.read_csv(io.BytesIO(data), sep=separator, skiprows=header_index + 1,
                             header=None, names=headers, dtype="str", keep_default_na=False,
-                            skip_blank_lines=False, index_col=False, on_bad_lines="error",
-                            engine="c", encoding=encoding)
+                            na_values=[""], skip_blank_lines=False, index_col=False,
+                            on_bad_lines="error", engine="c", encoding=encoding)
     except (pd.errors.ParserError, ValueError) as exc:
         raise ReadError(f"{name}: not a readable CSV table ({_first_line(exc)})") from None
-    # Text stays in pandas' compact string columns (not Python objects): a million-row file
-    # then fits in a few hundred MB. Empty cells become missing.
-    frame = frame.where(frame != "")
+    # Text stays in pandas' compact string columns (not Python objects), empty cells missing:
+    # a million-row file then fits in a few hundred MB.
     numbers = list(range(header_index + 2, header_index + 2 + len(frame)))
     return _table(frame, numbers, name, header_row=header_index + 1, encoding=encoding,
                   separator=separator)
