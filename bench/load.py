@@ -27,6 +27,9 @@ Modes; each prints p50, p95, max, errors and wall time, and exits 1 when any err
              (exponential gaps averaging --interval s) for --seconds s; per-run latency.
     trivial  the burst against bench/trivial_app.py (no login), started here on a free port
              (or the one running at --url).
+    open     N sessions log in, then all open the Dashboard at the same instant; the same
+             burst against the trivial page follows in the same run, and the ratio.
+    warm     one logged-in session reruns the Dashboard --reruns times, its data cached.
 
 ``--start-app`` (burst, soak) starts ``streamlit run Home.py`` on a free port against the
 embedded store in a temporary SLA_DATA_DIR, creates the user with ``python -m sla user add``
@@ -547,7 +550,74 @@ async def run_soak(args, url: str) -> int:
     return setup_errors + len(run_errors)
 
 
-MODES = {"burst": run_burst, "soak": run_soak, "trivial": run_trivial}
+async def logged_in_sessions(url: str, args) -> list[tuple[Session, Outcome]]:
+    """``--sessions`` sessions logged in (at once), on the Home page; failures reported."""
+    pairs = [(Session(url, args.timeout), Outcome()) for _ in range(args.sessions)]
+
+    async def log_in_one(session: Session, outcome: Outcome) -> None:
+        try:
+            await session.connect()
+            await log_in(session, await session.open(), args.user, args.password)
+        except RUN_FAILURES as exc:
+            outcome.error = describe(exc)
+
+    await asyncio.gather(*(log_in_one(s, o) for s, o in pairs))
+    return pairs
+
+
+async def run_open(args, url: str) -> int:
+    """Logged-in sessions all open the Dashboard at the same instant (the logins before it
+    are not timed); then the same burst against the trivial page, in this run."""
+    pairs = await logged_in_sessions(url, args)
+    ready = [(s, o) for s, o in pairs if o.error is None]
+
+    async def open_one(session: Session, outcome: Outcome) -> None:
+        try:
+            outcome.total = (await open_dashboard(session)).seconds
+        except RUN_FAILURES as exc:
+            outcome.error = describe(exc)
+
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(open_one(s, o) for s, o in ready))
+    finally:
+        await asyncio.gather(*(s.close() for s, _ in pairs))
+    errors = report_sessions("open", [o for _, o in pairs], time.perf_counter() - started,
+                             "time to Dashboard drawn")
+    ours = sorted(o.total for _, o in pairs if o.error is None)
+    with started_trivial_app() as trivial:
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(*(trivial_user(trivial.url, args)
+                                          for _ in range(args.sessions)))
+        errors += report_sessions("trivial page, same burst", outcomes,
+                                  time.perf_counter() - started, "time to page drawn")
+    theirs = sorted(o.total for o in outcomes if o.error is None)
+    if ours and theirs:
+        print(f"ratio, Dashboard to trivial page: p50 "
+              f"{percentile(ours, 0.5) / percentile(theirs, 0.5):.2f}, max "
+              f"{ours[-1] / theirs[-1]:.2f}")
+    return errors
+
+
+async def run_warm(args, url: str) -> int:
+    """One logged-in session on the Dashboard, rerun ``--reruns`` times with its data cached:
+    the time from the rerun request to the end of the run (server time plus loopback)."""
+    session, outcome = Session(url, args.timeout), Outcome()
+    try:
+        page = await journey(session, args.user, args.password, outcome, args.verbose)
+        if page is None:
+            print_errors([outcome.error])
+            return 1
+        times = [(await session.rerun()).seconds for _ in range(args.reruns)]
+    finally:
+        await session.close()
+    print(f"warm: {len(times)} reruns of the Dashboard with its figures cached")
+    print(f"  {'rerun':<26} {figures(times)}")
+    return 0
+
+
+MODES = {"burst": run_burst, "soak": run_soak, "trivial": run_trivial, "open": run_open,
+         "warm": run_warm}
 
 
 # ---------------------------------------------------------------- the app under test
@@ -568,6 +638,14 @@ def cpu_seconds(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def resident_mb(pid: int, field_name: str = "VmRSS") -> float:
+    """A process's resident memory (or its peak, VmHWM) in MB, from /proc/PID/status."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 @dataclass
 class AppProcess:
     """A Streamlit app this script started, and the processes whose CPU time is reported."""
@@ -576,16 +654,17 @@ class AppProcess:
     process: subprocess.Popen
     log: Path
     watched: dict[str, int | None] = field(default_factory=dict)
+    pids: list[int] = field(default_factory=list)  # the app processes (several behind nginx)
 
     def cpu(self) -> dict[str, float | None]:
         return {name: cpu_seconds(pid) for name, pid in self.watched.items()}
 
 
-def start_streamlit(script: Path, env: dict, folder: Path) -> AppProcess:
+def start_streamlit(script: Path, env: dict, folder: Path, name: str = "") -> AppProcess:
     """``streamlit run SCRIPT`` headless on a free 127.0.0.1 port, in its own process group;
     returns once it answers /_stcore/health."""
     port = free_port()
-    log = folder / f"streamlit-{script.stem}.log"
+    log = folder / f"streamlit-{name or script.stem}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
@@ -651,28 +730,99 @@ def embedded_server_pid(data_dir: Path) -> int | None:
 
 
 @contextlib.contextmanager
-def started_sla_app(user: str, password: str, demo_tickets: int):
-    """SLA Tracker on a free port with a fresh embedded store in a temporary SLA_DATA_DIR,
-    the user made by the CLI and optional demo data; all of it removed afterwards."""
+def started_sla_app(args):
+    """SLA Tracker with a fresh embedded store in a temporary SLA_DATA_DIR, the user made by
+    the CLI and optional data; with ``--processes N`` (N > 1), N app processes behind nginx
+    (least connections, WebSockets passed through), as the compose file scales the app
+    service. All of it is stopped and removed afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="sla-load-"))
     data_dir = folder / "data"
     env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "SLA_DB")}
     env.update({"SLA_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT),
                 "PYTHONUNBUFFERED": "1"})
-    app, server_pid = None, None
+    apps, server_pid, proxy = [], None, None
     try:
-        app = start_streamlit(ROOT / "Home.py", env, folder)
-        print(f"app started at {app.url} (SLA_DATA_DIR {data_dir})", flush=True)
-        sla_cli(env, "user", "add", user, "--role", "admin", stdin=password + "\n")
-        if demo_tickets:
-            print(sla_cli(env, "demo", "--tickets", str(demo_tickets)).strip(), flush=True)
-        server_pid = app.watched["embedded database"] = embedded_server_pid(data_dir)
-        yield app
+        for index in range(args.processes):
+            apps.append(start_streamlit(ROOT / "Home.py", env, folder, f"app{index}"))
+        print(f"app started at {', '.join(a.url for a in apps)} (SLA_DATA_DIR {data_dir})",
+              flush=True)
+        sla_cli(env, "user", "add", args.user, "--role", "admin", stdin=args.password + "\n")
+        if args.demo_tickets:
+            print(sla_cli(env, "demo", "--tickets", str(args.demo_tickets)).strip(), flush=True)
+        if args.import_file:
+            imported = sla_cli({**env, "SLA_MAX_UPLOAD_MB": "2048"}, "import",
+                               str(args.import_file))
+            print(imported.splitlines()[0], flush=True)
+        url = apps[0].url
+        if len(apps) > 1:
+            proxy, url = start_nginx(apps, folder)
+            print(f"nginx at {url} in front of {len(apps)} app processes", flush=True)
+        front = AppProcess(url, apps[0].process, apps[0].log,
+                           pids=[app.process.pid for app in apps])
+        for index, app in enumerate(apps):
+            front.watched[f"streamlit {index + 1}"] = app.process.pid
+        server_pid = front.watched["embedded database"] = embedded_server_pid(data_dir)
+        yield front
     finally:
-        if app is not None:
+        if proxy is not None:
+            stop_process_group(proxy)
+        for app in apps:
             stop_process_group(app.process)
         stop_embedded_server(env, data_dir, server_pid or embedded_server_pid(data_dir))
         shutil.rmtree(folder, ignore_errors=True)
+
+
+NGINX_CONFIG = """
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    map $http_upgrade $upgrade {{ default upgrade; '' close; }}
+    upstream apps {{ least_conn; {servers} }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://apps;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $upgrade;
+            proxy_set_header Host $http_host;
+            proxy_read_timeout 3600s;
+            proxy_buffering off;
+        }}
+    }}
+}}
+"""
+
+
+def start_nginx(apps: list, folder: Path) -> tuple[subprocess.Popen, str]:
+    """nginx on a free loopback port spreading sessions over ``apps`` (least connections:
+    a session is one WebSocket, so it stays on the process that holds its state)."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    port = free_port()
+    servers = " ".join(f"server {urlparse(a.url).netloc};" for a in apps)
+    config = folder / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(folder=folder, servers=servers, port=port))
+    process = subprocess.Popen([nginx, "-c", str(config), "-p", str(folder), "-g",
+                                "daemon off;"], stdin=subprocess.DEVNULL,
+                               start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return process, url
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    stop_process_group(process)
+    raise SystemExit("nginx did not answer in front of the apps")
 
 
 def stop_embedded_server(env: dict, data_dir: Path, pid: int | None) -> None:
@@ -739,6 +889,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start Home.py on a free port with a throw-away store and user")
     parser.add_argument("--demo-tickets", type=int, default=0, metavar="N",
                         help="with --start-app: import N generated tickets first")
+    parser.add_argument("--import-file", type=Path, metavar="FILE",
+                        help="with --start-app: import this export first (python -m sla import)")
+    parser.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="with --start-app: N app processes behind nginx (default 1)")
+    parser.add_argument("--memory", action="store_true",
+                        help="with --start-app: print the app process's memory at the end")
     parser.add_argument("--timeout", type=float, default=RUN_TIMEOUT_S,
                         help=f"seconds one run may take (default {RUN_TIMEOUT_S:g})")
     parser.add_argument("--verbose", action="store_true", help="print every journey and run")
@@ -746,8 +902,13 @@ def build_parser() -> argparse.ArgumentParser:
     burst = modes.add_parser("burst", help="N sessions at once: log in, open the Dashboard")
     soak = modes.add_parser("soak", help="N logged-in sessions changing filters for S seconds")
     trivial = modes.add_parser("trivial", help="the burst against bench/trivial_app.py")
-    for mode in (burst, soak, trivial):
+    opening = modes.add_parser("open", help="N logged-in sessions open the Dashboard at the "
+                               "same instant; then the trivial page's burst, same run")
+    warm = modes.add_parser("warm", help="one session reruns the Dashboard with data cached")
+    warm.add_argument("--reruns", type=int, default=30, help="reruns timed (default 30)")
+    for mode in (burst, soak, trivial, opening):
         mode.add_argument("--sessions", type=int, default=5, help="concurrent sessions")
+    warm.set_defaults(sessions=1)
     soak.add_argument("--seconds", type=float, default=60.0, help="soak duration (default 60)")
     soak.add_argument("--interval", type=float, default=10.0,
                       help="mean seconds between a session's filter changes (default 10)")
@@ -783,6 +944,10 @@ def run_mode(args, app: AppProcess | None, url: str) -> int:
     print(f"load generator CPU time: {time.process_time() - own_cpu:.2f} s")
     if app:
         report_cpu(before, app.cpu(), time.perf_counter() - started)
+        if args.memory:
+            for pid in app.pids or [app.process.pid]:
+                print(f"app process {pid} memory: {resident_mb(pid):,.0f} MB resident "
+                      f"(peak {resident_mb(pid, 'VmHWM'):,.0f} MB)")
         if errors:
             print_log_tail(app.log)
     return errors
@@ -801,7 +966,7 @@ def main() -> int:
         with started_trivial_app() as app:
             errors = run_mode(args, app, app.url)
     elif args.start_app:
-        with started_sla_app(args.user, args.password, args.demo_tickets) as app:
+        with started_sla_app(args) as app:
             errors = run_mode(args, app, app.url)
     else:
         errors = run_mode(args, None, args.url)

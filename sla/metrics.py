@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sla import fields
-from sla.readmodel import Snapshot
+from sla.readmodel import COUNTED, Snapshot
 
 PCT_DECIMALS = 4
 TOP_PERFORMERS = 5
@@ -119,23 +119,10 @@ def frame_of(source) -> pd.DataFrame:
     return store.snapshot(source).frame
 
 
-FLAGS = {  # flag column -> (field, value): what each count of a group counts
-    "resolved": ("status_class", "resolved"),
-    "response_met": ("response_sla", "met"), "response_breached": ("response_sla", "breached"),
-    "resolution_met": ("resolution_sla", "met"),
-    "resolution_breached": ("resolution_sla", "breached"),
-}
+HOURS = ("response_hours", "resolution_hours")
 
 
-def _flags(frame: pd.DataFrame) -> pd.DataFrame:
-    """0/1 columns per count, plus "breaches" (either SLA breached, counted once)."""
-    flags = pd.DataFrame({name: (frame[column] == value).to_numpy()
-                          for name, (column, value) in FLAGS.items()}, index=frame.index)
-    flags["breaches"] = flags["response_breached"] | flags["resolution_breached"]
-    return flags.astype("int64")
-
-
-def _counts(size: int, sums, hours) -> dict:
+def _counts(size: int, sums, hour_sums, hour_counts) -> dict:
     """One group's figures, with the keys of ``summary --json``."""
     row = {"total_tickets": int(size), "resolved": int(sums["resolved"]),
            "pending": int(size - sums["resolved"])}
@@ -145,8 +132,8 @@ def _counts(size: int, sums, hours) -> dict:
     row["response_sla_pct"] = pct(row["response_met"], row["response_breached"])
     row["resolution_sla_pct"] = pct(row["resolution_met"], row["resolution_breached"])
     for kind in ("response", "resolution"):
-        count = int(hours[f"{kind}_n"])
-        row[f"avg_{kind}_hours"] = float(hours[f"{kind}_sum"]) / count if count else None
+        count = int(hour_counts[f"{kind}_hours"])
+        row[f"avg_{kind}_hours"] = float(hour_sums[f"{kind}_hours"]) / count if count else None
     return row
 
 
@@ -154,19 +141,10 @@ def _number(value) -> float | None:
     return None if pd.isna(value) else float(value)
 
 
-def _hour_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per ticket: each kind's hours as a sum term (0 when missing) and a count term."""
-    columns = {}
-    for kind in ("response", "resolution"):
-        hours = frame[f"{kind}_hours"]
-        columns[f"{kind}_sum"] = hours.fillna(0.0).to_numpy()
-        columns[f"{kind}_n"] = hours.notna().to_numpy().astype("int64")
-    return pd.DataFrame(columns, index=frame.index)
-
-
 def total(frame: pd.DataFrame, with_medians: bool = True) -> dict:
     """The figures of all rows of ``frame`` as one group."""
-    row = _counts(len(frame), _flags(frame).sum(), _hour_columns(frame).sum())
+    hours = frame[list(HOURS)]
+    row = _counts(len(frame), frame[list(COUNTED)].sum(), hours.sum(), hours.count())
     if with_medians:
         for kind in ("response", "resolution"):
             row[f"median_{kind}_hours"] = _number(frame[f"{kind}_hours"].median())
@@ -183,16 +161,14 @@ def grouped(frame: pd.DataFrame, by: pd.Series, with_medians: bool = True) -> di
         keep, keys, labels = codes >= 0, codes, by.cat.categories
     else:
         keep, keys, labels = by.notna().to_numpy(), by.to_numpy(), None
-    table = pd.concat([_flags(frame), _hour_columns(frame)], axis=1)[keep]
-    groups = table.groupby(keys[keep], sort=False)
-    sums, sizes = groups.sum(), groups.size()
-    medians = None
-    if with_medians:
-        medians = frame[keep][["response_hours", "resolution_hours"]].groupby(
-            keys[keep], sort=False).median()
+    table = frame[[*COUNTED, *HOURS]]
+    groups = (table[keep] if not keep.all() else table).groupby(keys[keep], sort=False)
+    sums, sizes = groups[list(COUNTED)].sum(), groups.size()
+    hour_sums, hour_counts = groups[list(HOURS)].sum(), groups[list(HOURS)].count()
+    medians = groups[list(HOURS)].median() if with_medians else None
     result = {}
     for key in sums.index:
-        row = _counts(sizes[key], sums.loc[key], sums.loc[key])
+        row = _counts(sizes[key], sums.loc[key], hour_sums.loc[key], hour_counts.loc[key])
         if medians is not None:
             for kind in ("response", "resolution"):
                 row[f"median_{kind}_hours"] = _number(medians.at[key, f"{kind}_hours"])

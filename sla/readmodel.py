@@ -38,6 +38,14 @@ COLUMNS = TEXT_COLUMNS + CATEGORY_COLUMNS + DATE_COLUMNS + NUMBER_COLUMNS
 VIEW_COLUMNS = tuple(c for c in COLUMNS if c != "content_hash")
 
 
+# Derived once per snapshot and process, for the metrics: a 0/1 column per count they add up.
+FLAGS = {"resolved": ("status_class", "resolved"),
+         "response_met": ("response_sla", "met"), "response_breached": ("response_sla", "breached"),
+         "resolution_met": ("resolution_sla", "met"),
+         "resolution_breached": ("resolution_sla", "breached")}
+COUNTED = (*FLAGS, "breaches")  # breaches: either SLA breached, each ticket counted once
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """One data version's tickets as columns (``frame``), ready for ``sla.metrics``."""
@@ -45,8 +53,19 @@ class Snapshot:
     version: int
     frame: pd.DataFrame
 
+    @classmethod
+    def of(cls, version: int, frame: pd.DataFrame) -> "Snapshot":
+        return cls(version, with_flags(frame))
+
     def __len__(self) -> int:
         return len(self.frame)
+
+
+def with_flags(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus the COUNTED columns (one byte a ticket each)."""
+    flags = {name: (frame[column] == value).to_numpy() for name, (column, value) in FLAGS.items()}
+    flags["breaches"] = flags["response_breached"] | flags["resolution_breached"]
+    return frame.assign(**flags)
 
 
 # ---------------------------------------------------------------- building frames
@@ -89,14 +108,25 @@ def merged(frame: pd.DataFrame, upserts: pd.DataFrame | None = None,
 
 
 def concat(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
-    """Frames one after the other, in the snapshot's types (categories merged, not objects)."""
+    """Snapshot frames one after the other, column by column in the snapshot's types
+    (categories united, never turned into Python objects: a million rows stay compact)."""
     parts = [p for p in parts if p is not None and len(p)]
     if not parts:
         return empty_frame()
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
-    plain = [p.astype({c: "string" for c in CATEGORY_COLUMNS if c in p}) for p in parts]
-    return typed(pd.concat(plain, ignore_index=True))
+    columns = {}
+    for name in COLUMNS:
+        pieces = [p[name] for p in parts]
+        if name in CATEGORY_COLUMNS:  # recode every piece to the union of their words
+            pieces = [piece.astype("category") for piece in pieces]
+            words = sorted({str(w) for piece in pieces for w in piece.cat.categories})
+            common = pd.CategoricalDtype(pd.Index(words, dtype="string"))
+            columns[name] = pd.concat([piece.astype(common) for piece in pieces],
+                                      ignore_index=True)
+        else:
+            columns[name] = pd.concat(pieces, ignore_index=True)
+    return pd.DataFrame(columns)
 
 
 # ---------------------------------------------------------------- storing and loading
@@ -104,10 +134,10 @@ def concat(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
 def save(db: Database, frame: pd.DataFrame) -> ObjectId:
     """Write ``frame`` as a new snapshot file; its id goes into the data version document."""
     buffer = io.BytesIO()
-    typed(frame[list(COLUMNS)]).to_parquet(buffer, engine="pyarrow", compression="zstd",
-                                           index=False)
+    frame[list(COLUMNS)].to_parquet(buffer, engine="pyarrow", compression="zstd", index=False)
+    buffer.seek(0)
     bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
-    return bucket.upload_from_stream("tickets.parquet", buffer.getvalue(),
+    return bucket.upload_from_stream("tickets.parquet", buffer,
                                      metadata={"format": FORMAT, "rows": len(frame)})
 
 
@@ -170,13 +200,14 @@ class SnapshotCache:
             frame = load_frame(db, file_id) if file_id is not None else None
             if frame is None:
                 return None
-            snapshot = Snapshot(version=version, frame=frame)
+            snapshot = Snapshot.of(version, frame)
             self._snapshots[key] = snapshot
             return snapshot
 
     def put(self, db: Database, version: int, frame: pd.DataFrame) -> None:
-        """Keep the snapshot a writer of this process has just published."""
-        self._snapshots[(id(db.client), db.name)] = Snapshot(version, frame[list(VIEW_COLUMNS)])
+        """Keep the snapshot a writer of this process has just published (as it is: the
+        views ignore its extra content hash column, and a copy would double the memory)."""
+        self._snapshots[(id(db.client), db.name)] = Snapshot.of(version, frame)
 
     def clear(self) -> None:
         self._snapshots.clear()

@@ -228,7 +228,7 @@ def snapshot(db: Database, info: dict | None = None) -> readmodel.Snapshot:
         return found
     lock = WriteLock(db, "rebuilding the read model")
     if not lock.acquire(wait_s=0):  # a writer is at work: read the tickets, publish nothing
-        return readmodel.Snapshot(int(info["value"]), readmodel.scan_tickets(db))
+        return readmodel.Snapshot.of(int(info["value"]), readmodel.scan_tickets(db))
     try:
         _base_frame(db, publish_missing=True)
     finally:
@@ -317,14 +317,16 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
             return _record_unchanged_import(db, previous, name, user, progress)
     progress(0.0, "reading the file")
     table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
-    del data
+    del data, source  # the table holds what is needed; the chunks release it when done
     if dry_run:
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        del table
         return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
                              progress=progress)
     with write_lock(db, f"the import of {name}") as lock:
         _recover_interrupted_imports(db)
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        del table
         return _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
                              progress=progress)
 
@@ -383,7 +385,9 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     version = data_version(db)
     if written:
         progress(0.95, "updating the figures")
-        version = publish(db, readmodel.merged(base, readmodel.concat(written)))
+        upserts = readmodel.concat(written)
+        del written, known
+        version = publish(db, readmodel.merged(base, upserts))
     db.uploads.update_one({"_id": upload_id}, {"$set": {
         **_report_counts(report), "status": "done", "finished_at": _now(),
         "version_after": version}})
