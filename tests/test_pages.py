@@ -244,7 +244,7 @@ def captured_downloads(monkeypatch):
     real = st.download_button
 
     def recording(label, data, *args, **kwargs):
-        seen.append((label, data))
+        seen.append((label, data() if callable(data) else data))  # as a click would make it
         return real(label, data, *args, **kwargs)
 
     monkeypatch.setattr(st, "download_button", recording)

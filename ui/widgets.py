@@ -85,9 +85,11 @@ def sla_kpis(response_column, resolution_column, row: dict, border: bool = True)
 
 def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",
                  key: str | None = None) -> None:
-    """A CSV of exactly these rows, formula-like cells neutralised."""
-    st.download_button(label, export.to_csv_bytes(frame), file_name=name, mime="text/csv",
-                       icon=":material/download:", key=key or f"download-{name}")
+    """A CSV of exactly these rows, formula-like cells neutralised; made when the button is
+    pressed, not on every run of the page."""
+    st.download_button(label, lambda: export.to_csv_bytes(frame), file_name=name,
+                       mime="text/csv", icon=":material/download:",
+                       key=key or f"download-{name}")
 
 
 def how_calculated(*topics: str) -> None:
