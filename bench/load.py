@@ -75,6 +75,9 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.e2e.conftest import _stop_group as stop_process_group  # noqa: E402 - shared helper
+
 TRIVIAL_APP = ROOT / "bench" / "trivial_app.py"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 MAX_SESSIONS = 200
@@ -696,19 +699,6 @@ def wait_healthy(app: AppProcess) -> None:
         time.sleep(0.3)
     raise SystemExit(f"streamlit did not answer within {START_TIMEOUT_S:.0f} s:\n"
                      + app.log.read_text(errors="replace")[-3000:])
-
-
-def stop_process_group(process: subprocess.Popen) -> None:
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=15)
-    except ProcessLookupError:
-        return
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 def sla_cli(env: dict, *args: str, stdin: str | None = None) -> str:

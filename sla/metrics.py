@@ -249,7 +249,11 @@ def week_start(created: pd.Series) -> pd.Series:
 def trend(source, filters: Filters = Filters()) -> list[dict]:
     """Per ISO week (Monday start) of created: tickets and both SLA percentages."""
     frame = filters.select(frame_of(source))
-    weeks = grouped(frame, week_start(frame["created"]), with_medians=False)
+    return week_rows(grouped(frame, week_start(frame["created"]), with_medians=False))
+
+
+def week_rows(weeks: dict) -> list[dict]:
+    """Trend rows from figures per week start, oldest first, named by ISO week."""
     rows = []
     for start in sorted(weeks):
         row = weeks[start]

@@ -13,7 +13,8 @@ import datetime as dt
 from pymongo.database import Database
 
 from sla import fields
-from sla.metrics import AT_RISK_FRACTION, Filters, _performer_order, pct, score, top_performers
+from sla.metrics import (AT_RISK_FRACTION, Filters, _performer_order, pct, score,
+                         top_performers, week_rows)
 
 
 def _week(date_field: str = "$created") -> dict:
@@ -169,14 +170,7 @@ def agents(db: Database, filters: Filters = Filters(), settings: dict | None = N
 def trend(db: Database, filters: Filters = Filters(), cells: list[dict] | None = None) -> list[dict]:
     """Per ISO week (Monday start) of created: tickets and both SLA percentages."""
     cells = cube(db, filters) if cells is None else cells
-    weeks = rollup([c for c in cells if c["week"] is not None], "week")
-    rows = []
-    for start in sorted(weeks):
-        row = weeks[start]
-        iso = start.isocalendar()
-        rows.append({"week": f"{iso.year}-W{iso.week:02d}", "week_start": start.date(),
-                     "tickets": row["total_tickets"], **row})
-    return rows
+    return week_rows(rollup([c for c in cells if c["week"] is not None], "week"))
 
 
 def priorities(db: Database, filters: Filters = Filters(),
