@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from sla import charts
+from sla import charts, display
 from ui import auth, data, filters, widgets
 
 auth.require_role()
@@ -42,10 +42,10 @@ widgets.how_calculated("score", "sla", "hours")
 
 st.divider()
 names = [row["agent"] for row in agents]
-who = st.selectbox("Agent", names, key="who", bind="query-params")
+who = st.selectbox("Agent", names, key="who", bind="query-params", format_func=display.clean)
 row = next(r for r in agents if r["agent"] == who)
 mine = dataclasses.replace(filters, agents=(who,))
-st.subheader(who)
+widgets.heading(who)
 cols = st.columns(5)
 widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
 widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]),
@@ -73,4 +73,4 @@ with right:
 st.markdown("**Their tickets**")
 frame = data.tickets(mine)
 widgets.ticket_table(frame)
-widgets.download_csv(frame, f"tickets-{who}.csv", "Download their tickets")
+widgets.download_csv(frame, f"tickets-{widgets.file_name_part(who)}.csv", "Download their tickets")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla import fields, store, users
+from sla import display, fields, store, users
 from ui import auth, data
 
 admin = auth.require_role("admin")
@@ -70,7 +70,7 @@ with tab_users:
         if st.form_submit_button("Add user"):
             try:
                 users.add_user(database, name, password, role)
-                st.success(f"Added {role} {users.normal_username(name)}.")
+                st.success(f"Added {role} {display.literal(users.normal_username(name))}.")
             except users.UserError as exc:
                 st.error(str(exc))
     names = [u["username"] for u in users.list_users(database)]

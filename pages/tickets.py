@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla import normalise, store
+from sla import display, normalise, store
 from ui import auth, data, filters, widgets
 
 user = auth.require_role()
@@ -26,10 +26,10 @@ if not sr:
     st.stop()
 ticket = store.get_ticket(data.db(), sr)
 if ticket is None:
-    st.warning(f"No ticket {sr}.")
+    st.warning(f"No ticket {display.literal(sr)}.")
     st.stop()
 
-st.subheader(f"Ticket {sr}")
+st.subheader(f"Ticket {display.literal(sr)}")
 left, right = st.columns(2)
 with left:
     st.markdown("**Fields**")
@@ -68,7 +68,7 @@ if user and user["role"] == "admin":
                                             {k: normalise.clean_text(v) for k, v in values.items()},
                                             user["username"])
                 st.success(f"Saved: {', '.join(changes) or 'nothing changed'}.")
-        confirm = st.checkbox(f"Yes, delete ticket {sr}")
+        confirm = st.checkbox(f"Yes, delete ticket {display.literal(sr)}")
         if st.button("Delete ticket", disabled=not confirm, icon=":material/delete:"):
             store.delete_ticket(data.db(), sr, user["username"])
-            st.success(f"Ticket {sr} deleted (recorded in its history).")
+            st.success(f"Ticket {display.literal(sr)} deleted (recorded in its history).")

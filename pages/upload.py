@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla import read
+from sla import display, read, store
 from ui import auth, data, widgets
 from ui import upload as upload_flow
 
@@ -31,7 +31,7 @@ def show_report(report, heading: str) -> None:
                 "tickets Unassigned": report.teams_unassigned}
     st.caption(" · ".join(f"{n:,} {label}" for label, n in problems.items()))
     for note in report.notes:
-        st.info(note, icon=":material/info:")
+        st.info(display.literal(note, None), icon=":material/info:")
     if report.rejected_rows or report.problems:
         rows = pd.DataFrame([{"row": r["row"], "problem": r["reason"], "column": "", "value": ""}
                              for r in report.rejected_rows]
@@ -50,26 +50,33 @@ if upload is not None:
         chosen = upload_flow.inspect(file_bytes, upload.name)
         report = upload_flow.dry_run(chosen, file_bytes)
     except read.ReadError as exc:
-        st.error(f"This file cannot be imported: {exc}", icon=":material/error:")
+        st.error(f"This file cannot be imported: {display.literal(exc, 300)}",
+                 icon=":material/error:")
         st.stop()
     st.subheader("Detected columns")
     mapping = pd.DataFrame([{"field": f, "column in the file": h}
                             for f, h in chosen["mapping"].items()])
     left, right = st.columns([1, 1])
     left.dataframe(mapping, hide_index=True)
-    right.markdown(f"Sheet **{chosen['sheet'] or 'CSV'}**, header on row {chosen['header_row']}"
+    right.markdown(f"Sheet **{display.literal(chosen['sheet'] or 'CSV')}**, header on row "
+                   f"{chosen['header_row']}"
                    + (f", separator `{chosen['separator']!r}`, {chosen['encoding']}"
                       if chosen["separator"] else ""))
     right.markdown("Kept as they are (not used by the figures): "
-                   + (", ".join(f"`{h}`" for h in chosen["unmapped"]) or "none"))
+                   + (", ".join(display.literal(h) for h in chosen["unmapped"]) or "none"))
     st.subheader("Preview")
     st.dataframe(chosen["preview"], hide_index=True)
     show_report(report, "Validation (dry run: nothing written yet)")
     if st.button("Import", type="primary", icon=":material/upload:"):
         bar = st.progress(0.0, text="Importing…")
-        upload_flow.import_file(chosen, file_bytes, user["username"],
-                                lambda fraction, text: bar.progress(min(fraction, 1.0),
-                                                                    text=text))
+        try:
+            upload_flow.import_file(chosen, file_bytes, user["username"],
+                                    lambda fraction, text: bar.progress(min(fraction, 1.0),
+                                                                        text=text))
+        except (read.ReadError, store.StoreError) as exc:
+            st.error(f"The import did not happen: {display.literal(exc, 300)}",
+                     icon=":material/error:")
+            st.stop()
         bar.progress(1.0, text="Done")
     if chosen.get("imported") is not None:  # the report of this file's import, not an earlier one
         show_report(chosen["imported"], "Imported")

@@ -12,18 +12,22 @@ import getpass
 import json
 import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 import pandas as pd
+from pymongo.errors import PyMongoError
 
 from sla import config, demo, embedded, export, health, metrics, store, users
+from sla.config import ConfigError
 from sla.embedded import EmbeddedError
 from sla.read import ReadError
 from sla.store import StoreError
 from sla.users import UserError
 
 EXIT_FAILED = 2
-EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError)
+EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     q = user_commands.add_parser("remove", help="remove a user")
     q.add_argument("name")
     q = user_commands.add_parser("passwd", help="set a password, read from standard input")
+    q.add_argument("name")
+    q = user_commands.add_parser("unlock", help="end a lockout after failed logins")
     q.add_argument("name")
 
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
@@ -235,6 +241,9 @@ def cmd_user(args) -> int:
     elif args.user_command == "remove":
         users.remove_user(db, args.name)
         print(f"removed {args.name}")
+    elif args.user_command == "unlock":
+        users.unlock_user(db, args.name)
+        print(f"unlocked {args.name}")
     else:
         users.set_password(db, args.name, _read_password("new password: "))
         print(f"password of {args.name} changed")
@@ -285,14 +294,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except EXPECTED_ERRORS as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and the like
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except PyMongoError as exc:
+        log_detail(exc)
+        return fail("the database stopped answering in the middle of the command; run it again "
+                    "(an interrupted import is completed by running it again)")
+    except OSError as exc:
+        log_detail(exc)
+        return fail(f"{exc.filename or 'a file'}: {(exc.strerror or 'cannot be used').lower()}")
     except Exception as exc:  # one line, never a traceback, unless asked for
         if os.environ.get("SLA_DEBUG"):
             raise
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} "
-              f"(set SLA_DEBUG=1 for details)", file=sys.stderr)
-        return 1
+        where = log_detail(exc)
+        return fail(f"something unexpected went wrong; the details are in {where} "
+                    "(or set SLA_DEBUG=1 to see them here)", code=1)
+
+
+MAX_MESSAGE = 300
+
+
+def fail(message: str, code: int = EXIT_FAILED) -> int:
+    """The user's one line: the first line of ``message``, never longer than a line should be."""
+    line = " ".join(message.split()) or "failed"
+    if len(line) > MAX_MESSAGE:
+        line = line[: MAX_MESSAGE - 1] + "…"
+    print(f"error: {line}", file=sys.stderr)
+    return code
+
+
+LOG_FILE = "sla.log"
+
+
+def log_detail(exc: BaseException) -> Path:
+    """Append the exception with its traceback to the log in the data folder (or the
+    temporary folder when that one is unusable); the log's path."""
+    for folder in (config.data_dir(), Path(tempfile.gettempdir())):
+        path = folder / LOG_FILE
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} python -m sla "
+                             f"{' '.join(sys.argv[1:])}\n")
+                traceback.print_exception(exc, file=handle)
+            return path
+        except OSError:
+            continue
+    return Path(LOG_FILE)

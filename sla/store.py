@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import logging
 import os
 import socket
 import time
@@ -25,11 +26,13 @@ from contextlib import contextmanager
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, MongoClient, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import (BulkWriteError, DuplicateKeyError, InvalidName, OperationFailure,
+                            PyMongoError)
 
 from sla import config, embedded, fields, normalise, read, readmodel
 from sla.normalise import ImportReport
 
+log = logging.getLogger("sla")
 Progress = Callable[[float, str], None]
 BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
 # $in over thousands of keys is slow on some servers (quadratic on SecantusDB), so small files
@@ -59,14 +62,21 @@ def connect(uri: str | None = None, db_name: str | None = None,
         ensure_indexes(database)
     except embedded.EmbeddedError as exc:
         raise StoreError(str(exc)) from None
+    except OSError as exc:  # the embedded server's data folder cannot be made or written
+        raise StoreError(f"the data folder {config.data_dir()} cannot be used "
+                         f"({(exc.strerror or str(exc)).lower()}); set SLA_DATA_DIR to a "
+                         "folder this user may write") from None
     except OperationFailure as exc:
         if exc.code in (18, 13):
             raise StoreError("the database refused the login in MONGO_URI (authentication "
                              "failed or not authorised)") from None
         raise StoreError(f"the database refused a command: {exc.details.get('errmsg', exc)}") from None
+    except InvalidName:
+        raise StoreError(f"SLA_DB {db_name or config.get('SLA_DB')!r} is not a valid database "
+                         "name (use letters, digits, _ and -)") from None
     except PyMongoError as exc:
-        raise StoreError(f"the database is unreachable ({describe_uri(uri)}): "
-                         f"{str(exc).splitlines()[0][:160]}") from None
+        log.info("cannot reach the database %s: %s", describe_uri(uri), exc)
+        raise StoreError(f"the database at {describe_uri(uri)} is unreachable") from None
     return database
 
 
@@ -107,8 +117,7 @@ REQUIRED_INDEXES = {"ticket_history": ["sr_number_1_at_-1", "upload_id_1"],
 # ---------------------------------------------------------------- the write lock
 
 LOCK_ID = "write_lock"
-LOCK_TTL = dt.timedelta(minutes=10)  # a holder that died frees the lock after this
-LOCK_WAIT_S = 30.0
+LOCK_TTL = dt.timedelta(minutes=5)  # a holder on another machine that died frees it then
 
 
 class Busy(StoreError):
@@ -126,7 +135,7 @@ class WriteLock:
         self.db, self.what = db, what
         self.owner = ObjectId()
 
-    def acquire(self, wait_s: float = LOCK_WAIT_S) -> bool:
+    def acquire(self, wait_s: float) -> bool:
         deadline = time.monotonic() + wait_s
         while True:
             if self._try():
@@ -143,8 +152,11 @@ class WriteLock:
             self.db.meta.insert_one({"_id": LOCK_ID, **document})
             return True
         except DuplicateKeyError:
+            holder = self.db.meta.find_one({"_id": LOCK_ID}) or {}
+            if not _holder_is_gone(holder, now):
+                return False
             taken = self.db.meta.find_one_and_update(
-                {"_id": LOCK_ID, "expires": {"$lt": now}}, {"$set": document})
+                {"_id": LOCK_ID, "owner": holder.get("owner")}, {"$set": document})
             return taken is not None
 
     def refresh(self) -> None:
@@ -156,10 +168,27 @@ class WriteLock:
         self.db.meta.delete_one({"_id": LOCK_ID, "owner": self.owner})
 
 
+def _holder_is_gone(holder: dict, now: dt.datetime) -> bool:
+    """The lock's holder let it expire, or was a process of this machine that has died
+    (killed in the middle of an import, say)."""
+    if holder.get("expires") is None or holder["expires"] < now:
+        return True
+    if holder.get("host") != socket.gethostname() or not holder.get("pid"):
+        return False
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 @contextmanager
-def write_lock(db: Database, what: str, wait_s: float = LOCK_WAIT_S):
+def write_lock(db: Database, what: str, wait_s: float | None = None):
+    """Hold the write lock for the block, waiting ``wait_s`` (SLA_LOCK_WAIT_S) for it."""
     lock = WriteLock(db, what)
-    if not lock.acquire(wait_s):
+    if not lock.acquire(config.number("SLA_LOCK_WAIT_S") if wait_s is None else wait_s):
         holder = db.meta.find_one({"_id": LOCK_ID}) or {}
         raise Busy(f"another change ({holder.get('what', 'an import')}) is being written; "
                    "try again when it has finished")
@@ -497,12 +526,32 @@ def _insert_new(db: Database, docs: list[dict]) -> None:
 
 
 def _recover_interrupted_imports(db: Database) -> None:
-    """Imports left "running" by a process that died: mark them, and rebuild the read model
-    from the tickets they may have half written. Called with the write lock held."""
-    interrupted = db.uploads.update_many({"status": "running"},
-                                         {"$set": {"status": "interrupted"}})
-    if interrupted.modified_count:
+    """Imports left "running" by a process that died (the write lock held now proves it):
+    mark them interrupted, drop the history entries of changes they did not get to write,
+    and rebuild the read model from the tickets they may have half written.
+
+    A chunk writes its history, then its tickets; a kill in between leaves entries for
+    changes that did not happen, which the import run again would record a second time.
+    """
+    interrupted = [upload["_id"] for upload in db.uploads.find({"status": "running"}, {"_id": 1})]
+    for upload_id in interrupted:
+        _drop_unwritten_history(db, upload_id)
+        db.uploads.update_one({"_id": upload_id}, {"$set": {"status": "interrupted",
+                                                           "finished_at": _now()}})
+    if interrupted:
         publish(db, readmodel.scan_tickets(db))
+
+
+def _drop_unwritten_history(db: Database, upload_id) -> None:
+    srs = [entry["sr_number"] for entry in db.ticket_history.find({"upload_id": upload_id},
+                                                                  {"sr_number": 1})]
+    written = set()
+    for chunk in _chunks(srs, LOOKUP_CHUNK):
+        written.update(doc["_id"] for doc in db.tickets.find(
+            {"_id": {"$in": chunk}, "last_upload": upload_id}, {"_id": 1}))
+    unwritten = [sr for sr in srs if sr not in written]
+    for chunk in _chunks(unwritten, LOOKUP_CHUNK):
+        db.ticket_history.delete_many({"upload_id": upload_id, "sr_number": {"$in": chunk}})
 
 
 def _same_file_as_last_import(db: Database, sha256: str) -> dict | None:

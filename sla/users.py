@@ -1,18 +1,25 @@
-"""Users: bcrypt password hashes, roles and lockout after repeated failed logins.
+"""Users: bcrypt password hashes, roles, lockout after repeated failed logins, and sessions.
 
 Users live in the ``users`` collection so that every app process shares them. No default
 user or password exists: the first admin is made with ``python -m sla user add NAME --role
 admin`` or the one-time setup form shown while there is no user at all.
+
+Each login starts a session whose id the browser keeps in its signed cookie; the user's
+document keeps the ids' SHA-256 digests. A session lasts while its digest is there: logging
+out removes it, and a password change, a lockout or removing the user removes them all, so a
+copied cookie stops working in every app process at its next run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 from functools import lru_cache
 
 import bcrypt
+from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
@@ -22,7 +29,10 @@ ROLES = ("admin", "viewer")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
+MAX_SESSIONS = 20  # per user; a login beyond them ends the oldest
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.@-]{2,64}")
+LOGIN_REFUSED = "Wrong user name or password, or the account is locked for a while."
 
 
 class UserError(ValueError):
@@ -50,8 +60,15 @@ def check_new_user(username: str, password: str, role: str) -> None:
         raise UserError("a user name is 2-64 letters, digits or _ . @ -")
     if role not in ROLES:
         raise UserError(f"role must be one of {', '.join(ROLES)}")
+    check_password(password)
+
+
+def check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
         raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password.encode()) > MAX_PASSWORD_BYTES:
+        raise UserError(f"a password can have at most {MAX_PASSWORD_BYTES} characters "
+                        "(fewer with accented letters or emoji)")
 
 
 def add_user(db: Database, username: str, password: str, role: str, name: str = "") -> None:
@@ -67,7 +84,7 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
 
 
 def list_users(db: Database) -> list[dict]:
-    return list(db.users.find({}, {"_id": 0, "password": 0}).sort("username", 1))
+    return list(db.users.find({}, {"_id": 0, "password": 0, "sessions": 0}).sort("username", 1))
 
 
 def get_user(db: Database, username: str) -> dict | None:
@@ -85,11 +102,12 @@ def remove_user(db: Database, username: str) -> None:
 
 
 def set_password(db: Database, username: str, password: str) -> None:
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    """A new password; it ends every session of the user, and any lockout."""
+    check_password(password)
     result = db.users.update_one({"username": normal_username(username)},
                                  {"$set": {"password": hash_password(password),
-                                           "failed_logins": 0, "locked_until": None}})
+                                           "failed_logins": 0, "locked_until": None,
+                                           "sessions": []}})
     if not result.matched_count:
         raise UserError(f"no user {username}")
     store.bump_users_version(db)
@@ -121,34 +139,90 @@ def is_locked(user: dict, now: dt.datetime | None = None) -> bool:
     return bool(until and until > (now or _now()))
 
 
+def unlock_user(db: Database, username: str) -> None:
+    """End a lockout now (an admin's way in when someone keeps failing to log in as them)."""
+    result = db.users.update_one({"username": normal_username(username)},
+                                 {"$set": {"failed_logins": 0, "locked_until": None}})
+    if not result.matched_count:
+        raise UserError(f"no user {username}")
+    store.bump_users_version(db)
+
+
 def authenticate(db: Database, username: str, password: str) -> dict:
-    """The user when the password is right; UserError otherwise (and a count towards lockout)."""
+    """The user when the password is right; UserError otherwise (and a count towards lockout).
+
+    A wrong password, an unknown user and a locked account get the same answer, after the
+    same work, so that nobody learns which names exist or are locked.
+    """
     user = get_user(db, username or "")
     if user is None:
-        raise UserError("wrong user name or password")
-    if is_locked(user):
-        raise UserError("this account is locked after repeated failed logins; try again later")
-    if not password_matches(password or "", user["password"]):
+        spend_a_password_check()
+        raise UserError(LOGIN_REFUSED)
+    if not password_matches(password or "", user["password"]) or is_locked(user):
         record_failed_login(db, username)
-        raise UserError("wrong user name or password")
+        raise UserError(LOGIN_REFUSED)
     record_login(db, username)
-    return {k: v for k, v in user.items() if k != "password"}
+    return {k: v for k, v in user.items() if k not in ("password", "sessions")}
+
+
+def spend_a_password_check() -> None:
+    """Take as long as checking a real password (for a name that does not exist)."""
+    password_matches("", _unmatchable_hash())
 
 
 def record_failed_login(db: Database, username: str) -> None:
-    """Count a failed login; the fifth in a row locks the account for LOCKOUT."""
+    """Count a failed login; the fifth in a row locks the account for LOCKOUT and ends its
+    sessions.
+
+    Attempts while the account is locked are not counted, so the lock ends LOCKOUT after it
+    began however often someone keeps trying (and ``unlock_user`` ends it at once).
+    """
     username = normal_username(username)
-    user = db.users.find_one_and_update({"username": username}, {"$inc": {"failed_logins": 1}},
-                                        return_document=True)
+    now = _now()
+    user = db.users.find_one_and_update(
+        {"username": username, "$or": [{"locked_until": None}, {"locked_until": {"$lte": now}}]},
+        {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER)
     if user and user["failed_logins"] >= MAX_FAILED_LOGINS:
         db.users.update_one({"username": username},
-                            {"$set": {"locked_until": _now() + LOCKOUT, "failed_logins": 0}})
+                            {"$set": {"locked_until": now + LOCKOUT, "failed_logins": 0,
+                                      "sessions": []}})
+        store.bump_users_version(db)
 
 
 def record_login(db: Database, username: str) -> None:
     db.users.update_one({"username": normal_username(username)},
                         {"$set": {"failed_logins": 0, "locked_until": None,
                                   "last_login": _now()}})
+
+
+def start_session(db: Database, username: str) -> str:
+    """Record a successful login and start a session; its id, for the browser's cookie."""
+    session_id = secrets.token_urlsafe(32)
+    db.users.update_one({"username": normal_username(username)},
+                        {"$set": {"failed_logins": 0, "locked_until": None, "last_login": _now()},
+                         "$push": {"sessions": {"$each": [_digest(session_id)],
+                                                "$slice": -MAX_SESSIONS}}})
+    store.bump_users_version(db)  # other app processes must see the new session
+    return session_id
+
+
+def end_session(db: Database, username: str, session_id: str) -> None:
+    """Log out: that session ends everywhere, the user's other sessions go on."""
+    db.users.update_one({"username": normal_username(username)},
+                        {"$pull": {"sessions": _digest(session_id)}})
+    store.bump_users_version(db)
+
+
+def session_is_valid(user: dict | None, session_id: str | None) -> bool:
+    """Whether ``session_id`` is a live session of ``user`` (a record from ``get_user``)."""
+    return bool(user and session_id and not is_locked(user)
+                and _digest(session_id) in user.get("sessions", ()))
+
+
+def _digest(session_id: str) -> str:
+    """What the database keeps of a session id: reading the database is not enough to make
+    a cookie."""
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
 
 @lru_cache(maxsize=1)

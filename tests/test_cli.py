@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 
 import pandas as pd
@@ -328,3 +331,61 @@ def test_check_fails_without_an_admin_and_passes_with_one(env):
     results = sla_json(env, "check")
     assert {r["check"]: r["ok"] for r in results} == {
         "store": True, "database": True, "indexes": True, "admin": True, "cookie key": True}
+
+
+# ---------------------------------------------------------------- failures in the user's words
+
+PYTHON_NAMES = ("Error:", "Exception", "Traceback", "errno", "AutoReconnect", "OSError")
+
+
+def assert_in_their_words(result: subprocess.CompletedProcess) -> str:
+    line = assert_one_error_line(result)
+    assert not any(name in line for name in PYTHON_NAMES), line
+    assert len(line) <= 320, line
+    return line
+
+
+def test_an_unusable_data_folder_is_one_sentence(env, tmp_path):
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("x")
+    env = {k: v for k, v in env.items() if k != "MONGO_URI"}
+    for folder in (not_a_folder / "data", "/proc/sla-data"):
+        line = assert_in_their_words(sla({**env, "SLA_DATA_DIR": str(folder)}, "summary",
+                                         ok=False))
+        assert "data folder" in line and "SLA_DATA_DIR" in line
+
+
+def test_a_database_name_with_a_slash_is_named_as_such(env):
+    line = assert_in_their_words(sla({**env, "SLA_DB": "a/b"}, "summary", ok=False))
+    assert "SLA_DB" in line and "not a valid database name" in line
+
+
+def test_a_database_that_dies_during_an_import_is_one_sentence(tmp_path):
+    """The embedded server is killed while the CLI imports into it; run again, it completes."""
+    from sla import demo, embedded
+
+    folder = tmp_path / "data"
+    uri = embedded.ensure_server(folder)
+    env = {**os.environ, "MONGO_URI": uri, "SLA_DB": "dies", "SLA_DATA_DIR": str(folder),
+           "PYTHONPATH": str(ROOT)}
+    env.pop("SLA_DEBUG", None)
+    export = tmp_path / "big.csv"
+    demo.generate_export(20_000, seed=2, with_priority=True).to_csv(export, index=False)
+    process = subprocess.Popen([sys.executable, "-m", "sla", "import", str(export)], cwd=ROOT,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    client = MongoClient(uri)
+    deadline = time.monotonic() + 120
+    while client.dies.tickets.estimated_document_count() == 0:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(embedded._read_state(folder)["pid"], signal.SIGKILL)
+    out, err = process.communicate(timeout=120)
+    result = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    line = assert_in_their_words(result)
+    assert "run it again" in line
+    uri = embedded.ensure_server(folder)  # the data survives; the import completes
+    again = sla({**env, "MONGO_URI": uri}, "import", export)
+    assert "rejected 0" in again.stdout
+    assert MongoClient(uri).dies.tickets.count_documents({}) == 20_000
+    embedded.stop_server(folder)

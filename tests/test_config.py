@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import stat
+import threading
+
+import pytest
 
 from sla import config
 
@@ -34,6 +37,53 @@ def test_cookie_key_is_generated_once_and_private(tmp_path, monkeypatch):
     assert stat.S_IMODE(mode) == 0o600
     monkeypatch.setenv("SLA_COOKIE_KEY", "k" * 40)
     assert config.cookie_key() == "k" * 40
+
+
+@pytest.fixture
+def key_folder(tmp_path, monkeypatch):
+    """A data folder without a cookie key, and no SLA_COOKIE_KEY."""
+    monkeypatch.delenv("SLA_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("SLA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "data"
+
+
+def test_racing_first_starts_end_with_one_key(key_folder):
+    racers = 16
+    start, keys = threading.Barrier(racers), []
+
+    def first_start() -> None:
+        start.wait()
+        keys.append(config.cookie_key())
+
+    threads = [threading.Thread(target=first_start) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(keys) == racers and len(set(keys)) == 1
+    assert (key_folder / config.COOKIE_KEY_FILE).read_text() == keys[0]
+    assert [p.name for p in key_folder.iterdir()] == [config.COOKIE_KEY_FILE]  # no drafts left
+    assert stat.S_IMODE((key_folder / config.COOKIE_KEY_FILE).stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("key", ["", "   ", "k" * (config.MIN_COOKIE_KEY_LENGTH - 1)])
+def test_a_short_or_empty_key_file_is_refused(key_folder, key):
+    key_folder.mkdir()
+    (key_folder / config.COOKIE_KEY_FILE).write_text(key)
+    with pytest.raises(config.ConfigError, match="too short") as refused:
+        config.cookie_key()
+    assert "\n" not in str(refused.value) and config.COOKIE_KEY_FILE in str(refused.value)
+
+
+@pytest.mark.parametrize("key", ["   ", "short", "k" * (config.MIN_COOKIE_KEY_LENGTH - 1)])
+def test_a_short_cookie_key_setting_is_refused(key_folder, monkeypatch, key):
+    monkeypatch.setenv("SLA_COOKIE_KEY", key)
+    with pytest.raises(config.ConfigError, match="SLA_COOKIE_KEY is too short") as refused:
+        config.cookie_key()
+    assert "\n" not in str(refused.value)
+    monkeypatch.setenv("SLA_COOKIE_KEY", "k" * config.MIN_COOKIE_KEY_LENGTH)
+    assert config.cookie_key() == "k" * config.MIN_COOKIE_KEY_LENGTH
 
 
 def test_upload_limit(monkeypatch):

@@ -22,7 +22,8 @@ from streamlit.testing.v1 import AppTest
 
 from sla import demo, export, metrics, store, users
 from tests.conftest import ROOT
-from tests.handset import hand_bytes
+from tests.handset import HAND_CSV, hand_bytes
+from ui import auth
 
 PASSWORD = "correct-horse-1"
 TIMEOUT = 120
@@ -77,7 +78,13 @@ def submit_login(app: AppTest, username: str, password: str = PASSWORD) -> AppTe
 
 
 def as_user(username: str, app: AppTest) -> AppTest:
-    """The session state a successful login leaves behind."""
+    """The session state a successful login leaves behind, with a session started in the
+    database (the user must exist)."""
+    database = store.connect()
+    try:
+        app.session_state[auth.SESSION_ID] = users.start_session(database, username)
+    finally:
+        database.client.close()
     app.session_state["authentication_status"] = True
     app.session_state["username"] = username
     return app
@@ -119,7 +126,7 @@ def test_no_page_shows_data_without_a_login(hand_app, name):
 
 def test_wrong_password_then_right_one(hand_app):
     app = submit_login(login_app(), "alice", "wrong-password")
-    assert "Wrong user name or password." in [e.value for e in app.error]
+    assert [e.value for e in app.error] == [users.LOGIN_REFUSED]
     assert users.get_user(hand_app, "alice")["failed_logins"] == 1
     submit_login(app, "alice")
     no_exception(app)
@@ -133,9 +140,93 @@ def test_five_failed_logins_lock_the_account(hand_app):
     for _ in range(users.MAX_FAILED_LOGINS):
         submit_login(app, "victor", "nope-nope-nope")
     assert users.is_locked(users.get_user(hand_app, "victor"))
+    until = users.get_user(hand_app, "victor")["locked_until"]
     submit_login(app, "victor")  # the right password is refused while locked
     assert not app.session_state["authentication_status"]
-    assert any("locked" in e.value for e in app.error)
+    assert [e.value for e in app.error] == [users.LOGIN_REFUSED]
+    submit_login(app, "victor", "nope-nope-nope")  # attempts while locked do not extend it
+    assert users.get_user(hand_app, "victor")["locked_until"] == until
+
+
+def test_unknown_user_gets_the_same_answer(hand_app):
+    app = submit_login(login_app(), "nobody", PASSWORD)
+    no_exception(app)
+    assert [e.value for e in app.error] == [users.LOGIN_REFUSED]
+    assert [t.label for t in app.text_input] == ["User name", "Password"]
+
+
+def test_a_login_starts_a_session_in_the_database(hand_app):
+    app = submit_login(login_app(), "victor")
+    session_id = app.session_state[auth.SESSION_ID]
+    assert users.session_is_valid(users.get_user(hand_app, "victor"), session_id)
+
+
+def gate_script() -> None:
+    """Home.py's login gate without its router (which AppTest leaves after a first run)."""
+    import streamlit as st
+
+    from ui import auth
+
+    user = auth.current_user()
+    if user is None:
+        auth.login_page()
+        return
+    st.write(f"Signed in as {user['username']}")
+    auth.logout_button()
+
+
+def logged_in_gate(username: str) -> AppTest:
+    """The gate in a logged-in session, after its first run."""
+    app = as_user(username, AppTest.from_function(gate_script, default_timeout=TIMEOUT))
+    app.run()
+    no_exception(app)
+    assert signed_in(app) == username
+    return app
+
+
+def signed_in(app: AppTest) -> str | None:
+    shown = [m.value for m in app.markdown if m.value.startswith("Signed in as ")]
+    return shown[0].removeprefix("Signed in as ") if shown else None
+
+
+def shows_the_login_form(app: AppTest) -> bool:
+    return ([t.label for t in app.text_input] == ["User name", "Password"]
+            and signed_in(app) is None and not app.session_state["authentication_status"])
+
+
+@pytest.mark.parametrize("change", [
+    lambda db: users.set_password(db, "victor", "another-password-1"),
+    lambda db: users.remove_user(db, "victor"),
+    lambda db: [users.record_failed_login(db, "victor") for _ in range(users.MAX_FAILED_LOGINS)],
+], ids=["password changed", "user removed", "user locked"])
+def test_an_open_session_falls_back_to_the_login_form(hand_app, change):
+    app = logged_in_gate("victor")
+    change(hand_app)
+    app.run()
+    no_exception(app)
+    assert shows_the_login_form(app)
+    assert not app.error
+
+
+def test_log_out_ends_the_session_in_the_database(hand_app):
+    app = logged_in_gate("victor")
+    session_id = app.session_state[auth.SESSION_ID]
+    other = logged_in_gate("victor")  # the same user in another browser
+    app.sidebar.button[0].click().run()
+    no_exception(app)
+    assert shows_the_login_form(app)
+    assert not users.session_is_valid(users.get_user(hand_app, "victor"), session_id)
+    other.run()
+    assert signed_in(other) == "victor"  # logging out ends that session only
+
+
+def test_router_shows_the_login_form_for_a_revoked_session(hand_app):
+    app = as_user("victor", new_app())
+    users.set_password(hand_app, "victor", "another-password-1")
+    app.run()
+    no_exception(app)
+    assert [t.label for t in app.text_input] == ["User name", "Password"]
+    assert not app.metric and not app.error
 
 
 def test_first_admin_form_exists_only_without_users(app_db):
@@ -332,3 +423,48 @@ def test_database_down_is_one_friendly_line(monkeypatch, tmp_path):
     (error,) = app.error
     assert error.value.startswith("The database is unreachable right now")
     st.cache_resource.clear()
+
+
+# ---------------------------------------------------------------- hostile values and stale rules
+
+HOSTILE_AGENT = '**x** [link](http://evil.example) =HYPERLINK("http://x","y") \u202eevil'
+
+
+def test_values_from_the_file_are_shown_as_text_not_markdown(app_db):
+    """An agent name and a file name full of Markdown, a link and a bidi override show as
+    literal text: escaped where Streamlit renders Markdown, shortened when long."""
+    users.add_user(app_db, "alice", PASSWORD, "admin")
+    quoted = '"' + HOSTILE_AGENT.replace('"', '""') + '"'
+    text = HAND_CSV.replace(",Ann,", f",{quoted},").replace(",Bob,", ",{},".format("B" * 5000))
+    store.import_file(app_db, text.encode(), "[report](http://evil.example).csv", user="alice")
+    app = page("agents.py")
+    app.query_params["who"] = HOSTILE_AGENT
+    app.run()
+    no_exception(app)
+    (heading,) = [h.value for h in app.subheader if "x" in h.value and "link" in h.value]
+    assert heading.startswith("\\*\\*x\\*\\* \\[link\\]\\(http\\:")
+    assert "\u202e" not in heading
+    home = as_user("alice", new_app())  # the Home page, through the router
+    home.run()
+    no_exception(home)
+    assert any("\\[report\\]\\(http\\:" in c.value for c in home.caption)
+    long_name = page("agents.py")
+    long_name.run()
+    long_name.selectbox(key="who").set_value("B" * 5000).run()
+    assert any(len(h.value) <= 80 and h.value.endswith("…") for h in long_name.subheader), \
+        [h.value[:100] for h in long_name.subheader]
+    assert any(e.label == "Show the full value" for e in long_name.expander)
+
+
+def test_an_import_after_a_settings_change_follows_the_new_rules(app_db):
+    """The dry run was made under the old rules; Import re-derives under the rules in force."""
+    users.add_user(app_db, "alice", PASSWORD, "admin")
+    app = page("upload.py")
+    app.run()
+    app.get("file_uploader")[0].upload("hand.csv", hand_bytes()).run()
+    settings = store.get_settings(app_db)
+    settings["team_rules"].append({"team": "L2", "words": ["weird group"], "exact": []})
+    store.save_settings(app_db, settings)
+    next(b for b in app.button if b.label == "Import").click().run()
+    no_exception(app)
+    assert app_db.tickets.find_one({"_id": "T7"})["team"] == "L2"

@@ -1,7 +1,21 @@
-"""The login gate: streamlit-authenticator over the users kept in MongoDB, roles, logout."""
+"""The login gate: streamlit-authenticator's form over the users in MongoDB, revocable
+sessions, roles, logout.
+
+A login starts a session (``users.start_session``). Its id is kept in this Streamlit
+session's state and, for reloads and new tabs, in the login cookie: a JWT signed with the
+cookie key that names the user, the session id and an expiry. Every run checks the session
+against the user's record, read again whenever the users version changes, so logging out, a
+password change, a lockout or removing the user sends each browser holding that session back
+to the login form at its next run, in every app process. streamlit-authenticator's own
+cookie names only the user and cannot be revoked, so it is switched off (``_NoCookie``).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import extra_streamlit_components as stx
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from pymongo.database import Database
@@ -12,30 +26,104 @@ from ui import data
 APP_TITLE = "SLA Tracker"
 COOKIE_NAME = "sla_tracker_auth"
 COOKIE_DAYS = 1.0
+LOGIN_FIELDS = {"Form name": "Log in", "Username": "User name", "Password": "Password",
+                "Login": "Log in"}
+
+SESSION_ID = "_session_id"
+LOGIN_STATE = ("authentication_status", "username", "name", "email", "roles", SESSION_ID)
+REFUSED_COOKIE = "_refused_cookie"  # a cookie found invalid in this session: not tried again
+REMEMBER = "_remember_login"  # the login cookie to set: (token, expiry)
+FORGET = "_forget_login"  # the login cookie is to be deleted
+SET_COOKIE = "set_login_cookie"  # the keys of the browser components that do it
+DELETE_COOKIE = "delete_login_cookie"
+
+
+class _NoCookie:
+    """Stands in for streamlit-authenticator's cookie controller: this module reads and
+    writes the login cookie itself."""
+
+    def get_cookie(self) -> None:
+        return None
+
+    def set_cookie(self) -> None:
+        pass
+
+    def delete_cookie(self) -> None:
+        pass
 
 
 def _authenticator(credentials: dict) -> stauth.Authenticate:
-    return stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
-                               cookie_key=config.cookie_key(), cookie_expiry_days=COOKIE_DAYS,
-                               auto_hash=False)
+    authenticator = stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
+                                        cookie_key=_cookie_key(),
+                                        cookie_expiry_days=COOKIE_DAYS, auto_hash=False)
+    authenticator.cookie_controller = _NoCookie()
+    return authenticator
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=60)
 def _user(username: str, users_version: int) -> dict | None:
-    """A user's record, read again whenever users, roles or passwords change."""
+    """A user's record, read again whenever users, roles, passwords or sessions change."""
     return users.get_user(data.db(), username)
 
 
 def current_user() -> dict | None:
-    """The logged-in user (fresh from the database), or None."""
-    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    if not username:
+    """The logged-in user (fresh from the database), or None.
+
+    A session not logged in yet tries the browser's login cookie. A session that is no
+    longer valid (logged out, password changed, user locked or removed) is ended here, so
+    the login form shows.
+    """
+    if not st.session_state.get("authentication_status"):
+        _login_from_cookie()
+    if not st.session_state.get("authentication_status"):
         return None
-    user = _user(username, data.versions()["users"])
-    if user is None:  # removed while logged in
-        st.session_state["authentication_status"] = None
+    user = _user(st.session_state.get("username") or "", data.versions()["users"])
+    if not users.session_is_valid(user, st.session_state.get(SESSION_ID)):
+        _end_session_here()
         return None
     return user
+
+
+def _login_from_cookie() -> None:
+    """Take the user and session named by the login cookie the browser sent, when this app
+    signed it and it has not expired (``current_user`` then checks the session)."""
+    token = st.context.cookies.get(COOKIE_NAME)
+    if not token or token == st.session_state.get(REFUSED_COOKIE):
+        return
+    try:
+        claims = jwt.decode(token, _cookie_key(), algorithms=["HS256"],
+                            options={"require": ["sub", "sid", "exp"]})
+    except jwt.InvalidTokenError:
+        _end_session_here()
+        return
+    st.session_state.update({"authentication_status": True, "username": claims["sub"],
+                             SESSION_ID: claims["sid"]})
+
+
+def _end_session_here() -> None:
+    """Forget the login in this Streamlit session, and in the browser's cookie.
+
+    The cookies Streamlit reports are those the browser sent when the page was opened, so
+    the one found here is remembered as refused rather than tried again at every run.
+    """
+    for key in (*LOGIN_STATE, REMEMBER):
+        st.session_state.pop(key, None)
+    st.session_state[REFUSED_COOKIE] = st.context.cookies.get(COOKIE_NAME)
+    st.session_state[FORGET] = True
+
+
+def _cookie_key() -> str:
+    """The cookie key; one that cannot be used stops the app with its reason."""
+    try:
+        return config.cookie_key()
+    except config.ConfigError as exc:
+        reason = str(exc)
+        st.error(f"{reason[:1].upper()}{reason[1:]}.", icon=":material/key:")
+        st.stop()
+
+
+def _cookies() -> stx.CookieManager:
+    return stx.CookieManager(key="login_cookies")
 
 
 def login_page() -> None:
@@ -47,29 +135,34 @@ def login_page() -> None:
         return
     if st.session_state.get("authentication_status"):
         return
+    st.session_state["authentication_status"] = None  # False below: refused in this run
     credentials = users.credentials(database)
-    authenticator = _authenticator(credentials)
-    try:
-        authenticator.login(location="main", key="login",
-                            fields={"Form name": "Log in", "Username": "User name",
-                                    "Password": "Password", "Login": "Log in"},
-                            callback=lambda info: users.record_login(database, info["username"]))
-    except stauth.utilities.LoginError as exc:
-        st.error(str(exc))
-    failed = [name for name, entry in credentials["usernames"].items()
-              if entry.get("failed_login_attempts", 0) > 0]
-    for name in failed:
-        users.record_failed_login(database, name)
+    _authenticator(credentials).login(
+        location="main", key="login", fields=LOGIN_FIELDS,
+        callback=lambda info: _start_session(database, info["username"]))
     if st.session_state.get("authentication_status"):
-        st.session_state["_remember_login"] = True  # the cookie is set on the next run
+        st.session_state.pop(FORGET, None)  # the new cookie replaces the old one
+        st.session_state[REMEMBER] = _login_cookie()  # set from the next run on
         st.rerun()
-    if st.session_state.pop("_forget_login", False):
-        authenticator.cookie_controller.delete_cookie()
+    _forget_login()
     if st.session_state.get("authentication_status") is False:
-        locked = any(users.is_locked(users.get_user(database, n) or {}) for n in failed)
-        st.error("This account is locked after repeated failed logins; try again in "
-                 f"{users.LOCKOUT.seconds // 60} minutes." if locked
-                 else "Wrong user name or password.")
+        _record_refusal(database, credentials)
+        st.error(users.LOGIN_REFUSED)
+
+
+def _start_session(database: Database, username: str) -> None:
+    st.session_state[SESSION_ID] = users.start_session(database, username)
+
+
+def _record_refusal(database: Database, credentials: dict) -> None:
+    """Count the refused login towards a lockout (the form marks the user it refused in
+    ``credentials``); a name that does not exist takes as long as a wrong password."""
+    refused = [name for name, entry in credentials["usernames"].items()
+               if entry.get("failed_login_attempts", 0) > 0]
+    for name in refused:
+        users.record_failed_login(database, name)
+    if not refused:
+        users.spend_a_password_check()
 
 
 def first_admin_form(database: Database) -> None:
@@ -95,20 +188,55 @@ def first_admin_form(database: Database) -> None:
                     st.rerun()
 
 
-def remember_login() -> None:
-    """Set the login cookie on the first run after a login.
+def _login_cookie() -> tuple[str, dt.datetime]:
+    """The login cookie of this session's login, and when it expires."""
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=COOKIE_DAYS)
+    token = jwt.encode({"sub": st.session_state["username"],
+                        "sid": st.session_state[SESSION_ID], "exp": expires},
+                       _cookie_key(), algorithm="HS256")
+    return token, expires
 
-    The cookie is written by a browser component, which must live through a whole run; the
-    run that logs in ends with a rerun, so the cookie is set on the run after it.
+
+def remember_login() -> None:
+    """Set the login cookie after a login (see ``_cookie_written``)."""
+    pending = st.session_state.get(REMEMBER)
+    if pending is None:
+        return
+    if _cookie_written(SET_COOKIE):
+        st.session_state.pop(REMEMBER)
+        return
+    token, expires = pending
+    _cookies().set(COOKIE_NAME, token, key=SET_COOKIE, expires_at=expires)
+
+
+def _forget_login() -> None:
+    """Delete the login cookie after a logout or a refused cookie (see ``_cookie_written``)."""
+    if not st.session_state.get(FORGET):
+        return
+    if _cookie_written(DELETE_COOKIE):
+        st.session_state.pop(FORGET)
+        return
+    try:
+        _cookies().delete(COOKIE_NAME, key=DELETE_COOKIE)
+    except KeyError:
+        pass  # sent to the browser; the component's copy of the cookies did not hold it
+
+
+def _cookie_written(key: str) -> bool:
+    """Whether the browser component drawn with ``key`` at the last run wrote the cookie.
+
+    The component writes when its frame has loaded, and only if it is still on the page
+    then; a run may come first (the component that reads the cookies starts one, and so
+    does this one when done), so it is drawn at every run until it reports the write.
     """
-    if st.session_state.pop("_remember_login", False):
-        _authenticator(users.credentials(data.db())).cookie_controller.set_cookie()
+    return bool(st.session_state.get(key))
 
 
 def logout_button() -> None:
+    """Log out: the session ends in the database, so a copy of the cookie is worthless."""
     if st.sidebar.button("Log out", icon=":material/logout:", width="stretch"):
-        _authenticator(users.credentials(data.db())).authentication_controller.logout()
-        st.session_state["_forget_login"] = True  # the login page deletes the cookie
+        users.end_session(data.db(), st.session_state["username"], st.session_state[SESSION_ID])
+        _end_session_here()
         st.rerun()
 
 

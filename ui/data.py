@@ -10,6 +10,7 @@ every app process behind a load balancer, sees the new version at its next run.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import contextmanager
 
 import pandas as pd
@@ -22,6 +23,7 @@ from sla.metrics import Filters
 from sla.readmodel import Snapshot
 
 RUN_VERSIONS = "_versions_this_run"
+log = logging.getLogger("sla")
 
 
 # ---------------------------------------------------------------- the connection
@@ -41,9 +43,11 @@ def db() -> Database:
 
 
 def database_down(detail: str = "") -> None:
-    """One friendly line, then wait for the database and rerun by itself when it is back."""
-    st.error(f"The database is unreachable right now{': ' + detail if detail else ''}. "
-             "This page will recover by itself when it is back.", icon=":material/cloud_off:")
+    """One friendly line (the detail goes to the log), then wait for the database and rerun
+    by itself when it is back."""
+    log.warning("database unavailable: %s", detail)
+    st.error("The database is unreachable right now; this page will recover by itself when "
+             "it is back.", icon=":material/cloud_off:")
     _connect.clear()
 
     @st.fragment(run_every=5)
@@ -65,7 +69,7 @@ def guard_database_errors(run) -> None:
     try:
         run()
     except PyMongoError as exc:
-        database_down(str(exc).splitlines()[0][:160] if str(exc) else "")
+        database_down(repr(exc))
 
 
 # ---------------------------------------------------------------- the version check

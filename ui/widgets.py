@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 
@@ -10,13 +11,26 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from sla import export
+from sla import display, export
 from ui import data
 
 TABLE_ROWS = 2000
 CHART_SPECS_KEPT = 512
 _chart_specs: OrderedDict = OrderedDict()
 _chart_lock = threading.Lock()
+
+
+def heading(value: object) -> None:
+    """A value from a file as a subheading: literal text, shortened, the whole on demand."""
+    st.subheader(display.literal(value))
+    if display.is_shortened(value):
+        with st.expander("Show the full value"):
+            st.text(display.clean(value, None))
+
+
+def file_name_part(value: object) -> str:
+    """A value as part of a download's file name (letters, digits, - and _ only)."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", display.clean(value, 40)).strip("-") or "value"
 
 
 def chart(render, *args, key: tuple = ()) -> None:
