@@ -360,19 +360,6 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
                              progress=progress)
 
 
-def import_tickets(db: Database, tickets: list[dict], report: ImportReport, *, user: str,
-                   sha256: str = "", dry_run: bool = False,
-                   progress: Progress | None = None) -> ImportReport:
-    """Store tickets parsed already (one chunk): the tail of ``import_file``."""
-    if dry_run:
-        return _store_chunks(db, report, [tickets], None, user=user, sha256=sha256,
-                             progress=progress or _no_progress)
-    with write_lock(db, "an import") as lock:
-        _recover_interrupted_imports(db)
-        return _store_chunks(db, report, [tickets], lock, user=user, sha256=sha256,
-                             progress=progress or _no_progress)
-
-
 def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
                   lock: WriteLock | None, *, user: str, sha256: str,
                   progress: Progress) -> ImportReport:

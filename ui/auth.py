@@ -18,6 +18,7 @@ import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit.runtime.pages_manager import PagesManager
 from pymongo.database import Database
 
 from sla import config, users
@@ -55,7 +56,8 @@ class _NoCookie:
 def _authenticator(credentials: dict) -> stauth.Authenticate:
     authenticator = stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
                                         cookie_key=_cookie_key(),
-                                        cookie_expiry_days=COOKIE_DAYS, auto_hash=False)
+                                        cookie_expiry_days=COOKIE_DAYS, auto_hash=False,
+                                        login_sleep_time=0)  # its wait is for its own cookie
     authenticator.cookie_controller = _NoCookie()
     return authenticator
 
@@ -240,12 +242,26 @@ def logout_button() -> None:
         st.rerun()
 
 
+def _route_through_home() -> None:
+    """Send a run that reached a page file directly back through Home.py's router.
+
+    Streamlit still runs the first deep link after a server start (``/dashboard?team=L2``)
+    the old way, straight from the ``pages/`` folder with its own page list, until some run
+    has called ``st.navigation``. Clearing the flag ``st.navigation`` clears and rerunning
+    routes this run, and every later one, through Home.py (login form, pages by role).
+    """
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def require_role(role: str = "viewer") -> dict:
     """The current user when they have ``role``; otherwise a message and the page stops.
 
     Home.py routes only logged-in users to pages, and admin pages only to admins; pages
     check again so that no path around the router shows data.
     """
+    _route_through_home()
     user = current_user()
     if user is None:
         st.error("Please log in.", icon=":material/lock:")
