@@ -107,7 +107,8 @@ class BadValue(ValueError):
 
 
 def parse_duration(value: object, unit: str | None = None) -> float | None:
-    """Hours in a duration cell (section 3). None for empty; BadValue for junk or negatives."""
+    """Hours in a duration cell (section 3). None for empty; BadValue for junk, negatives, or a
+    clock whose minutes or seconds go past 59 (the contract reads hh:mm)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
@@ -147,6 +148,8 @@ def _duration_text_hours(text: str, unit: str | None) -> float:
     clock = _CLOCK.fullmatch(body)
     if clock:
         days, hours, minutes, seconds = clock.groups()
+        if int(minutes) > 59 or float(seconds or 0) >= 60:  # "12:75" is no hh:mm duration
+            raise BadValue(text)
         return sign * (int(days or 0) * 24 + int(hours) + int(minutes) / 60
                        + float(seconds or 0) / 3600)
     if _UNIT_TEXT.fullmatch(body):
@@ -353,7 +356,8 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
     folded rows are then final; the problem counts grow as the chunks are consumed.
     """
     report = ImportReport(file_name=file_name, rows_read=len(table.frame),
-                          mapping=dict(table.mapping), unmapped=list(table.unmapped))
+                          mapping=dict(table.mapping), unmapped=list(table.unmapped),
+                          notes=list(table.notes))
     frame = table.frame
     rows = pd.Series(table.row_numbers, index=frame.index)
     sr = frame[table.mapping["sr_number"]].map(clean_sr_number).astype(object)

@@ -44,6 +44,17 @@ def test_duration_text_forms(text, hours):
     assert parse_duration(text) == pytest.approx(hours)
 
 
+def test_a_clock_stops_at_59_minutes_and_seconds():
+    assert parse_duration("0:59") == pytest.approx(59 / 60)
+    assert parse_duration("1:59:59.5") == pytest.approx(1 + 59 / 60 + 59.5 / 3600)
+
+
+def test_the_tables_notes_reach_the_import_report():
+    report, chunks = normalise.iter_tickets(read_table(b"SR Number,Status\n", "h.csv"), SETTINGS)
+    assert list(chunks) == [] and report.tickets == 0
+    assert report.notes == ["the file has a header row but no tickets"]
+
+
 def test_duration_cells_excel_stores_as_time_or_timedelta():
     assert parse_duration(dt.time(5, 30)) == 5.5
     assert parse_duration(dt.timedelta(days=5, hours=9, minutes=45)) == 129.75
@@ -61,7 +72,8 @@ def test_bare_numbers_take_the_header_unit(unit, value, hours):
     assert parse_duration(str(value), unit) == pytest.approx(hours, abs=1e-6)
 
 
-@pytest.mark.parametrize("junk", ["-1:30", "-5", "soon", "12:xx", True, -0.5])
+@pytest.mark.parametrize("junk", ["-1:30", "-5", "soon", "12:xx", True, -0.5,
+                                  "99:99", "12:75", "1:00:75", "2 days 10:60", "0:00:60"])
 def test_negative_or_unparseable_durations(junk):
     with pytest.raises(BadValue):
         parse_duration(junk)

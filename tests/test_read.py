@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -186,3 +187,88 @@ def test_size_limit():
 def test_missing_path():
     with pytest.raises(ReadError, match="cannot read"):
         read_table("/nonexistent/export.csv")
+
+
+def test_a_header_without_rows_reads_as_no_tickets_with_a_note():
+    for data, name in ((b"SR Number,Status\n", "header.csv"),
+                       (xlsx_bytes(("S", [["SR Number", "Status"]])), "header.xlsx")):
+        table = read_table(data, name)
+        assert table.frame.empty and table.notes == [read.HEADER_ONLY_NOTE]
+
+
+def test_formula_cells_without_a_saved_value_are_noted():
+    data = xlsx_bytes(("S", [["SR Number", "Total"], ["A", "=1+1"], ["B", "=2+2"], ["C", 3]]))
+    table = read_table(data, "formulas.xlsx")
+    assert table.notes == ["2 formula cells had no saved value and were read as empty (open and "
+                           "save the file in Excel to store their values)"]
+    assert list(table.frame["Total"]) == [None, None, 3]
+
+
+def test_a_limit_setting_that_is_not_a_number_is_one_line(monkeypatch):
+    monkeypatch.setenv("SLA_MAX_ROWS", "lots")
+    with pytest.raises(ReadError, match="SLA_MAX_ROWS must be a positive number"):
+        read_table(b"SR\n1\n", "x.csv")
+
+
+def test_limits_follow_the_settings(monkeypatch):
+    monkeypatch.setenv("SLA_MAX_COLUMNS", "2")
+    with pytest.raises(ReadError, match="3 columns, over the limit of 2 columns; raise "
+                                        "SLA_MAX_COLUMNS"):
+        read_table(b"SR,A,B\n1,2,3\n", "x.csv")
+
+
+def test_a_path_that_is_no_regular_file_or_too_big_is_not_read(tmp_path):
+    with pytest.raises(ReadError, match="is not a regular file"):
+        read.load_bytes("/dev/zero")
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"SR\n" + b"1\n" * 1000)
+    with pytest.raises(ReadError, match="over the limit .* raise SLA_MAX_UPLOAD_MB"):
+        read.load_bytes(big, max_bytes=100)
+
+
+def test_a_far_away_cell_is_refused_before_calamine_allocates_the_grid():
+    rows = [["SR Number"], ["A"]]
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    sheet["XFD1048576"] = "far"  # calamine would hold 17 billion cells (and abort)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(ReadError, match="reaches column 16,384"):
+        read_table(buffer.getvalue(), "far.xlsx")
+
+
+@pytest.mark.parametrize("limit", [0, 1, 9, 19, 99, 100_003, 999_999, 1_048_576])
+def test_the_rows_above_pattern_matches_exactly_the_rows_past_its_limit(limit):
+    patterns = read._rows_above(limit)
+    for row in sorted({0, 1, 9, 10, 99, 100, limit, limit + 1, limit * 10, 2_000_000}):
+        for ref in (f' r="B{row}"', f" r='b00{row}'", f'\nr = "{row}"'):
+            assert read._found(patterns, ref.encode()) == (row > limit), (limit, ref)
+        assert not read._found(patterns, f' firstPageNumber="{row}"'.encode())
+
+
+@pytest.mark.parametrize("limit", [0, 1, 25, 26, 27, 52, 500, 702, 703, 16_383])
+def test_the_columns_above_pattern_matches_exactly_the_columns_past_its_limit(limit):
+    patterns = read._columns_above(limit)
+    for column in sorted({1, 2, 26, 27, 702, 703, limit, limit + 1, 16_384}):
+        letters = read._column_letters(column)
+        for ref in (f' r="{letters}7"', f" r='{letters.lower()}7'"):
+            assert read._found(patterns, ref.encode()) == (column > limit), (limit, ref)
+        assert not read._found(patterns, f' header="{letters}7"'.encode())
+        assert read._column_number(letters.encode()) == column
+
+
+def test_attributes_that_merely_end_in_r_are_no_cell_references():
+    """Excel writes firstPageNumber="4294967295" (unsigned -1) in page setups."""
+    data = xlsx_bytes(("S", [["SR Number", "Status"], ["A", "Open"]]))
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            content = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"</worksheet>", b'<pageSetup firstPageNumber='
+                                          b'"4294967295" header="AB3000000"/></worksheet>')
+            archive.writestr(info, content)
+    assert list(read_table(buffer.getvalue(), "setup.xlsx").frame["SR Number"]) == ["A"]
