@@ -389,3 +389,9 @@ def test_a_database_that_dies_during_an_import_is_one_sentence(tmp_path):
     assert "rejected 0" in again.stdout
     assert MongoClient(uri).dies.tickets.count_documents({}) == 20_000
     embedded.stop_server(folder)
+
+
+def test_a_setting_that_is_not_a_number_is_named(env, hand_csv):
+    line = assert_in_their_words(sla({**env, "SLA_MAX_UPLOAD_MB": "abc"}, "import", hand_csv,
+                                     ok=False))
+    assert "SLA_MAX_UPLOAD_MB" in line and "'abc'" in line

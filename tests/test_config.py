@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from sla import config
+from tests.conftest import ROOT
 
 
 def test_environment_then_secrets_then_default(tmp_path, monkeypatch):
@@ -89,3 +90,16 @@ def test_a_short_cookie_key_setting_is_refused(key_folder, monkeypatch, key):
 def test_upload_limit(monkeypatch):
     monkeypatch.setenv("SLA_MAX_UPLOAD_MB", "2")
     assert config.max_upload_bytes() == 2 * 1024 * 1024
+
+
+def test_streamlit_config_keeps_exports_safe_and_runs_lean():
+    """No toolbar CSV (it would not neutralise formulas), no full GC after every run, no
+    source watching in a served app."""
+    import tomllib
+
+    with (ROOT / ".streamlit" / "config.toml").open("rb") as handle:
+        settings = tomllib.load(handle)
+    assert settings["client"]["disableDataExport"] is True
+    assert settings["runner"]["postScriptGC"] is False
+    assert settings["server"]["fileWatcherType"] == "none"
+    assert settings["server"]["enableXsrfProtection"] is True
