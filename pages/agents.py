@@ -49,10 +49,10 @@ widgets.heading(who)
 cols = st.columns(5)
 widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
 widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]),
-        f"{row['resolved']:,} resolved · {row['pending']:,} pending")
+            f"{row['resolved']:,} resolved · {row['pending']:,} pending")
 widgets.sla_kpis(cols[2], cols[3], row)
 widgets.kpi(cols[4], "Median resolution", widgets.fmt_hours(row["median_resolution_hours"]),
-        f"average {widgets.fmt_hours(row['avg_resolution_hours'])}")
+            f"average {widgets.fmt_hours(row['avg_resolution_hours'])}")
 
 their_teams = data.teams(mine)
 main_team = max(their_teams, key=lambda r: r["total_tickets"])["team"]

@@ -16,13 +16,13 @@ widgets.kpi(row1[0], "Total tickets", widgets.fmt_int(summary["total_tickets"]))
 widgets.kpi(row1[1], "Resolved", widgets.fmt_int(summary["resolved"]))
 widgets.kpi(row1[2], "Pending", widgets.fmt_int(summary["pending"]))
 widgets.kpi(row1[3], "Breaches", widgets.fmt_int(summary["breaches"]),
-        "Tickets with a breached response or resolution SLA (each counted once).")
+            "Tickets with a breached response or resolution SLA (each counted once).")
 row2 = st.columns(4)
 widgets.sla_kpis(row2[0], row2[1], summary)
 widgets.kpi(row2[2], "Response hours", widgets.fmt_hours(summary["median_response_hours"]),
-        f"median; average {widgets.fmt_hours(summary['avg_response_hours'])}")
+            f"median; average {widgets.fmt_hours(summary['avg_response_hours'])}")
 widgets.kpi(row2[3], "Resolution hours", widgets.fmt_hours(summary["median_resolution_hours"]),
-        f"median; average {widgets.fmt_hours(summary['avg_resolution_hours'])}")
+            f"median; average {widgets.fmt_hours(summary['avg_resolution_hours'])}")
 st.caption(f"Response: {summary['response_met']:,} met, {summary['response_breached']:,} breached"
            f" · Resolution: {summary['resolution_met']:,} met, "
            f"{summary['resolution_breached']:,} breached · averages: response "

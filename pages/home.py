@@ -16,9 +16,9 @@ widgets.kpi(cols[1], "First created", f"{span['first']:%d %b %Y}" if span.get("f
 widgets.kpi(cols[2], "Last created", f"{span['last']:%d %b %Y}" if span.get("last") else "–")
 upload = span["last_upload"]
 widgets.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "none yet",
-        help_text=f"{upload['at']:%H:%M} UTC: {display.literal(upload['file_name'])} by "
-        f"{display.literal(upload['user'])}"
-        if upload else None)
+            help_text=f"{upload['at']:%H:%M} UTC: {display.literal(upload['file_name'])} by "
+            f"{display.literal(upload['user'])}"
+            if upload else None)
 if upload:
     st.caption(f"Last import: **{display.literal(upload['file_name'])}** by "
                f"**{display.literal(upload['user'])}** — "

@@ -14,7 +14,7 @@ st.caption(f"{len(frame):,} tickets match"
            + (f"; the first {widgets.TABLE_ROWS:,} are shown, the download has all"
               if len(frame) > widgets.TABLE_ROWS else ""))
 selection = widgets.ticket_table(frame, on_select="rerun", selection_mode="single-row",
-                             key="ticket_table")
+                                 key="ticket_table")
 widgets.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
 
 st.divider()

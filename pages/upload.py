@@ -23,7 +23,7 @@ def show_report(report, heading: str) -> None:
     widgets.kpi(cols[2], "Unchanged", widgets.fmt_int(report.unchanged))
     widgets.kpi(cols[3], "Rejected rows", widgets.fmt_int(report.rejected))
     widgets.kpi(cols[4], "Rows read", widgets.fmt_int(report.rows_read),
-            f"{report.folded:,} rows folded into a later row of the same SR")
+                f"{report.folded:,} rows folded into a later row of the same SR")
     problems = {"durations not parsed": report.durations_not_parsed,
                 "dates not parsed": report.dates_not_parsed,
                 "SLA values not recognised": report.sla_not_recognised,
@@ -41,7 +41,7 @@ def show_report(report, heading: str) -> None:
         with st.expander(f"{len(rows):,} rows with problems"):
             st.dataframe(rows, hide_index=True)
             widgets.download_csv(rows, "import-problems.csv", "Download rows with problems",
-                             key=f"problems-{heading}")
+                                 key=f"problems-{heading}")
 
 
 if upload is not None:
