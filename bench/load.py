@@ -76,7 +76,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tests.e2e.conftest import _stop_group as stop_process_group  # noqa: E402 - shared helper
+from tests.e2e.conftest import _stop_group as stop_process_group  # noqa: E402 - shared helpers
+from tests.e2e.conftest import _wait_healthy as wait_healthy  # noqa: E402
 
 TRIVIAL_APP = ROOT / "bench" / "trivial_app.py"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -91,7 +92,6 @@ DASHBOARD_TITLE = "Dashboard"
 FILTER_KEYS = ("team", "priority", "status")  # query-param keys of the Dashboard's filters
 
 RUN_TIMEOUT_S = 120.0
-START_TIMEOUT_S = 90.0
 CLI_TIMEOUT_S = 600.0
 ERRORS_SHOWN = 5
 
@@ -677,28 +677,11 @@ def start_streamlit(script: Path, env: dict, folder: Path, name: str = "") -> Ap
             start_new_session=True)
     app = AppProcess(f"http://127.0.0.1:{port}", process, log, {"streamlit": process.pid})
     try:
-        wait_healthy(app)
+        wait_healthy(app.url, app.process, app.log)
     except BaseException:
         stop_process_group(process)
         raise
     return app
-
-
-def wait_healthy(app: AppProcess) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            raise SystemExit(f"streamlit exited with {app.process.returncode} at start:\n"
-                             + app.log.read_text(errors="replace")[-3000:])
-        try:
-            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"streamlit did not answer within {START_TIMEOUT_S:.0f} s:\n"
-                     + app.log.read_text(errors="replace")[-3000:])
 
 
 def sla_cli(env: dict, *args: str, stdin: str | None = None) -> str:
