@@ -205,6 +205,12 @@ class Session:
         state.widget_states.widgets.extend(states.values())
         return await self._run(state)
 
+    async def next_run(self) -> Run:
+        """The next run the server finishes, without asking for one."""
+        run = await self._receive_run(time.perf_counter())
+        self.held = {wid: s for wid, s in self.held.items() if wid in run.widget_ids()}
+        return run
+
     def page(self, url_pathname: str):
         for page in self.pages:
             if page.url_pathname == url_pathname:
@@ -308,7 +314,11 @@ async def log_in(session: Session, form: Run, user: str, password: str) -> Run:
 async def open_dashboard(session: Session) -> Run:
     """A click on "Dashboard" in the sidebar navigation."""
     page = session.page(DASHBOARD_PATH)
+    started = time.perf_counter()
     run = await session.rerun(page_script_hash=page.page_script_hash, query_string="")
+    if DASHBOARD_TITLE not in run.texts():  # a run the app had queued (the login's cookie
+        run = await session.next_run()      # step) finished first; the click's run follows
+        run.seconds = time.perf_counter() - started
     require_clean(run, "Dashboard")
     if DASHBOARD_TITLE not in run.texts():
         raise PageError("Dashboard: the page title was not drawn")
