@@ -63,7 +63,7 @@ with left:
     st.markdown("**Weekly trend**")
     widgets.chart(charts.render_trend_chart, data.trend(mine), key=(mine,))
 with right:
-    st.markdown(f"**Compared with {main_team}** (their main team)")
+    st.markdown(f"**Compared with {display.literal(main_team)}** (their main team)")
     if team_rows:
         widgets.chart(charts.render_comparison_chart, row, team_rows[0], main_team,
                       key=(mine, team_filters))

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla import charts, fields
+from sla import charts, display, fields
 from ui import auth, data, filters, widgets
 
 auth.require_role()
@@ -17,7 +17,7 @@ if not teams:
 cards = st.columns(len(teams))
 for column, row in zip(cards, teams):
     with column.container(border=True):
-        st.markdown(f"**{row['team']}**")
+        st.markdown(f"**{display.literal(row['team'])}**")
         st.metric("Tickets", widgets.fmt_int(row["total_tickets"]),
                   help=f"{row['resolved']:,} resolved · {row['pending']:,} pending")
         widgets.sla_kpis(st, st, row, border=False)
@@ -68,7 +68,8 @@ if not to_check.empty:
                "rule in Settings.", icon=":material/rule:")
 for team in [t for t in fields.TEAMS if t in set(raw["team"])]:
     names = raw[raw["team"] == team]
-    with st.expander(f"{team}: {len(names):,} raw names, {names['tickets'].sum():,} tickets",
+    with st.expander(f"{display.literal(team)}: {len(names):,} raw names, "
+                     f"{names['tickets'].sum():,} tickets",
                      expanded=team in ("Other", "Unassigned")):
         st.dataframe(names[["team_raw", "tickets"]], hide_index=True,
                      column_config={"team_raw": "Raw team", "tickets": "Tickets"})
