@@ -669,11 +669,3 @@ def _no_progress(fraction: float, text: str) -> None:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
-def ping(db: Database) -> bool:
-    try:
-        db.command("ping")
-        return True
-    except PyMongoError:
-        return False
