@@ -6,6 +6,7 @@ Run with ``streamlit run Home.py``. Pages live in ``pages/``; what they compute 
 
 import streamlit as st
 
+from sla import display
 from ui import auth, data
 
 st.set_page_config(page_title=auth.APP_TITLE, page_icon=":material/speed:", layout="wide")
@@ -18,6 +19,7 @@ PAGES = [  # (file, title, icon, admin only)
     ("pages/tickets.py", "Tickets", ":material/confirmation_number:", False),
     ("pages/upload.py", "Upload", ":material/upload_file:", True),
     ("pages/settings.py", "Settings", ":material/settings:", True),
+    ("pages/about.py", "How the numbers work", ":material/menu_book:", False),
 ]
 
 
@@ -32,13 +34,14 @@ def main() -> None:
     if user is None:
         auth.login_page()
         return
-    st.sidebar.caption(f"Signed in as **{user['username']}** ({user['role']})")
+    st.sidebar.caption(f"Signed in as **{display.literal(user['username'])}** ({user['role']})")
     auth.logout_button()
     auth.remember_login()
     page.run()
 
 
 def run() -> None:
+    data.follow_upload_limit()
     with data.one_version_check():
         main()
 

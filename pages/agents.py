@@ -8,32 +8,21 @@ import streamlit as st
 from sla import charts, display
 from ui import auth, data, filters, widgets
 
-auth.require_role()
-filters = filters.filter_bar()
+user = auth.require_role()
 st.title("Agent Performance")
+filters = filters.filter_bar()
 agents = data.agents(filters)
-if not agents:
-    st.info("No tickets with an agent (resolved by) match the filters.")
-    st.stop()
+widgets.stop_if_empty(len(agents), user, "tickets with an agent (resolved by)")
 
 board = pd.DataFrame(agents)[["agent", "score", "total_tickets", "response_sla_pct",
                               "resolution_sla_pct", "avg_response_hours",
                               "median_response_hours", "avg_resolution_hours",
                               "median_resolution_hours"]]
 board.insert(0, "rank", range(1, len(board) + 1))
-number = st.column_config.NumberColumn
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Leaderboard")
-    st.dataframe(board, hide_index=True, height=420, column_config={
-        "rank": number("#"), "agent": "Agent", "score": number("Score", format="%.2f"),
-        "total_tickets": number("Tickets"),
-        "response_sla_pct": number("Response %", format="%.1f"),
-        "resolution_sla_pct": number("Resolution %", format="%.1f"),
-        "avg_response_hours": number("Avg resp. h", format="%.1f"),
-        "median_response_hours": number("Median resp. h", format="%.1f"),
-        "avg_resolution_hours": number("Avg res. h", format="%.1f"),
-        "median_resolution_hours": number("Median res. h", format="%.1f")})
+    widgets.figure_table(board, height=420)
     widgets.download_csv(board, "agents.csv", "Download leaderboard")
 with right:
     st.subheader("Scores")
@@ -48,11 +37,11 @@ mine = dataclasses.replace(filters, agents=(who,))
 widgets.heading(who)
 cols = st.columns(5)
 widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
-widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]),
-            f"{row['resolved']:,} resolved · {row['pending']:,} pending")
+widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]))
+cols[1].caption(f"{row['resolved']:,} resolved · {row['pending']:,} pending")
 widgets.sla_kpis(cols[2], cols[3], row)
-widgets.kpi(cols[4], "Median resolution", widgets.fmt_hours(row["median_resolution_hours"]),
-            f"average {widgets.fmt_hours(row['avg_resolution_hours'])}")
+widgets.kpi(cols[4], "Median resolution time", widgets.fmt_hours(row["median_resolution_hours"]))
+cols[4].caption(f"Average {widgets.fmt_hours(row['avg_resolution_hours'])}")
 
 their_teams = data.teams(mine)
 main_team = max(their_teams, key=lambda r: r["total_tickets"])["team"]
@@ -61,7 +50,9 @@ team_rows = data.teams(team_filters)
 left, right = st.columns(2)
 with left:
     st.markdown("**Weekly trend**")
-    widgets.chart(charts.render_trend_chart, data.trend(mine), key=(mine,))
+    min_sample = data.settings()["trend_min_sample"]
+    widgets.chart(charts.render_trend_chart, data.trend(mine), "week", min_sample,
+                  key=(mine, min_sample))
 with right:
     st.markdown(f"**Compared with {display.literal(main_team)}** (their main team)")
     if team_rows:

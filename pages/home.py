@@ -15,26 +15,24 @@ widgets.kpi(cols[0], "Tickets held", widgets.fmt_int(span["tickets"]))
 widgets.kpi(cols[1], "First created", f"{span['first']:%d %b %Y}" if span.get("first") else "–")
 widgets.kpi(cols[2], "Last created", f"{span['last']:%d %b %Y}" if span.get("last") else "–")
 upload = span["last_upload"]
-widgets.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "none yet",
-            help_text=f"{upload['at']:%H:%M} UTC: {display.literal(upload['file_name'])} by "
-            f"{display.literal(upload['user'])}"
-            if upload else None)
+widgets.kpi(cols[3], "Last import", f"{upload['at']:%d %b %Y}" if upload else "–")
 if upload:
     st.caption(f"Last import: **{display.literal(upload['file_name'])}** by "
-               f"**{display.literal(upload['user'])}** — "
+               f"**{display.literal(upload['user'])}** on {upload['at']:%d %b %Y %H:%M} UTC — "
                f"{upload['inserted']:,} new, {upload['updated']:,} updated, "
                f"{upload['unchanged']:,} unchanged.")
 
 if not span["tickets"]:
-    st.info("No tickets yet. An admin can upload an export on the Upload page, or load the "
-            "demo data with `python -m sla demo`.", icon=":material/info:")
+    st.info("No tickets yet: an admin imports an export on the Upload page (or loads sample "
+            "data with `./sla.sh demo`).", icon=":material/inbox:")
 
 st.subheader("Go to")
 cols = st.columns(3)
 links = [("pages/dashboard.py", "Dashboard", "KPIs, trend, at-risk tickets"),
          ("pages/agents.py", "Agent Performance", "Leaderboard and one agent in detail"),
          ("pages/teams.py", "Team Performance", "L1, L2, Business side by side"),
-         ("pages/tickets.py", "Tickets", "Find tickets, their history, CSV")]
+         ("pages/tickets.py", "Tickets", "Find tickets, their history, CSV"),
+         ("pages/about.py", "How the numbers work", "Every field, rule and figure explained")]
 if user and user["role"] == "admin":
     links += [("pages/upload.py", "Upload", "Import this week's export"),
               ("pages/settings.py", "Settings", "SLA targets, team rules, users")]

@@ -1,95 +1,146 @@
-"""Settings (admin): SLA targets, team rules, status lists, score; users."""
+"""Settings (admin): the rules behind the numbers (declared in sla.rules), and users."""
 
 import pandas as pd
 import streamlit as st
 
-from sla import display, fields, store, users
-from ui import auth, data
+from sla import display, rules, store, users
+from ui import auth, data, widgets
+
+GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
+USER_COLUMNS = {"username": "User", "role": "Role", "last_login": "Last login",
+                "locked_until": "Locked until", "created_at": "Created"}
 
 admin = auth.require_role("admin")
-st.title("Settings")
+database = data.db()
 current = data.settings()
+generation = st.session_state.get(GENERATION, 0)
+
+
+def done(message: str) -> None:
+    """Confirm a change after the rerun that shows its effect."""
+    widgets.flash(message)
+    st.session_state[GENERATION] = generation + 1
+    st.rerun()
+
+
+def rule_heading(name: str) -> None:
+    rule = rules.rule_named(name)
+    st.markdown(f"**{rule.label}**")
+    st.caption(f"{rule.help} Default: {display.literal(rules.default_text(rule), None)}.")
+
+
+def rule_number(rule: rules.Rule, value, column=st) -> float | int:
+    """A number input for a numeric rule (or part), typed like its default."""
+    whole = isinstance(rule.default, int)
+    return column.number_input(
+        rule.label, value=int(value) if whole else float(value), step=1 if whole else 0.05,
+        help=f"{rule.help} Default: {rules.default_text(rule)}.", key=f"{rule.name}-{generation}")
+
+
+def when(value) -> str:
+    """A stored time to the minute; "–" when there is none."""
+    return "–" if value is None or pd.isna(value) else value.strftime("%Y-%m-%d %H:%M")
+
+
+def user_table(records: list[dict]) -> pd.DataFrame:
+    """Users with readable column names and dates; a lock that has ended shows as –."""
+    rows = [{**u, "locked_until": u.get("locked_until") if users.is_locked(u) else None}
+            for u in records]
+    frame = pd.DataFrame(rows, columns=list(USER_COLUMNS)).astype(object)
+    for name in ("last_login", "locked_until", "created_at"):
+        frame[name] = frame[name].map(when)
+    return frame.rename(columns=USER_COLUMNS)
+
+
+st.title("Settings")
+widgets.show_flash()
 tab_rules, tab_users = st.tabs(["Rules", "Users"])
 
-with tab_rules, st.form("settings"):
-    st.markdown(f"**SLA targets** (hours) — {fields.SETTINGS_HELP['sla_targets']}")
-    targets = st.data_editor(
-        pd.DataFrame([{"priority": p, "response": t["response"], "resolution": t["resolution"]}
-                      for p, t in current["sla_targets"].items()]),
-        hide_index=True, disabled=["priority"], key="targets",
-        column_config={"response": st.column_config.NumberColumn(min_value=0.0, format="%.2f"),
-                       "resolution": st.column_config.NumberColumn(min_value=0.0, format="%.2f")})
-    st.markdown(f"**Resolved statuses** — {fields.SETTINGS_HELP['resolved_statuses']}")
-    statuses = st.text_area("One per line", "\n".join(current["resolved_statuses"]))
-    st.markdown(f"**Team rules** — {fields.SETTINGS_HELP['team_rules']}")
-    rules = st.data_editor(
-        pd.DataFrame([{"team": r["team"], "words": ", ".join(r["words"]),
-                       "exact": ", ".join(r["exact"])} for r in current["team_rules"]]),
-        hide_index=True, num_rows="dynamic", key="rules",
-        column_config={"team": st.column_config.SelectboxColumn(options=["L1", "L2", "Business"],
-                                                                required=True),
-                       "words": "Words or phrases (comma separated)",
-                       "exact": "Exact values (comma separated)"})
-    st.markdown(f"**Score** — {fields.SETTINGS_HELP['score']}")
-    score = current["score"]
-    cols = st.columns(4)
-    resolution_weight = cols[0].number_input("Resolution weight", 0.0, 10.0, float(score["resolution_weight"]), 0.05)
-    response_weight = cols[1].number_input("Response weight", 0.0, 10.0, float(score["response_weight"]), 0.05)
-    min_tickets = cols[2].number_input("Minimum tickets", 0, 1000, int(score["min_tickets"]))
-    volume_cap = cols[3].number_input("Volume bonus cap", 0, 1000, int(score["volume_cap"]))
-    if st.form_submit_button("Save and re-derive tickets", type="primary"):
-        def split(text) -> list[str]:
-            return [w.strip().lower() for w in str(text or "").split(",") if w.strip()]
-
-        new = {
-            "sla_targets": {r["priority"]: {"response": float(r["response"]),
-                                            "resolution": float(r["resolution"])}
-                            for r in targets.to_dict("records")},
-            "resolved_statuses": [s.strip() for s in statuses.splitlines() if s.strip()],
-            "team_rules": [{"team": r["team"], "words": split(r["words"]), "exact": split(r["exact"])}
-                           for r in rules.to_dict("records") if r.get("team")],
-            "score": {"resolution_weight": resolution_weight, "response_weight": response_weight,
-                      "min_tickets": int(min_tickets), "volume_cap": int(volume_cap)},
-        }
-        moved = store.save_settings(data.db(), new, admin["username"])
-        st.success("Saved. " + ("What moved: " + "; ".join(
-            f"{field}: " + ", ".join(f"{k} ({n:,})" for k, n in changes.items())
-            for field, changes in moved.items()) if moved else "No ticket changed class."))
+with tab_rules:
+    st.caption("Every rule in full: the page “How the numbers work”, section “Rules”. A change "
+               "re-derives every stored ticket.")
+    with st.form(f"rules-{generation}"):
+        rule_heading("sla_targets")
+        hours = st.column_config.NumberColumn
+        targets = st.data_editor(
+            pd.DataFrame(rules.target_rows(current)), hide_index=True, disabled=["priority"],
+            key=f"targets-{generation}",
+            column_config={"priority": "Priority", "response": hours("Response", format="%.2f"),
+                           "resolution": hours("Resolution", format="%.2f")})
+        rule_heading("resolved_statuses")
+        statuses = st.text_area("One status per line", "\n".join(current["resolved_statuses"]),
+                                key=f"statuses-{generation}")
+        rule_heading("team_rules")
+        team_rules = st.data_editor(
+            pd.DataFrame(rules.team_rule_rows(current)), hide_index=True, num_rows="dynamic",
+            key=f"team-rules-{generation}",
+            column_config={"team": st.column_config.SelectboxColumn(
+                               "Team", options=list(rules.TEAMS_RULED), required=True),
+                           "words": "Words or phrases (comma separated)",
+                           "exact": "Exact values (comma separated)"})
+        rule_heading("score")
+        score_columns = st.columns(len(rules.SCORE_PARTS))
+        score = {part.name: rule_number(part, current["score"][part.name], column)
+                 for part, column in zip(rules.SCORE_PARTS, score_columns)}
+        other_columns = st.columns(2)
+        at_risk_fraction = rule_number(rules.rule_named("at_risk_fraction"),
+                                       current["at_risk_fraction"], other_columns[0])
+        trend_min_sample = rule_number(rules.rule_named("trend_min_sample"),
+                                       current["trend_min_sample"], other_columns[1])
+        save = st.form_submit_button("Save and re-derive tickets", type="primary")
+    if save:
+        new = {"sla_targets": rules.targets_from_rows(targets.to_dict("records")),
+               "resolved_statuses": rules.statuses_from_text(statuses),
+               "team_rules": rules.team_rules_from_rows(team_rules.to_dict("records")),
+               "score": score, "at_risk_fraction": at_risk_fraction,
+               "trend_min_sample": trend_min_sample}
+        problems = rules.validate(new)
+        for problem in problems:
+            st.error(problem)
+        if not problems:
+            moved = store.save_settings(database, new, admin["username"])
+            done("Saved. " + rules.moves_text(moved))
+    with st.expander("Reset to defaults"):
+        if st.button("Reset every rule to its default"):
+            moved = store.save_settings(database, rules.DEFAULT_SETTINGS, admin["username"])
+            done("Every rule is back to its default. " + rules.moves_text(moved))
 
 with tab_users:
-    database = data.db()
-    st.dataframe(pd.DataFrame(users.list_users(database),
-                              columns=["username", "role", "last_login", "locked_until",
-                                       "created_at"]), hide_index=True)
+    st.dataframe(user_table(users.list_users(database)), hide_index=True,
+                 placeholder=widgets.MISSING)
+    st.caption("Times in UTC.")
     with st.form("add_user", clear_on_submit=True):
         st.markdown("**Add a user**")
-        cols = st.columns(3)
-        name = cols[0].text_input("User name")
-        password = cols[1].text_input("Password", type="password")
-        role = cols[2].selectbox("Role", users.ROLES, index=1)
-        if st.form_submit_button("Add user"):
-            try:
-                users.add_user(database, name, password, role)
-                st.success(f"Added {role} {display.literal(users.normal_username(name))}.")
-            except users.UserError as exc:
-                st.error(str(exc))
-    names = [u["username"] for u in users.list_users(database)]
+        columns = st.columns(3)
+        name = columns[0].text_input("User name")
+        password = columns[1].text_input("Password", type="password")
+        role = columns[2].selectbox("Role", users.ROLES, index=1)
+        add = st.form_submit_button("Add user")
+    if add:
+        try:
+            users.add_user(database, name, password, role)
+            done(f"Added {role} {display.literal(users.normal_username(name))}.")
+        except users.UserError as exc:
+            st.error(display.literal(exc, None))
     with st.form("change_user"):
         st.markdown("**Change a user**")
-        cols = st.columns(3)
-        who = cols[0].selectbox("User", names)
-        new_role = cols[1].selectbox("Role", ["(keep)", *users.ROLES])
-        new_password = cols[2].text_input("New password (blank: keep)", type="password")
+        columns = st.columns(3)
+        who = columns[0].selectbox("User", [u["username"] for u in users.list_users(database)])
+        new_role = columns[1].selectbox("Role", ["(keep)", *users.ROLES])
+        new_password = columns[2].text_input("New password (blank: keep)", type="password")
         remove = st.checkbox("Remove this user")
-        if st.form_submit_button("Apply"):
-            try:
-                if remove:
-                    users.remove_user(database, who)
-                else:
-                    if new_role != "(keep)":
-                        users.set_role(database, who, new_role)
-                    if new_password:
-                        users.set_password(database, who, new_password)
-                st.success("Done.")
-            except users.UserError as exc:
-                st.error(str(exc))
+        apply = st.form_submit_button("Apply")
+    if apply and not (remove or new_role != "(keep)" or new_password):
+        st.info("Nothing to change: choose a role, type a new password or tick Remove.")
+    elif apply:
+        try:
+            if remove:
+                users.remove_user(database, who)
+                done(f"Removed {display.literal(who)}.")
+            if new_role != "(keep)":
+                users.set_role(database, who, new_role)
+            if new_password:
+                users.set_password(database, who, new_password)
+            done(f"Changed {display.literal(who)}.")
+        except users.UserError as exc:
+            st.error(display.literal(exc, None))

@@ -6,20 +6,18 @@ import streamlit as st
 from sla import charts, display, fields
 from ui import auth, data, filters, widgets
 
-auth.require_role()
-filters = filters.filter_bar()
+user = auth.require_role()
 st.title("Team Performance")
+filters = filters.filter_bar()
 teams = data.teams(filters)
-if not teams:
-    st.info("No tickets match the filters.")
-    st.stop()
+widgets.stop_if_empty(len(teams), user)
 
 cards = st.columns(len(teams))
 for column, row in zip(cards, teams):
     with column.container(border=True):
         st.markdown(f"**{display.literal(row['team'])}**")
-        st.metric("Tickets", widgets.fmt_int(row["total_tickets"]),
-                  help=f"{row['resolved']:,} resolved · {row['pending']:,} pending")
+        st.metric("Tickets", widgets.fmt_int(row["total_tickets"]))
+        st.caption(f"{row['resolved']:,} resolved · {row['pending']:,} pending")
         widgets.sla_kpis(st, st, row, border=False)
 
 table = pd.DataFrame(teams)[["team", "total_tickets", "resolved", "pending", "breaches",
@@ -27,24 +25,13 @@ table = pd.DataFrame(teams)[["team", "total_tickets", "resolved", "pending", "br
                              "resolution_met", "resolution_breached", "resolution_sla_pct",
                              "avg_response_hours", "median_response_hours",
                              "avg_resolution_hours", "median_resolution_hours"]]
-number = st.column_config.NumberColumn
-st.dataframe(table, hide_index=True, column_config={
-    "team": "Team", "total_tickets": number("Tickets"), "resolved": number("Resolved"),
-    "pending": number("Pending"), "breaches": number("Breaches"),
-    "response_met": number("Resp. met"), "response_breached": number("Resp. breached"),
-    "response_sla_pct": number("Response %", format="%.1f"),
-    "resolution_met": number("Res. met"), "resolution_breached": number("Res. breached"),
-    "resolution_sla_pct": number("Resolution %", format="%.1f"),
-    "avg_response_hours": number("Avg resp. h", format="%.1f"),
-    "median_response_hours": number("Median resp. h", format="%.1f"),
-    "avg_resolution_hours": number("Avg res. h", format="%.1f"),
-    "median_resolution_hours": number("Median res. h", format="%.1f")})
+widgets.figure_table(table)
 widgets.download_csv(table, "teams.csv", "Download team figures")
 widgets.how_calculated("sla", "hours", "teams")
 
 left, right = st.columns(2)
 with left:
-    st.subheader("SLA by team")
+    st.subheader("SLA met by team")
     widgets.chart(charts.render_sla_by_group_chart, teams, "team", list(fields.TEAMS),
                   key=(filters,))
 with right:
@@ -54,22 +41,29 @@ with right:
     if pending.empty:
         st.caption("Nothing pending.")
     else:
-        st.dataframe(pending.pivot_table(index="status", columns="team", values="tickets",
+        by_status = (pending.pivot_table(index="status", columns="team", values="tickets",
                                          aggfunc="sum", fill_value=0)
-                     .reindex(columns=[t for t in fields.TEAMS if t in set(pending["team"])]),
-                     column_config={"status": "Status"})
+                     .reindex(columns=[t for t in fields.TEAMS if t in set(pending["team"])])
+                     .astype(int))
+        st.dataframe(by_status, placeholder=widgets.MISSING, column_config={
+            "status": "Status", **{team: st.column_config.NumberColumn(team, format=widgets.COUNT)
+                                   for team in by_status.columns}})
 
-st.subheader("Which raw team names fed each team")
+st.subheader("Which team names in the file fed each team")
 raw = pd.DataFrame(data.raw_teams(filters), columns=["team", "team_raw", "tickets"])
 to_check = raw[raw["team"].isin(["Other", "Unassigned"])]
 if not to_check.empty:
-    st.warning(f"{to_check['tickets'].sum():,} tickets fell into Other or Unassigned "
-               f"({len(to_check):,} raw names). If some belong to L1, L2 or Business, add a "
-               "rule in Settings.", icon=":material/rule:")
+    st.warning(f"{display.count(int(to_check['tickets'].sum()), 'ticket')} fell into Other "
+               f"or Unassigned ({display.count(len(to_check), 'team name')} in the file); if "
+               "some belong to L1, L2 or Business, add a rule in Settings.",
+               icon=":material/rule:")
 for team in [t for t in fields.TEAMS if t in set(raw["team"])]:
     names = raw[raw["team"] == team]
-    with st.expander(f"{display.literal(team)}: {len(names):,} raw names, "
-                     f"{names['tickets'].sum():,} tickets",
+    with st.expander(f"{display.literal(team)}: "
+                     f"{display.count(len(names), 'team name')} in the file, "
+                     f"{display.count(int(names['tickets'].sum()), 'ticket')}",
                      expanded=team in ("Other", "Unassigned")):
         st.dataframe(names[["team_raw", "tickets"]], hide_index=True,
-                     column_config={"team_raw": "Raw team", "tickets": "Tickets"})
+                     placeholder=widgets.MISSING, column_config={
+            "team_raw": "Team in the file",
+            "tickets": st.column_config.NumberColumn("Tickets", format=widgets.COUNT)})

@@ -7,10 +7,11 @@ from sla import display, normalise, store
 from ui import auth, data, filters, widgets
 
 user = auth.require_role()
-filters = filters.filter_bar(search=True)
 st.title("Tickets")
+filters = filters.filter_bar(search=True)
 frame = data.tickets(filters)
-st.caption(f"{len(frame):,} tickets match"
+widgets.stop_if_empty(len(frame), user)
+st.caption(f"{display.count(len(frame), 'ticket')} match"
            + (f"; the first {widgets.TABLE_ROWS:,} are shown, the download has all"
               if len(frame) > widgets.TABLE_ROWS else ""))
 selection = widgets.ticket_table(frame, on_select="rerun", selection_mode="single-row",
@@ -33,26 +34,36 @@ st.subheader(f"Ticket {display.literal(sr)}")
 left, right = st.columns(2)
 with left:
     st.markdown("**Fields**")
-    shown = {k: ticket.get(k) for k in ["status", "status_class", "priority", "priority_raw",
-                                        "category", "created", "resolved_at", "resolved_by",
-                                        "team", "team_raw", "response_hours", "resolution_hours",
-                                        "response_sla", "response_sla_raw", "resolution_sla",
-                                        "resolution_sla_raw", "imported_at", "updated_at"]}
-    st.dataframe(pd.DataFrame({"field": list(shown), "value": [str(v) for v in shown.values()]}),
-                 hide_index=True)
+    names = ["status", "status_class", "priority", "priority_raw", "category", "created",
+             "resolved_at", "resolved_by", "team", "team_raw", "response_hours",
+             "resolution_hours", "response_sla", "response_sla_raw", "resolution_sla",
+             "resolution_sla_raw", "imported_at", "updated_at"]
+    st.dataframe(pd.DataFrame({"field": [display.label(n) for n in names],
+                               "value": [display.value(ticket.get(n)) for n in names]}),
+                 hide_index=True, placeholder=widgets.MISSING,
+                 height=widgets.whole_height(len(names)),
+                 column_config={"field": "Field", "value": "Value"})
 with right:
     st.markdown("**Columns kept from the file**")
     extra = ticket.get("extra") or {}
     st.dataframe(pd.DataFrame({"column": [normalise.unescape_key(k) for k in extra],
-                               "value": [str(v) for v in extra.values()]}), hide_index=True)
+                               "value": [display.value(v) for v in extra.values()]}),
+                 hide_index=True, placeholder=widgets.MISSING,
+                 height=widgets.whole_height(len(extra)),
+                 column_config={"column": "Column", "value": "Value"})
 
 st.markdown("**History across imports and edits**")
 history = store.ticket_history(data.db(), sr)
 if history:
-    st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"], "field": f,
-                                "old": str(c["old"]), "new": str(c["new"])}
+    st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"],
+                                "field": display.label(f), "old": display.value(c["old"]),
+                                "new": display.value(c["new"])}
                                for h in history for f, c in h["changes"].items()]),
-                 hide_index=True)
+                 hide_index=True, placeholder=widgets.MISSING, column_config={
+                     "at": st.column_config.DatetimeColumn("When (UTC)",
+                                                           format="YYYY-MM-DD HH:mm"),
+                     "by": "By", "kind": "Change", "field": "Field", "old": "Before",
+                     "new": "After"})
 else:
     st.caption("No change since it was first imported.")
 

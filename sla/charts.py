@@ -2,10 +2,13 @@
 
 One colour meaning everywhere: met is blue and breached is orange (Okabe-Ito, safe for the
 common colour-blindnesses and readable on light and dark backgrounds); pending is a neutral
-grey-violet.
+grey-violet. Every figure a manager needs is written on the chart (value labels, axis and
+legend titles in words); tooltips only repeat it with the counts behind each percentage.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import altair as alt
 import pandas as pd
@@ -15,11 +18,22 @@ from sla import fields
 MET = "#0072B2"
 BREACHED = "#E69F00"
 PENDING = "#8E7CC3"
+RESOLVED = "#56B4E9"
 RESPONSE = "#0072B2"
 RESOLUTION = "#009E73"
-OUTCOME_SCALE = alt.Scale(domain=["met", "breached"], range=[MET, BREACHED])
-KIND_SCALE = alt.Scale(domain=["Response", "Resolution"], range=[RESPONSE, RESOLUTION])
+VOLUME = "#A0A0A0"
+OUTCOME_SCALE = alt.Scale(domain=["Met", "Breached"], range=[MET, BREACHED])
+KIND_COLOURS = {"Response SLA": RESPONSE, "Resolution SLA": RESOLUTION}
+KIND_SCALE = alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))
+STATUS_SCALE = alt.Scale(domain=["Resolved", "Pending"], range=[RESOLVED, PENDING])
+KINDS = ("response", "resolution")
 HEIGHT = 260
+TREND_PCT_HEIGHT = 190
+TREND_VOLUME_HEIGHT = 90
+FADED = 0.3
+PERIOD_TITLES = {"week": ("Week", "Week starting (Monday)"), "month": ("Month", "Month")}
+COUNT_AXIS = {"format": ",d", "tickMinStep": 1}
+PCT_SCALE = alt.Scale(domain=[0, 100])
 
 
 def _empty(message: str = "No tickets match the filters") -> alt.Chart:
@@ -27,128 +41,238 @@ def _empty(message: str = "No tickets match the filters") -> alt.Chart:
             .encode(text="text:N").properties(height=80))
 
 
+def _pct(value: float | None) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:,.1f} %"
+
+
+def _count_axis(title: str, top: int, **axis) -> dict:
+    """A count axis: whole numbers only, at least 0..2 so a top of 1 gets no 0.5 tick (Vega
+    would label it "1" a second time)."""
+    scale = alt.Scale(domainMax=2) if top < 2 else alt.Undefined
+    return {"title": title, "scale": scale, "axis": alt.Axis(**COUNT_AXIS, **axis)}
+
+
+def _count(field: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{field}:Q", title=title, format=",d")
+
+
 def render_pending_by_team_chart(pending: dict[str, int]) -> alt.Chart:
+    """Pending tickets per team, the count written at each bar's end."""
+    if not any(pending.values()):
+        return _empty("Nothing pending")
     frame = pd.DataFrame({"team": list(pending), "pending": list(pending.values())})
-    return (alt.Chart(frame).mark_bar(color=PENDING, cornerRadiusEnd=3)
-            .encode(x=alt.X("pending:Q", title="Pending tickets"),
-                    y=alt.Y("team:N", sort=list(fields.TEAMS), title=None),
-                    tooltip=[alt.Tooltip("team:N", title="Team"),
-                             alt.Tooltip("pending:Q", title="Pending")])
-            .properties(height=HEIGHT))
+    base = alt.Chart(frame).encode(
+        x=alt.X("pending:Q", **_count_axis("Pending tickets", max(pending.values()))),
+        y=alt.Y("team:N", sort=list(fields.TEAMS), title=None),
+        tooltip=[alt.Tooltip("team:N", title="Team"), _count("pending", "Pending tickets")])
+    bars = base.mark_bar(color=PENDING, cornerRadiusEnd=3)
+    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("pending:Q", format=",d"))
+    return alt.layer(bars, labels).properties(height=HEIGHT)
 
 
 def _outcomes(rows: list[dict], key: str) -> pd.DataFrame:
     """Long table of met / breached counts per ``key`` and SLA kind."""
     records = []
     for row in rows:
-        for kind in ("response", "resolution"):
-            total = row[f"{kind}_met"] + row[f"{kind}_breached"]
-            for outcome in ("met", "breached"):
-                count = row[f"{kind}_{outcome}"]
-                records.append({key: row[key], "sla": kind.title(), "outcome": outcome,
-                                "tickets": count,
+        for kind in KINDS:
+            met, breached = row[f"{kind}_met"], row[f"{kind}_breached"]
+            total = met + breached
+            label = f"{_pct(row[f'{kind}_sla_pct'])} met" if total else "No outcome yet"
+            for outcome, count in (("Met", met), ("Breached", breached)):
+                records.append({key: row[key], "kind": kind.title(), "outcome": outcome,
+                                "tickets": count, "outcomes": total,
                                 "share": 100 * count / total if total else 0.0,
-                                "pct": row[f"{kind}_sla_pct"]})
+                                "met_pct": row[f"{kind}_sla_pct"], "met_label": label})
     return pd.DataFrame(records)
 
 
-def render_sla_by_group_chart(rows: list[dict], key: str, order: list[str] | None = None) -> alt.Chart:
-    """Stacked 100 % bars of met / breached per group, one row each for response and resolution."""
+def render_sla_by_group_chart(rows: list[dict], key: str,
+                              order: list[str] | None = None) -> alt.Chart:
+    """Stacked 100 % bars of met / breached per group, one panel each for response and
+    resolution, the met % written beside each bar."""
     if not rows:
         return _empty()
-    frame = _outcomes(rows, key)
-    return (alt.Chart(frame).mark_bar()
-            .encode(x=alt.X("share:Q", title="% with an outcome",
-                            scale=alt.Scale(domain=[0, 100])),
-                    y=alt.Y(f"{key}:N", sort=order, title=None),
-                    row=alt.Row("sla:N", sort=["Response", "Resolution"], title=None,
-                                header=alt.Header(labelAngle=0, labelAlign="left",
-                                                  labelOrient="top", labelFontWeight="bold")),
-                    color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="SLA",
-                                    legend=alt.Legend(orient="bottom")),
-                    order=alt.Order("outcome:N", sort="descending"),
-                    tooltip=[alt.Tooltip(f"{key}:N", title=key.title()),
-                             alt.Tooltip("sla:N", title="SLA"),
-                             alt.Tooltip("outcome:N", title="Outcome"),
-                             alt.Tooltip("tickets:Q", title="Tickets"),
-                             alt.Tooltip("pct:Q", title="Met %", format=".1f")])
-            .properties(height=alt.Step(20), width=280))
+    group = key.replace("_", " ").capitalize()
+    tooltip = [alt.Tooltip(f"{key}:N", title=group), alt.Tooltip("kind:N", title="SLA"),
+               alt.Tooltip("outcome:N", title="Outcome"), _count("tickets", "Tickets"),
+               _count("outcomes", "Tickets with an outcome"),
+               alt.Tooltip("met_pct:Q", title="Met %", format=",.1f")]
+    y = alt.Y(f"{key}:N", sort=order, title=None)
+    bars = alt.Chart().mark_bar().encode(
+        x=alt.X("share:Q", title="% of tickets with an outcome", scale=PCT_SCALE),
+        y=y, color=alt.Color("outcome:N", scale=OUTCOME_SCALE, title="SLA",
+                             legend=alt.Legend(orient="bottom")),
+        order=alt.Order("outcome:N", sort="descending"), tooltip=tooltip)
+    labels = (alt.Chart().mark_text(align="left", dx=4)
+              .encode(x=alt.datum(100), y=y, text="met_label:N", tooltip=tooltip)
+              .transform_filter(alt.datum.outcome == "Met"))
+    header = alt.Header(labelAngle=0, labelAlign="left", labelOrient="top",
+                        labelFontWeight="bold", labelExpr="datum.value + ' SLA'")
+    return (alt.layer(bars, labels, data=_outcomes(rows, key))
+            .properties(height=alt.Step(20), width=220)
+            .facet(row=alt.Row("kind:N", sort=["Response", "Resolution"], title=None,
+                               header=header)))
 
 
-def render_trend_chart(rows: list[dict]) -> alt.Chart:
-    """Weekly volume (bars) under both SLA percentages (lines)."""
+def _next_start(start: dt.date, period: str) -> dt.date:
+    if period == "week":
+        return start + dt.timedelta(days=7)
+    return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _period_label(start: dt.date, period: str) -> str:
+    if period == "week":
+        iso = start.isocalendar()
+        return f"{iso[0]}-W{iso[1]:02d}"
+    return f"{start:%Y-%m}"
+
+
+def _periods(rows: list[dict], period: str) -> list[dict]:
+    """The rows oldest first, with an empty row for every period between them that has none
+    (so one band is one period of time)."""
+    given = {pd.Timestamp(r["start"]).date(): r for r in rows}
+    start, last = min(given), max(given)
+    while start < last:
+        start = _next_start(start, period)
+        given.setdefault(start, {"start": start, "label": _period_label(start, period),
+                                 "tickets": 0, **{f"{k}_{o}": 0 for k in KINDS
+                                                  for o in ("met", "breached")},
+                                 **{f"{k}_sla_pct": None for k in KINDS}})
+    return [{**given[s], "start": s} for s in sorted(given)]
+
+
+def _sample_names(min_sample: int) -> list[str]:
+    return [f"{min_sample:,}+ tickets with an outcome",
+            f"Under {min_sample:,} tickets with an outcome (faded)"]
+
+
+def _trend_frames(rows: list[dict], period: str,
+                  min_sample: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per period (bars) and one per period and SLA with an outcome (lines)."""
+    wide, long = [], []
+    for row in _periods(rows, period):
+        start = row["start"]
+        common = {"period": f"{start.day} {start:%b %y}" if period == "week"
+                  else f"{start:%b %Y}", "label": row["label"],
+                  "starts": f"{start:%a} {start.day} {start:%b %Y}",
+                  "tickets": int(row["tickets"])}
+        points = []
+        for kind in KINDS:
+            met, pct = row[f"{kind}_met"], row[f"{kind}_sla_pct"]
+            total = met + row[f"{kind}_breached"]
+            common[kind] = f"{met:,} of {total:,} met ({_pct(pct)})" if total else "No outcome yet"
+            if total and pct is not None:
+                points.append({"kind": f"{kind.title()} SLA", "pct": pct,
+                               "sample": _sample_names(min_sample)[total < min_sample]})
+        wide.append(common)
+        long += [{**common, **point} for point in points]
+    return pd.DataFrame(wide), pd.DataFrame(long, columns=[*wide[0], "kind", "pct", "sample"])
+
+
+def render_trend_chart(rows: list[dict], period: str = "week",
+                       min_sample: int = 10) -> alt.Chart:
+    """Both SLA met percentages per week or month (lines, on top) over the tickets created
+    (bars, below, on their own axis so a count never reads as a percentage); a point is faded
+    when fewer than ``min_sample`` of the period's tickets have that outcome.
+
+    ``rows`` as from ``metrics.trend``: ``start``, ``label``, ``tickets``, ``*_met``,
+    ``*_breached`` and ``*_sla_pct`` for response and resolution.
+    """
     if not rows:
         return _empty()
-    frame = pd.DataFrame(rows)
-    frame["week_start"] = pd.to_datetime(frame["week_start"])
-    base = alt.Chart(frame).encode(x=alt.X("week_start:T", title="Week (Monday)"))
-    volume = base.mark_bar(color="#A0A0A0", opacity=0.45).encode(
-        y=alt.Y("tickets:Q", title="Tickets created"),
-        tooltip=[alt.Tooltip("week:N", title="ISO week"), alt.Tooltip("tickets:Q", title="Tickets")])
-    long = frame.melt(id_vars=["week", "week_start"],
-                      value_vars=["response_sla_pct", "resolution_sla_pct"],
-                      var_name="sla", value_name="pct").dropna()
-    long["sla"] = long["sla"].map({"response_sla_pct": "Response",
-                                   "resolution_sla_pct": "Resolution"})
-    lines = (alt.Chart(long).mark_line(point=True)
-             .encode(x="week_start:T",
-                     y=alt.Y("pct:Q", title="SLA met %", scale=alt.Scale(domain=[0, 100])),
-                     color=alt.Color("sla:N", scale=KIND_SCALE, title="SLA"),
-                     tooltip=[alt.Tooltip("week:N", title="ISO week"),
-                              alt.Tooltip("sla:N", title="SLA"),
-                              alt.Tooltip("pct:Q", title="Met %", format=".1f")]))
-    return alt.layer(volume, lines).resolve_scale(y="independent").properties(height=HEIGHT)
+    if period not in PERIOD_TITLES:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_TITLES)}, not {period!r}")
+    wide, long = _trend_frames(rows, period, min_sample)
+    name, axis_title = PERIOD_TITLES[period]
+    tooltip = [alt.Tooltip("label:N", title=name), alt.Tooltip("starts:N", title="Starts"),
+               _count("tickets", "Tickets created"),
+               alt.Tooltip("response:N", title="Response SLA"),
+               alt.Tooltip("resolution:N", title="Resolution SLA")]
+    order = list(wide["period"])
+    volume = alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6).encode(
+        x=alt.X("period:O", sort=order, title=axis_title,
+                axis=alt.Axis(labelAngle=0, labelOverlap="parity", labelSeparation=6)),
+        y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max())),
+        tooltip=tooltip).properties(height=TREND_VOLUME_HEIGHT)
+    if long.empty:
+        return volume
+    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
+    pct = alt.Y("pct:Q", title="SLA met %", scale=PCT_SCALE)
+    kinds = [kind for kind in KIND_COLOURS if kind in set(long["kind"])]
+    color = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
+                      scale=alt.Scale(domain=kinds, range=[KIND_COLOURS[k] for k in kinds]))
+    lines = alt.Chart(long).mark_line().encode(x=x, y=pct, color=color, tooltip=tooltip)
+    points = alt.Chart(long).mark_point(filled=True, size=45).encode(
+        x=x, y=pct, color=color, tooltip=tooltip,
+        opacity=alt.Opacity("sample:N", title=None,
+                            scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
+                            legend=alt.Legend(orient="top", labelLimit=0)))
+    outcomes = alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT)
+    return alt.vconcat(outcomes, volume, spacing=4).resolve_scale(color="independent")
 
 
 def render_priority_chart(rows: list[dict]) -> alt.Chart:
-    """Tickets per priority split into resolved and pending."""
+    """Tickets per priority split into resolved and pending, the total above each bar."""
     if not rows:
         return _empty()
-    frame = pd.DataFrame([{"priority": r["priority"], "state": state, "tickets": r[state]}
-                          for r in rows for state in ("resolved", "pending")])
-    return (alt.Chart(frame).mark_bar()
-            .encode(x=alt.X("priority:N", sort=[r["priority"] for r in rows], title="Priority"),
-                    y=alt.Y("tickets:Q", title="Tickets"),
-                    color=alt.Color("state:N", title="Status",
-                                    scale=alt.Scale(domain=["resolved", "pending"],
-                                                    range=["#56B4E9", PENDING])),
-                    tooltip=["priority:N", "state:N", "tickets:Q"])
-            .properties(height=HEIGHT))
+    order = [r["priority"] for r in rows]
+    frame = pd.DataFrame([{"priority": r["priority"], "status": status.title(), "rank": rank,
+                           "tickets": r[status], "total": r["resolved"] + r["pending"]}
+                          for r in rows for rank, status in enumerate(("resolved", "pending"))])
+    x = alt.X("priority:N", sort=order, title="Priority", axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=x, y=alt.Y("tickets:Q", **_count_axis("Tickets", frame["total"].max())),
+        color=alt.Color("status:N", title="Status", scale=STATUS_SCALE),
+        order=alt.Order("rank:Q"),
+        tooltip=[alt.Tooltip("priority:N", title="Priority"),
+                 alt.Tooltip("status:N", title="Status"), _count("tickets", "Tickets")])
+    totals = (alt.Chart(frame).transform_filter(alt.datum.rank == 0)
+              .mark_text(baseline="bottom", dy=-3)
+              .encode(x=x, y=alt.Y("total:Q", title="Tickets"),
+                      text=alt.Text("total:Q", format=",d"),
+                      tooltip=[alt.Tooltip("priority:N", title="Priority"),
+                               _count("total", "Tickets")]))
+    return alt.layer(bars, totals).properties(height=HEIGHT)
 
 
 def render_leaderboard_chart(rows: list[dict], limit: int = 15) -> alt.Chart:
-    """Score per agent, best first."""
+    """Score per agent, best first, the score written at each bar's end."""
     top = [r for r in rows if r["score"] > 0][:limit]
     if not top:
         return _empty("No agent has enough tickets for a score")
     frame = pd.DataFrame(top)
-    return (alt.Chart(frame).mark_bar(color=MET, cornerRadiusEnd=3)
-            .encode(x=alt.X("score:Q", title="Score"),
-                    y=alt.Y("agent:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
-                    tooltip=[alt.Tooltip("agent:N", title="Agent"),
-                             alt.Tooltip("score:Q", format=".2f"),
-                             alt.Tooltip("total_tickets:Q", title="Tickets"),
-                             alt.Tooltip("response_sla_pct:Q", title="Response %", format=".1f"),
-                             alt.Tooltip("resolution_sla_pct:Q", title="Resolution %",
-                                         format=".1f")])
-            .properties(height=max(HEIGHT, 24 * len(frame))))
+    base = alt.Chart(frame).encode(
+        x=alt.X("score:Q", title="Score"),
+        y=alt.Y("agent:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
+        tooltip=[alt.Tooltip("agent:N", title="Agent"),
+                 alt.Tooltip("score:Q", title="Score", format=",.1f"),
+                 _count("total_tickets", "Tickets"),
+                 alt.Tooltip("response_sla_pct:Q", title="Response SLA met %", format=",.1f"),
+                 alt.Tooltip("resolution_sla_pct:Q", title="Resolution SLA met %",
+                             format=",.1f")])
+    bars = base.mark_bar(color=MET, cornerRadiusEnd=3)
+    labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("score:Q", format=",.1f"))
+    return alt.layer(bars, labels).properties(height=max(HEIGHT, 24 * len(frame)))
 
 
 def render_comparison_chart(agent: dict, team: dict, team_name: str) -> alt.Chart:
-    """An agent's SLA percentages beside their team's."""
-    records = []
-    for who, row in ((agent["agent"], agent), (f"{team_name} average", team)):
-        for kind in ("response", "resolution"):
-            records.append({"who": who, "sla": kind.title(), "pct": row.get(f"{kind}_sla_pct")})
-    frame = pd.DataFrame(records).dropna()
+    """An agent's SLA met percentages beside their team's, each written at the bar's end."""
+    who_order = [agent["agent"], f"{team_name} average"]
+    records = [{"who": who, "kind": f"{kind.title()} SLA", "pct": row[f"{kind}_sla_pct"],
+                "pct_label": _pct(row[f"{kind}_sla_pct"])}
+               for who, row in zip(who_order, (agent, team)) for kind in KINDS
+               if row.get(f"{kind}_sla_pct") is not None]
+    frame = pd.DataFrame(records)
     if frame.empty:
         return _empty("No SLA outcomes to compare")
-    who_order = [agent["agent"], f"{team_name} average"]
-    return (alt.Chart(frame).mark_bar()
-            .encode(x=alt.X("pct:Q", title="SLA met %", scale=alt.Scale(domain=[0, 100])),
-                    y=alt.Y("sla:N", title=None),
-                    yOffset=alt.YOffset("who:N", sort=who_order),
-                    color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"),
-                                    scale=alt.Scale(domain=who_order, range=[MET, "#999999"])),
-                    tooltip=["who:N", "sla:N", alt.Tooltip("pct:Q", format=".1f")])
-            .properties(height=alt.Step(22)))
+    base = alt.Chart(frame).encode(
+        x=alt.X("pct:Q", title="SLA met %", scale=PCT_SCALE),
+        y=alt.Y("kind:N", title=None, sort=["Response SLA", "Resolution SLA"]),
+        yOffset=alt.YOffset("who:N", sort=who_order),
+        tooltip=[alt.Tooltip("who:N", title="Agent or team"), alt.Tooltip("kind:N", title="SLA"),
+                 alt.Tooltip("pct:Q", title="Met %", format=",.1f")])
+    bars = base.mark_bar().encode(
+        color=alt.Color("who:N", title=None, legend=alt.Legend(orient="bottom"),
+                        scale=alt.Scale(domain=who_order, range=[MET, "#999999"])))
+    labels = base.mark_text(align="left", dx=4).encode(text="pct_label:N")
+    return alt.layer(bars, labels).properties(height=alt.Step(22))

@@ -1,7 +1,9 @@
-"""``python -m sla``: import, metrics, export, users and the demo data (contract section 8).
+"""The command line: import, metrics, export, users and the demo data.
 
-Every failure the user can cause prints one line on standard error and exits non-zero;
-set SLA_DEBUG=1 to see a traceback instead.
+``./sla.sh`` in the project folder is the one way the docs and the pages name it: it runs
+``python -m sla`` with the project's own Python from any working folder. Every failure the
+user can cause prints one line on standard error and exits non-zero; set SLA_DEBUG=1 to see
+a traceback instead.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ from sla.store import StoreError
 from sla.users import UserError
 
 EXIT_FAILED = 2
+PROG = "./sla.sh"
 EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sla", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("import", help="import an export (.xlsx, .xlsm, .xls, .csv)")
@@ -43,10 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print progress on standard error (default when it is a terminal)")
 
     for name, text in (("summary", "headline figures"), ("teams", "per team"),
-                       ("agents", "per agent, with score"), ("trend", "per ISO week")):
+                       ("agents", "per agent, with score"),
+                       ("trend", "per ISO week (Monday start) or calendar month"),
+                       ("at-risk", "pending tickets close to or past their resolution target")):
         p = commands.add_parser(name, help=text)
         _add_filters(p)
         p.add_argument("--json", action="store_true")
+        if name == "trend":
+            p.add_argument("--period", choices=metrics.PERIODS, default="week")
 
     p = commands.add_parser("export", help="the filtered tickets as CSV")
     _add_filters(p)
@@ -207,9 +214,29 @@ def cmd_agents(args) -> int:
 
 
 def cmd_trend(args) -> int:
-    rows = metrics.trend(store.connect(), filters_from(args))
-    columns = ["week", "week_start", "tickets", "response_sla_pct", "resolution_sla_pct"]
+    rows = metrics.trend(store.connect(), filters_from(args), args.period)
+    columns = ([args.period, f"{args.period}_start"] if args.period == "week"
+               else [args.period, "start"])
+    columns += ["tickets", "response_sla_pct", "resolution_sla_pct"]
     _output(args, [{k: r[k] for k in columns} for r in rows], columns)
+    return 0
+
+
+def cmd_at_risk(args) -> int:
+    """The at-risk list measured at the data's clock, as the Dashboard shows it."""
+    db = store.connect()
+    uploads = store.recent_uploads(db, 1)
+    clock = metrics.data_clock(db, uploads[0]["at"] if uploads else None)
+    rows = (metrics.at_risk(db, filters_from(args), store.get_settings(db), clock["at"])
+            if clock["at"] else [])
+    if args.json:
+        print(to_json({"as_of": clock["at"], "clock": clock["basis"], "tickets": rows}))
+        return 0
+    if clock["at"]:
+        print(f"as of {clock['at']:%Y-%m-%d %H:%M} "
+              f"({'the latest import' if clock['basis'] == 'import' else 'the latest date in the data'})")
+    _print_rows(rows, ["sr_number", "priority", "team", "resolved_by", "age_hours",
+                       "target_hours", "hours_left"])
     return 0
 
 
@@ -285,7 +312,7 @@ def cmd_check(args) -> int:
 
 
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
-            "agents": cmd_agents, "trend": cmd_trend, "export": cmd_export, "user": cmd_user,
+            "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk, "export": cmd_export, "user": cmd_user,
             "demo": cmd_demo, "server": cmd_server, "check": cmd_check}
 
 
@@ -335,7 +362,7 @@ def log_detail(exc: BaseException) -> Path:
         path = folder / LOG_FILE
         try:
             with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} python -m sla "
+                handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {PROG} "
                              f"{' '.join(sys.argv[1:])}\n")
                 traceback.print_exception(exc, file=handle)
             return path

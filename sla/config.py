@@ -1,7 +1,9 @@
 """Where the app finds its database and secrets: self-documenting settings (name, default, help).
 
 Each value comes from the environment first, then from ``.streamlit/secrets.toml`` (so a
-Streamlit deployment can keep them there), then from the default below.
+Streamlit deployment can keep them there), then from the default below. Paths are anchored
+to the project folder, not to the working folder: the app, ``./sla.sh`` run from anywhere,
+and the tests started from the project all find the same store.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ SETTINGS = (
     Setting("MONGO_URI", None, "MongoDB server to use. Unset: start the embedded SecantusDB "
             "server on SLA_DATA_DIR."),
     Setting("SLA_DB", "sla_tracker", "Database name on the server."),
-    Setting("SLA_DATA_DIR", "./data", "Folder of the embedded server's data, its log and the "
-            "generated cookie key."),
+    Setting("SLA_DATA_DIR", "data", "Folder of the embedded server's data, its log and the "
+            "generated cookie key; a relative path is taken from the project folder."),
     Setting("SLA_COOKIE_KEY", None, "Secret that signs login cookies. Unset: a random key is "
             "generated once and kept in SLA_DATA_DIR."),
     Setting("SLA_MAX_UPLOAD_MB", "200", "Largest file accepted for import, in megabytes."),
@@ -45,7 +47,8 @@ SETTINGS = (
     Setting("SLA_LOCK_WAIT_S", "30", "How long an import (or a Settings change) waits for "
             "another one to finish before it is refused, in seconds."),
 )
-SECRETS_FILE = Path(".streamlit") / "secrets.toml"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"
 
 
 def _secrets() -> dict:
@@ -69,7 +72,8 @@ def get(name: str) -> str | None:
 
 
 def data_dir() -> Path:
-    return Path(get("SLA_DATA_DIR") or "./data").expanduser().resolve()
+    """SLA_DATA_DIR as an absolute path; a relative one is taken from the project folder."""
+    return (PROJECT_DIR / Path(get("SLA_DATA_DIR") or "data").expanduser()).resolve()
 
 
 def number(name: str) -> float:

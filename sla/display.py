@@ -10,6 +10,7 @@ sees) and other control characters are removed, and long values are shortened.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -39,3 +40,66 @@ def literal(value: object, limit: int | None = SHORT) -> str:
 
 def is_shortened(value: object, limit: int = SHORT) -> bool:
     return len(clean(value, None)) > limit
+
+
+MINUS = "\u2212"
+DAY_FROM_HOURS = 48  # from two days on, hours read better as days + hours
+
+
+def hours(value: float | None) -> str:
+    """A duration in hours as a person reads it: "18 min", "27.6 h", "4 d 3 h"; "–" if none."""
+    if value is None or value != value:  # None or NaN
+        return "–"
+    sign = MINUS if value < 0 else ""
+    size = abs(value)
+    if size < 1:
+        return f"{sign}{round(size * 60):,} min"
+    if size < DAY_FROM_HOURS:
+        return f"{sign}{size:,.1f} h"
+    days, rest = divmod(round(size), 24)
+    return f"{sign}{days:,} d {rest} h"
+
+
+def count(value: int | None, noun: str, plural: str | None = None) -> str:
+    """"1 ticket", "2,345 tickets"."""
+    number = value or 0
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+# What a person reads for each field and figure name (tables, CSV headers, messages).
+FIELD_LABELS: dict[str, str] = {
+    "sr_number": "SR number", "status": "Status", "status_class": "Resolved or pending",
+    "priority": "Priority", "priority_raw": "Priority in the file", "category": "Category",
+    "created": "Created", "resolved_at": "Resolved at", "resolved_by": "Agent (resolved by)",
+    "team": "Team", "team_raw": "Team in the file", "response_hours": "Response (h)",
+    "resolution_hours": "Resolution (h)", "response_sla": "Response SLA",
+    "response_sla_raw": "Response SLA in the file", "resolution_sla": "Resolution SLA",
+    "resolution_sla_raw": "Resolution SLA in the file", "imported_at": "First imported",
+    "updated_at": "Last changed", "agent": "Agent", "score": "Score",
+    "total_tickets": "Tickets", "resolved": "Resolved", "pending": "Pending",
+    "breaches": "Breaches", "response_met": "Response met",
+    "response_breached": "Response breached", "response_sla_pct": "Response SLA met %",
+    "resolution_met": "Resolution met", "resolution_breached": "Resolution breached",
+    "resolution_sla_pct": "Resolution SLA met %",
+    "avg_response_hours": "Average response (h)",
+    "median_response_hours": "Median response (h)",
+    "avg_resolution_hours": "Average resolution (h)",
+    "median_resolution_hours": "Median resolution (h)",
+}
+
+
+def label(name: str) -> str:
+    """The display name of a field or figure (the name itself, tidied, when unknown)."""
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def value(item: object) -> str:
+    """A stored value as a table cell: "" for nothing, dates to the minute, numbers without
+    a needless ".0", text as it is."""
+    if item is None or (isinstance(item, float) and item != item):
+        return ""
+    if isinstance(item, dt.datetime):
+        return f"{item:%Y-%m-%d %H:%M}"
+    if isinstance(item, float):
+        return f"{item:,.2f}".rstrip("0").rstrip(".") if item != int(item) else f"{int(item):,}"
+    return str(item)

@@ -2,13 +2,15 @@
 
 CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
 tab or carriage return) get a leading ``'`` so a malicious export cannot run formulas on the
-manager's machine.
+manager's machine. Headers are the fields' display names (``display.FIELD_LABELS``) and
+numbers with decimals are rounded to 2 (hours to the minute's precision, percentages).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from sla.display import FIELD_LABELS
 from sla.metrics import Filters, frame_of
 
 COLUMNS = ["sr_number", "status", "status_class", "priority", "category", "created",
@@ -16,6 +18,7 @@ COLUMNS = ["sr_number", "status", "status_class", "priority", "category", "creat
            "resolution_hours", "response_sla", "resolution_sla"]
 DATE_AND_NUMBER_COLUMNS = ("created", "resolved_at", "response_hours", "resolution_hours")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DECIMALS = 2
 
 
 def tickets_frame(source, filters: Filters = Filters(), limit: int = 0,
@@ -40,11 +43,15 @@ def neutralise(value: object) -> object:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with BOM so Excel reads accents), formula-like text cells neutralised."""
+    """UTF-8 CSV (with BOM so Excel reads accents) with display-name headers, formula-like
+    text cells neutralised and decimals rounded to 2."""
     safe = frame.copy()
     for name in safe.columns:
         if safe[name].dtype == object or pd.api.types.is_string_dtype(safe[name]):
             safe[name] = safe[name].map(neutralise)
+        elif pd.api.types.is_float_dtype(safe[name]):
+            safe[name] = safe[name].round(DECIMALS)
+    safe = safe.rename(columns=lambda name: FIELD_LABELS.get(name, name))
     # CRLF rows: the csv module then also quotes cells holding a bare CR, which readers
     # would otherwise take for a row break.
     return safe.to_csv(index=False, date_format="%Y-%m-%d %H:%M:%S",

@@ -1,14 +1,20 @@
-"""The import contract as data: canonical fields, header synonyms and default settings.
+"""The import contract as data: canonical fields, header synonyms, the words values are read by.
 
-Everything here mirrors ``shared/spec/metrics.md`` (sections 2, 5 and 7); the reading,
-normalising and metric code look values up here instead of repeating them.
+``docs/metrics.md`` describes all of it in plain words; the reading, normalising and metric
+code look values up here instead of repeating them. The rules an admin can change (SLA
+targets, team rules, resolved statuses, score, …) are declared in ``sla.rules``;
+``DEFAULT_SETTINGS`` and ``SETTINGS_HELP`` are re-exported here for the modules that read them.
 """
 
 from __future__ import annotations
 
 import re
 
-# Section 2: canonical field -> header synonyms, first match in the list wins.
+from sla.rules import DEFAULT_SETTINGS, SETTINGS_HELP
+
+__all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP"]  # re-exported from sla.rules
+
+# Canonical field -> header synonyms, first match in the list wins.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "sr_number": (
         "SR Number", "SR No", "SR", "Ticket ID", "Ticket Number", "Ticket", "Incident ID",
@@ -75,37 +81,6 @@ UNIT_HOURS: dict[str, float] = {
     "min": 1 / 60, "mins": 1 / 60, "minutes": 1 / 60, "minute": 1 / 60,
     "sec": 1 / 3600, "secs": 1 / 3600, "seconds": 1 / 3600, "second": 1 / 3600,
     "days": 24.0, "day": 24.0,
-}
-
-DEFAULT_SETTINGS: dict = {
-    "sla_targets": {
-        "P1": {"response": 0.5, "resolution": 4.0},
-        "P2": {"response": 1.0, "resolution": 8.0},
-        "P3": {"response": 4.0, "resolution": 24.0},
-        "P4": {"response": 8.0, "resolution": 72.0},
-        "P5": {"response": 24.0, "resolution": 120.0},
-    },
-    "resolved_statuses": ["Resolved", "Closed", "Completed", "Done", "Cancelled", "Canceled"],
-    # Ordered: the first rule whose phrases match wins. "words" match whole words of the
-    # cleaned value, "exact" the whole cleaned value.
-    "team_rules": [
-        {"team": "L1", "words": ["l1", "level 1", "level1", "tier 1", "tier1", "1st line",
-                                 "first line"], "exact": []},
-        {"team": "L2", "words": ["l2", "level 2", "level2", "tier 2", "tier2", "2nd line",
-                                 "second line"], "exact": []},
-        {"team": "Business", "words": ["business", "functional", "data team"], "exact": ["bt"]},
-    ],
-    "score": {"resolution_weight": 0.6, "response_weight": 0.4, "min_tickets": 5,
-              "volume_cap": 20},
-}
-
-# Self-documenting settings (name, default, help), shown on the Settings page and in docs.
-SETTINGS_HELP: dict[str, str] = {
-    "sla_targets": "Response and resolution targets in hours per priority; met means hours <= target.",
-    "resolved_statuses": "Statuses (any case) that make a ticket resolved; every other status is pending.",
-    "team_rules": "Ordered rules mapping the raw team to L1, L2 or Business; no match is Other, empty is Unassigned.",
-    "score": "Agent score = resolution_weight x resolution SLA % + response_weight x response SLA % "
-             "+ min(tickets - min_tickets, volume_cap); 0 below min_tickets.",
 }
 
 _BRACKETS = re.compile(r"[(\[][^)\]]*[)\]]")

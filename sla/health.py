@@ -26,7 +26,7 @@ def run_checks() -> list[dict]:
     admins = users.admin_count(db)
     results.append({"check": "admin", "ok": admins > 0,
                     "detail": f"{admins} admin user(s)" if admins else
-                    "no admin: run `python -m sla user add NAME --role admin`"})
+                    "no admin: run `./sla.sh user add NAME --role admin`"})
     results.append(_cookie_key_check(uri))
     return results
 

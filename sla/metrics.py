@@ -25,8 +25,9 @@ from sla.readmodel import COUNTED, Snapshot
 
 PCT_DECIMALS = 4
 TOP_PERFORMERS = 5
-AT_RISK_FRACTION = 0.8
 AT_RISK_LIMIT = 200
+LIVE_EXPORT_WINDOW = dt.timedelta(days=1)
+PERIODS = ("week", "month")
 
 
 @dataclass(frozen=True)
@@ -246,21 +247,46 @@ def week_start(created: pd.Series) -> pd.Series:
     return created.dt.normalize() - pd.to_timedelta(created.dt.day_of_week, unit="D")
 
 
-def trend(source, filters: Filters = Filters()) -> list[dict]:
-    """Per ISO week (Monday start) of created: tickets and both SLA percentages."""
+def month_start(created: pd.Series) -> pd.Series:
+    """The first day 00:00 of each date's month (NaT stays NaT)."""
+    return created.dt.to_period("M").dt.to_timestamp()
+
+
+def trend(source, filters: Filters = Filters(), period: str = "week") -> list[dict]:
+    """Per ISO week (Monday start) or calendar month of created: tickets and both SLA
+    percentages, oldest first."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     frame = filters.select(frame_of(source))
-    return week_rows(grouped(frame, week_start(frame["created"]), with_medians=False))
+    starts = (week_start if period == "week" else month_start)(frame["created"])
+    figures = grouped(frame, starts, with_medians=False)
+    return week_rows(figures) if period == "week" else month_rows(figures)
 
 
 def week_rows(weeks: dict) -> list[dict]:
     """Trend rows from figures per week start, oldest first, named by ISO week."""
     rows = []
     for start in sorted(weeks):
-        row = weeks[start]
         iso = start.isocalendar()
-        rows.append({"week": f"{iso.year}-W{iso.week:02d}", "week_start": start.date(),
-                     "tickets": row["total_tickets"], **row})
+        label = f"{iso.year}-W{iso.week:02d}"
+        rows.append({"week": label, "week_start": start.date(), "label": label,
+                     "start": start.date(), "tickets": weeks[start]["total_tickets"],
+                     **weeks[start]})
     return rows
+
+
+def month_rows(months: dict) -> list[dict]:
+    """Trend rows from figures per month start, oldest first, named like 2024-03."""
+    return [{"month": f"{start:%Y-%m}", "label": f"{start:%Y-%m}", "start": start.date(),
+             "tickets": months[start]["total_tickets"], **months[start]}
+            for start in sorted(months)]
+
+
+def suggested_period(first: dt.datetime | None, last: dt.datetime | None) -> str:
+    """Months when the range held is longer than half a year, else weeks."""
+    if first is None or last is None:
+        return "week"
+    return "month" if (last - first) > dt.timedelta(weeks=26) else "week"
 
 
 def priorities(source, filters: Filters = Filters()) -> list[dict]:
@@ -296,20 +322,41 @@ def raw_teams(source, filters: Filters = Filters()) -> list[dict]:
     return _count_by(frame, ["team", "team_raw"], "(empty)")
 
 
+def data_clock(source, imported_at: dt.datetime | None) -> dict:
+    """The time the held data speaks for: {"at": datetime or None, "basis": "data" | "import"}.
+
+    That is the latest timestamp the tickets carry (created or resolved), so an export from
+    last month is read as of last month, not as of today. When that latest timestamp lies
+    within LIVE_EXPORT_WINDOW of the latest import (a live export, taken just before it was
+    uploaded), the import time is used instead: it is later and just as true. Timestamps
+    after the import (bad dates in a file) are not trusted as the clock.
+    """
+    frame = frame_of(source)
+    latest = _plain(pd.concat([frame["created"], frame["resolved_at"]]).max()) \
+        if len(frame) else None
+    if imported_at is None:
+        return {"at": latest, "basis": "data"}
+    if latest is None or latest >= imported_at - LIVE_EXPORT_WINDOW:
+        return {"at": imported_at, "basis": "import"}
+    return {"at": latest, "basis": "data"}
+
+
 def at_risk(source, filters: Filters, settings: dict, now: dt.datetime,
             limit: int = AT_RISK_LIMIT) -> list[dict]:
-    """Pending tickets older than 80 % of their priority's resolution target, least time left first.
+    """Pending tickets older than ``at_risk_fraction`` of their priority's resolution
+    target, least time left first.
 
-    Age is measured at ``now`` (the app passes the time of the latest import, so an old
-    export does not make every ticket look late).
+    Age is measured at ``now``: the app passes the data clock (``data_clock``), so an old
+    export does not make every ticket look late.
     """
+    fraction = settings["at_risk_fraction"]
     frame = filters.select(frame_of(source))
     targets = {p: t["resolution"] for p, t in settings["sla_targets"].items()}
     pending = frame[(frame["status_class"] == "pending") & frame["created"].notna()
                     & frame["priority"].isin(list(targets))]
     target = pending["priority"].astype(object).map(targets).astype("float64")
     age = (pd.Timestamp(now) - pending["created"]).dt.total_seconds() / 3600
-    late = age > target * AT_RISK_FRACTION
+    late = age > target * fraction
     rows = pd.DataFrame({"sr_number": pending["sr_number"], "priority": pending["priority"],
                          "team": pending["team"], "resolved_by": pending["resolved_by"],
                          "status": pending["status"], "created": pending["created"],

@@ -13,7 +13,7 @@ import datetime as dt
 from pymongo.database import Database
 
 from sla import fields
-from sla.metrics import (AT_RISK_FRACTION, Filters, _performer_order, pct, score,
+from sla.metrics import (Filters, _performer_order, pct, score,
                          top_performers, week_rows)
 
 
@@ -203,7 +203,8 @@ def raw_teams(db: Database, filters: Filters = Filters()) -> list[dict]:
 
 def at_risk(db: Database, filters: Filters, settings: dict, now: dt.datetime,
             limit: int = 200) -> list[dict]:
-    """Pending tickets older than 80 % of their priority's resolution target, least time left first.
+    """Pending tickets older than ``at_risk_fraction`` of their priority's resolution target,
+    least time left first.
 
     Age is measured at ``now`` (the app passes the time of the latest import, so an old
     export does not make every ticket look late).
@@ -219,7 +220,8 @@ def at_risk(db: Database, filters: Filters, settings: dict, now: dt.datetime,
         {"$match": {"target_hours": {"$ne": None}}},
         {"$set": {"hours_left": {"$subtract": ["$target_hours", "$age_hours"]}}},
         {"$match": {"$expr": {"$gt": ["$age_hours",
-                                      {"$multiply": ["$target_hours", AT_RISK_FRACTION]}]}}},
+                                      {"$multiply": ["$target_hours",
+                                                    settings["at_risk_fraction"]]}]}}},
         {"$sort": {"hours_left": 1, "_id": 1}},
         {"$limit": limit},
         {"$project": {"_id": 0, "sr_number": 1, "priority": 1, "team": 1, "resolved_by": 1,

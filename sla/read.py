@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
+import hashlib
 import html
 import io
 import logging
@@ -37,10 +39,11 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import python_calamine
 
@@ -69,6 +72,10 @@ PASSWORD = ("this workbook is password-protected; remove the password in Excel "
 
 class ReadError(Exception):
     """The file cannot be imported as a whole; the message is one line for the user."""
+
+
+class MappingError(ReadError):
+    """A column mapping that cannot be imported; the message is one sentence for the user."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,12 @@ class RawTable:
     separator: str | None = None
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # for the import report
+    detected: dict[str, str] = field(default_factory=dict)  # the mapping the headers suggest
+
+    @property
+    def headers(self) -> list[str]:
+        """The file's headers, in the file's order."""
+        return [str(header) for header in self.frame.columns]
 
     def unit_of(self, field_name: str) -> str | None:
         header = self.mapping.get(field_name)
@@ -1040,7 +1053,7 @@ def _table(frame: pd.DataFrame, numbers: list[int], name: str, **info) -> RawTab
     unmapped = [c for c in frame.columns if c not in mapped]
     notes = [HEADER_ONLY_NOTE] if frame.empty else []
     return RawTable(frame=frame, row_numbers=numbers, mapping=mapping, unmapped=unmapped,
-                    notes=notes, **info)
+                    notes=notes, detected=dict(mapping), **info)
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:
@@ -1065,6 +1078,123 @@ def map_headers(headers: list[str]) -> dict[str, str]:
             mapping[name] = header
             used.add(header)
     return mapping
+
+
+# ---------------------------------------------------------------- a mapping chosen by hand
+
+FIELD_NAMES: dict[str, str] = {
+    "sr_number": "SR number", "status": "Status", "priority": "Priority",
+    "category": "Category", "created": "Created", "resolved_at": "Resolved at",
+    "resolved_by": "Resolved by (agent)", "team_raw": "Team (raw)",
+    "response_hours": "Response time", "resolution_hours": "Resolution time",
+    "response_sla": "Response SLA", "resolution_sla": "Resolution SLA",
+}
+
+
+def layout_fingerprint(headers: list[str]) -> str:
+    """Names a header layout: the ordered headers as ``fields.header_key`` compares them, so
+    a later export that only spells a header in another case or spacing has the same one."""
+    text = "\n".join(fields.header_key(header) for header in headers)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_mapping(mapping: dict[str, str | None], headers: list[str]) -> dict[str, str]:
+    """The mapping (field -> header) without its empty choices, in the contract's field order.
+
+    MappingError, in one sentence, when it cannot be imported: no SR number column, a field
+    the contract does not know, a header the file does not have, or one header for two fields.
+    """
+    chosen = {name: header for name, header in mapping.items() if header}
+    unknown = [name for name in chosen if name not in fields.HEADER_SYNONYMS]
+    if unknown:
+        raise MappingError(f"{display.clean(unknown[0])!r} is not a field this app reads; the "
+                           f"fields are {', '.join(fields.HEADER_SYNONYMS)}.")
+    if "sr_number" not in chosen:
+        raise MappingError("No column is chosen for the SR number; choose the column that "
+                           "holds the ticket numbers.")
+    for name, header in chosen.items():
+        if header not in headers:
+            raise MappingError(f"The column {display.clean(header)!r} chosen for "
+                               f"{FIELD_NAMES[name]} is not in this file.")
+    fields_of: dict[str, list[str]] = {}
+    for name, header in chosen.items():
+        fields_of.setdefault(header, []).append(FIELD_NAMES[name])
+    for header, names in fields_of.items():
+        if len(names) > 1:
+            raise MappingError(f"The column {display.clean(header)!r} is chosen for both "
+                               f"{names[0]} and {names[1]}; choose it for one field only.")
+    return {name: chosen[name] for name in fields.HEADER_SYNONYMS if name in chosen}
+
+
+def with_mapping(table: RawTable, mapping: dict[str, str | None]) -> RawTable:
+    """The table read through ``mapping`` instead of the detected one (the frame is shared,
+    not copied); MappingError when the mapping cannot be imported."""
+    chosen = check_mapping(mapping, table.headers)
+    used = set(chosen.values())
+    return replace(table, mapping=chosen,
+                   unmapped=[h for h in table.headers if h not in used])
+
+
+# ---------------------------------------------------------------- cells as the file shows them
+
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def preview_text(frame: pd.DataFrame, durations: set[str] | frozenset[str] = frozenset()
+                 ) -> pd.DataFrame:
+    """``frame`` with every cell as the text the file shows: durations as Excel's
+    ``[h]:mm:ss`` (``1:05``, ``129:45``), dates as ``YYYY-MM-DD HH:MM``, whole numbers
+    without ``.0``, empty cells empty. ``durations`` names the columns read as durations,
+    where a date is Excel's way of holding a duration of a day or more."""
+    return pd.DataFrame({header: [cell_text(value, header in durations)
+                                  for value in frame[header].to_numpy(dtype=object)]
+                         for header in frame.columns}, columns=frame.columns, dtype=object)
+
+
+def cell_text(value: object, duration: bool = False) -> str:
+    """One cell as the file shows it ("" for an empty one, never "None" or "NaN")."""
+    if _is_empty(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.timedelta):
+        return clock(value.total_seconds())
+    if isinstance(value, dt.time):
+        return clock(value.hour * 3600 + value.minute * 60 + value.second
+                     + value.microsecond / 1e6)
+    if isinstance(value, dt.datetime):
+        if duration:
+            return clock((value.replace(tzinfo=None) - _EXCEL_EPOCH).total_seconds())
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%Y-%m-%d}"
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}"
+    return str(value)
+
+
+def _is_empty(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def clock(seconds: float) -> str:
+    """A duration as Excel's ``[h]:mm:ss`` shows it: hours past 24, seconds only when any."""
+    sign = "-" if seconds < 0 else ""
+    total = round(abs(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours}:{minutes:02d}" + (f":{secs:02d}" if secs else "")
 
 
 def _find_header_row(rows: list[list]) -> int | None:

@@ -3,9 +3,10 @@ settings and the data version.
 
 Collections: ``tickets`` (one document per SR, ``_id`` = sr_number), ``ticket_history``
 (per import or edit, the fields that changed and their old values), ``uploads`` (an audit
-record per import), ``agents``, ``settings``, ``users``, ``meta`` (the data version, which
-names the read model snapshot of that version, and the write lock) and the GridFS bucket
-``readmodel`` (see ``sla.readmodel``).
+record per import), ``agents``, ``settings``, ``users``, ``mappings`` (the column mapping an
+admin chose for a header layout, keyed by ``read.layout_fingerprint``), ``meta`` (the data
+version, which names the read model snapshot of that version, and the write lock) and the
+GridFS bucket ``readmodel`` (see ``sla.readmodel``).
 """
 
 from __future__ import annotations
@@ -329,24 +330,32 @@ def rederive(db: Database, settings: dict) -> tuple[dict, object]:
 # ---------------------------------------------------------------- importing
 
 def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",
-                dry_run: bool = False, progress: Progress | None = None) -> ImportReport:
+                dry_run: bool = False, progress: Progress | None = None,
+                mapping: dict[str, str | None] | None = None) -> ImportReport:
     """The one import pipeline (CLI, app and bench): read → derive → compare → write.
 
-    ReadError when the file fails as a whole (nothing is written then). The file is read in
-    full but turned into tickets, compared and written in chunks, so memory stays bounded by
-    the file's table, not by its tickets. The same file as the last import, with nothing
-    changed since, is recognised by its hash and not read again.
+    ReadError when the file fails as a whole (nothing is written then); MappingError, a
+    ReadError, when ``mapping`` cannot be imported. ``mapping`` (field -> header) overrides
+    the mapping the headers suggest; None uses the one saved for the file's header layout,
+    if any, else the detected one. An import with a ``mapping`` saves it for the layout when
+    it differs from the detected one, and forgets the saved one when it does not.
+
+    The file is read in full but turned into tickets, compared and written in chunks, so
+    memory stays bounded by the file's table, not by its tickets. The same file as the last
+    import, read through the same mapping, with nothing changed since, is recognised by its
+    hash and not read again.
     """
     progress = progress or _no_progress
     data, name = read.load_bytes(source, file_name)
     sha256 = hashlib.sha256(data).hexdigest()
     if not dry_run:
-        previous = _same_file_as_last_import(db, sha256)
+        previous = _same_file_as_last_import(db, sha256, mapping)
         if previous is not None:
             return _record_unchanged_import(db, previous, name, user, progress)
     progress(0.0, "reading the file")
     table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
     del data, source  # the table holds what is needed; the chunks release it when done
+    table = mapping_in_force(db, table, mapping)
     if dry_run:
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
         del table
@@ -355,9 +364,57 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     with write_lock(db, f"the import of {name}") as lock:
         _recover_interrupted_imports(db)
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        headers, chosen, detected = table.headers, dict(table.mapping), table.detected
         del table
-        return _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
-                             progress=progress)
+        report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
+                               progress=progress)
+        if mapping is not None:
+            _remember_mapping(db, headers, chosen, detected, user)
+        return report
+
+
+# ---------------------------------------------------------------- mappings per header layout
+
+def mapping_in_force(db: Database, table: read.RawTable,
+                     mapping: dict[str, str | None] | None) -> read.RawTable:
+    """The table read through ``mapping``, else through the mapping saved for its layout,
+    else as detected. MappingError when ``mapping`` cannot be imported."""
+    if mapping is not None:
+        return read.with_mapping(table, mapping)
+    saved = saved_mapping(db, table.headers)
+    return read.with_mapping(table, saved["mapping"]) if saved else table
+
+
+def saved_mapping(db: Database, headers: list[str]) -> dict | None:
+    """The mapping saved for this header layout as {"mapping", "user", "at"}, or None.
+
+    It is kept as header positions, so that it applies to a later export whose headers differ
+    only in case or spacing; one that no longer fits is ignored (and logged).
+    """
+    doc = db.mappings.find_one({"_id": read.layout_fingerprint(headers)})
+    if doc is None:
+        return None
+    try:
+        mapping = read.check_mapping({name: headers[position]
+                                      for name, position in doc["positions"].items()}, headers)
+    except (KeyError, IndexError, TypeError, read.MappingError) as exc:
+        log.warning("the mapping saved for layout %s does not fit its file: %s", doc["_id"], exc)
+        return None
+    return {"mapping": mapping, "user": doc.get("user"), "at": doc.get("at")}
+
+
+def _remember_mapping(db: Database, headers: list[str], mapping: dict[str, str],
+                      detected: dict[str, str], user: str) -> None:
+    """Save the mapping an import used for its layout, or forget the saved one when the
+    import used the detected mapping."""
+    key = read.layout_fingerprint(headers)
+    if mapping == detected:
+        db.mappings.delete_one({"_id": key})
+        return
+    positions = {name: headers.index(header) for name, header in mapping.items()}
+    db.mappings.replace_one({"_id": key}, {"_id": key, "headers": headers, "mapping": mapping,
+                                           "positions": positions, "user": user, "at": _now()},
+                            upsert=True)
 
 
 def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
@@ -541,12 +598,21 @@ def _drop_unwritten_history(db: Database, upload_id) -> None:
         db.ticket_history.delete_many({"upload_id": upload_id, "sr_number": {"$in": chunk}})
 
 
-def _same_file_as_last_import(db: Database, sha256: str) -> dict | None:
-    """The last import's record when it was this very file and no data changed since."""
+def _same_file_as_last_import(db: Database, sha256: str,
+                              mapping: dict[str, str | None] | None) -> dict | None:
+    """The last import's record when it was this very file, read through the same mapping,
+    and no data changed since.
+
+    Without a ``mapping`` the file would be read through the one saved for its layout, or the
+    detected one: only an import changes which, and the last import was this file, so that
+    is the mapping it used.
+    """
     last = db.uploads.find_one({"status": "done"}, sort=NEWEST_FIRST)
-    if last and last.get("sha256") == sha256 and last.get("version_after") == data_version(db):
-        return last
-    return None
+    if not last or last.get("sha256") != sha256 or last.get("version_after") != data_version(db):
+        return None
+    if mapping is not None and {k: v for k, v in mapping.items() if v} != last.get("mapping"):
+        return None
+    return last
 
 
 def _record_unchanged_import(db: Database, previous: dict, name: str, user: str,

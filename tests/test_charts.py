@@ -1,8 +1,10 @@
-"""Chart functions: valid Vega-Lite, one colour meaning for met / breached, empty inputs."""
+"""Chart functions: valid Vega-Lite, one colour meaning for met / breached, figures readable
+without hovering (value labels, whole-number count axes, titles in words), empty inputs."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import altair as alt
 import pytest
@@ -17,51 +19,268 @@ def hand_rows(db):
     store.import_file(db, hand_bytes(), "hand.csv")
     return {"summary": metrics.summary(db), "teams": metrics.teams(db),
             "agents": metrics.agents(db), "trend": metrics.trend(db),
-            "priorities": metrics.priorities(db)}
+            "months": metrics.trend(db, period="month"), "priorities": metrics.priorities(db)}
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
     return chart.to_dict()  # validates against the Vega-Lite schema
 
 
+def layers(chart: dict) -> list[dict]:
+    """The single views of a spec (a plain chart, a layer, a faceted layer, or charts one
+    above the other), bars first, then lines, points and text."""
+    inner = chart.get("spec", chart)
+    views = [{"data": part.get("data"), **view} if "data" not in view else view
+             for part in inner.get("vconcat", [inner]) for view in part.get("layer", [part])]
+    kind = {"bar": 0, "line": 1, "point": 2, "text": 3}
+    return sorted(views, key=lambda view: kind.get(view["mark"]["type"], 4))
+
+
+def data_of(chart: dict, view: dict) -> list[dict]:
+    return chart["datasets"][view.get("data", chart.get("data"))["name"]]
+
+
+def text_layers(chart: dict) -> list[dict]:
+    return [v for v in layers(chart) if v["mark"]["type"] == "text"]
+
+
+def is_message(chart: alt.TopLevelMixin, message: str | None = None) -> bool:
+    built = spec(chart)
+    return (built.get("mark", {}).get("type") == "text"
+            and (message is None or data_of(built, built) == [{"text": message}]))
+
+
+def week(start: dt.date, tickets: int, response: tuple[int, int], resolution: tuple[int, int],
+         period: str = "week") -> dict:
+    """A trend row as ``metrics.trend`` gives it: (met, breached) per SLA."""
+    iso = start.isocalendar()
+    row = {"start": start, "label": f"{iso[0]}-W{iso[1]:02d}" if period == "week"
+           else f"{start:%Y-%m}", "tickets": tickets}
+    for kind, (met, breached) in (("response", response), ("resolution", resolution)):
+        row.update({f"{kind}_met": met, f"{kind}_breached": breached,
+                    f"{kind}_sla_pct": 100 * met / (met + breached) if met + breached else None})
+    return row
+
+
+WEEKS = [week(dt.date(2023, 12, 25), 1500, (1234, 266), (3, 1)),
+         week(dt.date(2024, 1, 8), 2, (1, 1), (0, 0))]  # 1 Jan 2024 has no tickets
+
+
+def every_chart(rows: dict) -> list[alt.TopLevelMixin]:
+    return [charts.render_pending_by_team_chart(rows["summary"]["pending_by_team"]),
+            charts.render_sla_by_group_chart(rows["teams"], "team"),
+            charts.render_trend_chart(rows["trend"]),
+            charts.render_trend_chart(rows["months"], period="month"),
+            charts.render_trend_chart(WEEKS),
+            charts.render_priority_chart(rows["priorities"]),
+            charts.render_leaderboard_chart(rows["agents"]),
+            charts.render_comparison_chart(rows["agents"][0], rows["teams"][0], "L1")]
+
+
 def test_every_chart_renders_from_metric_rows(hand_rows):
-    built = [charts.render_pending_by_team_chart(hand_rows["summary"]["pending_by_team"]),
-             charts.render_sla_by_group_chart(hand_rows["teams"], "team"),
-             charts.render_trend_chart(hand_rows["trend"]),
-             charts.render_priority_chart(hand_rows["priorities"]),
-             charts.render_leaderboard_chart(hand_rows["agents"]),
-             charts.render_comparison_chart(hand_rows["agents"][0], hand_rows["teams"][0], "L1")]
-    for chart in built:
+    for chart in every_chart(hand_rows):
         assert isinstance(chart, alt.TopLevelMixin)
         spec(chart)
 
 
+def channels(node, name: str = ""):
+    """Every (channel name, field definition) in a spec, tooltip entries included."""
+    if isinstance(node, dict):
+        if "field" in node and name:
+            yield name, node
+        for key, value in node.items():
+            yield from channels(value, key if key not in ("encoding", "facet") else "")
+    elif isinstance(node, list):
+        for item in node:
+            yield from channels(item, name)
+
+
+def test_no_raw_field_name_is_shown(hand_rows):
+    """Axes, legends, headers and tooltips carry titles in words, never a field's name."""
+    shown = {"x", "y", "color", "opacity", "row", "tooltip"}
+    seen = set()
+    for chart in every_chart(hand_rows):
+        for channel, definition in channels(spec(chart)):
+            if channel not in shown:
+                continue
+            seen.add(channel)
+            assert "title" in definition, (channel, definition)
+            title = definition["title"]
+            if title is not None:
+                assert title != definition["field"] and not re.fullmatch(r"[a-z_]+", title), title
+    assert seen == shown
+
+
+def test_legend_values_are_words(hand_rows):
+    for chart in every_chart(hand_rows):
+        for view in layers(spec(chart)):
+            domain = view["encoding"].get("color", {}).get("scale", {}).get("domain", [])
+            assert all(value[0].isupper() for value in domain), domain
+    priority = spec(charts.render_priority_chart(hand_rows["priorities"]))
+    assert {v["status"] for v in data_of(priority, layers(priority)[0])} == {"Resolved",
+                                                                             "Pending"}
+
+
 def test_met_and_breached_keep_their_colours(hand_rows):
     chart = spec(charts.render_sla_by_group_chart(hand_rows["teams"], "team"))
-    scale = chart["encoding"]["color"]["scale"]
-    assert scale == {"domain": ["met", "breached"], "range": [charts.MET, charts.BREACHED]}
-    values = chart["datasets"][chart["data"]["name"]]
-    l1 = {(v["sla"], v["outcome"]): v["tickets"] for v in values if v["team"] == "L1"}
-    assert l1 == {("Response", "met"): 4, ("Response", "breached"): 1,
-                  ("Resolution", "met"): 3, ("Resolution", "breached"): 1}
+    bars = layers(chart)[0]
+    assert bars["encoding"]["color"]["scale"] == {"domain": ["Met", "Breached"],
+                                                  "range": [charts.MET, charts.BREACHED]}
+    l1 = {(v["kind"], v["outcome"]): v["tickets"] for v in data_of(chart, chart)
+          if v["team"] == "L1"}
+    assert l1 == {("Response", "Met"): 4, ("Response", "Breached"): 1,
+                  ("Resolution", "Met"): 3, ("Resolution", "Breached"): 1}
 
 
-def test_tooltips_everywhere(hand_rows):
-    chart = spec(charts.render_trend_chart(hand_rows["trend"]))
-    assert all("tooltip" in layer["encoding"] for layer in chart["layer"])
-    chart = spec(charts.render_pending_by_team_chart(hand_rows["summary"]["pending_by_team"]))
-    assert chart["encoding"]["tooltip"]
+def test_sla_by_group_writes_the_met_percentage(hand_rows):
+    chart = spec(charts.render_sla_by_group_chart(hand_rows["teams"], "team"))
+    [labels] = text_layers(chart)
+    assert labels["encoding"]["text"]["field"] == "met_label"
+    assert labels["transform"] == [{"filter": "(datum.outcome === 'Met')"}]
+    written = {(v["team"], v["kind"]): v["met_label"] for v in data_of(chart, chart)
+               if v["outcome"] == "Met"}
+    assert written[("L1", "Response")] == "80.0 % met"
+    assert written[("Business", "Resolution")] == "0.0 % met"
+    assert written[("Unassigned", "Response")] == "No outcome yet"
+    assert chart["facet"]["row"]["title"] is None
+
+
+def count_axis(definition: dict, top_is_one: bool) -> None:
+    assert definition["axis"]["format"] == ",d" and definition["axis"]["tickMinStep"] == 1
+    assert definition.get("scale", {}).get("domainMax") == (2 if top_is_one else None)
+
+
+def test_count_axes_are_whole_numbers(hand_rows):
+    pending = spec(charts.render_pending_by_team_chart({"L1": 1, "L2": 0}))
+    count_axis(layers(pending)[0]["encoding"]["x"], top_is_one=True)
+    pending = spec(charts.render_pending_by_team_chart({"L1": 1_234, "L2": 0}))
+    count_axis(layers(pending)[0]["encoding"]["x"], top_is_one=False)
+    trend = spec(charts.render_trend_chart(WEEKS))
+    count_axis(layers(trend)[0]["encoding"]["y"], top_is_one=False)
+    trend = spec(charts.render_trend_chart([week(dt.date(2024, 1, 1), 1, (1, 0), (0, 0))]))
+    count_axis(layers(trend)[0]["encoding"]["y"], top_is_one=True)
+    priority = spec(charts.render_priority_chart(hand_rows["priorities"]))
+    count_axis(layers(priority)[0]["encoding"]["y"], top_is_one=False)
+
+
+def test_value_labels_on_the_bars(hand_rows):
+    pending = spec(charts.render_pending_by_team_chart({"L1": 1_234, "L2": 0}))
+    [text] = text_layers(pending)
+    assert text["encoding"]["text"] == {"field": "pending", "type": "quantitative",
+                                        "format": ",d"}
+    priority = spec(charts.render_priority_chart(hand_rows["priorities"]))
+    [text] = text_layers(priority)
+    totals = {v["priority"]: v["total"] for v in data_of(priority, text) if v["rank"] == 0}
+    assert totals == {r["priority"]: r["total_tickets"] for r in hand_rows["priorities"]}
+    assert text["encoding"]["text"]["format"] == ",d"
+    board = spec(charts.render_leaderboard_chart(hand_rows["agents"]))
+    [text] = text_layers(board)
+    assert text["encoding"]["text"] == {"field": "score", "type": "quantitative",
+                                        "format": ",.1f"}
+    comparison = spec(charts.render_comparison_chart(hand_rows["agents"][0],
+                                                     hand_rows["teams"][0], "L1"))
+    [text] = text_layers(comparison)
+    assert [v["pct_label"] for v in data_of(comparison, comparison)] == \
+        ["80.0 %", "60.0 %", "80.0 %", "75.0 %"]
+
+
+def test_pending_all_zero_or_empty_is_a_message():
+    assert is_message(charts.render_pending_by_team_chart({"L1": 0, "L2": 0}), "Nothing pending")
+    assert is_message(charts.render_pending_by_team_chart({}), "Nothing pending")
+    assert not is_message(charts.render_pending_by_team_chart({"L1": 0, "L2": 1}))
 
 
 def test_empty_inputs_give_a_message_not_an_error():
     for chart in (charts.render_sla_by_group_chart([], "team"), charts.render_trend_chart([]),
-                  charts.render_priority_chart([]), charts.render_leaderboard_chart([])):
-        assert chart.to_dict()["mark"]["type"] == "text"
+                  charts.render_trend_chart([], period="month"),
+                  charts.render_priority_chart([])):
+        assert is_message(chart, "No tickets match the filters")
+    assert is_message(charts.render_leaderboard_chart([]),
+                      "No agent has enough tickets for a score")
+    none = {"agent": "Ann", "response_sla_pct": None, "resolution_sla_pct": None}
+    assert is_message(charts.render_comparison_chart(none, none, "L1"),
+                      "No SLA outcomes to compare")
+    assert is_message(charts._empty("Pick an agent"), "Pick an agent")
+
+
+def test_trend_has_one_band_per_week_labelled_by_its_monday():
+    chart = spec(charts.render_trend_chart(WEEKS))
+    bars, lines, points = layers(chart)
+    x = bars["encoding"]["x"]
+    assert x["type"] == "ordinal" and x["title"] == "Week starting (Monday)"
+    assert x["sort"] == ["25 Dec 23", "1 Jan 24", "8 Jan 24"]
+    assert x["axis"]["labelOverlap"] and x["axis"]["labelAngle"] == 0
+    assert lines["encoding"]["x"] == points["encoding"]["x"]
+    assert (lines["encoding"]["x"]["sort"], lines["encoding"]["x"]["type"]) == (x["sort"], x["type"])
+    assert bars["encoding"]["y"]["title"] == "Tickets created"  # its own axis, under the lines
+    assert "vconcat" in chart and "layer" not in chart
+    weeks = data_of(chart, bars)
+    assert [(w["label"], w["starts"], w["tickets"]) for w in weeks] == [
+        ("2023-W52", "Mon 25 Dec 2023", 1500), ("2024-W01", "Mon 1 Jan 2024", 0),
+        ("2024-W02", "Mon 8 Jan 2024", 2)]
+    assert weeks[0]["response"] == "1,234 of 1,500 met (82.3 %)"
+    assert weeks[1]["response"] == "No outcome yet"
+
+
+def test_trend_by_month():
+    rows = [week(dt.date(2023, 12, 1), 40, (30, 10), (20, 20), "month"),
+            week(dt.date(2024, 2, 1), 8, (8, 0), (4, 0), "month")]
+    chart = spec(charts.render_trend_chart(rows, period="month"))
+    bars = layers(chart)[0]
+    assert bars["encoding"]["x"]["title"] == "Month"
+    assert bars["encoding"]["x"]["sort"] == ["Dec 2023", "Jan 2024", "Feb 2024"]
+    assert [w["label"] for w in data_of(chart, bars)] == ["2023-12", "2024-01", "2024-02"]
+    assert bars["encoding"]["tooltip"][0] == {"field": "label", "type": "nominal",
+                                              "title": "Month"}
+    with pytest.raises(ValueError):
+        charts.render_trend_chart(rows, period="day")
+
+
+def opacities(chart: dict) -> dict:
+    """(week, SLA) -> the opacity its point is drawn with."""
+    points = layers(chart)[2]
+    opacity = points["encoding"]["opacity"]
+    shade = dict(zip(opacity["scale"]["domain"], opacity["scale"]["range"]))
+    return {(p["label"], p["kind"]): shade[p[opacity["field"]]] for p in data_of(chart, points)}
+
+
+def test_trend_fades_points_under_the_minimum_sample():
+    chart = spec(charts.render_trend_chart(WEEKS))
+    assert opacities(chart) == {("2023-W52", "Response SLA"): 1,
+                                ("2023-W52", "Resolution SLA"): charts.FADED,
+                                ("2024-W02", "Response SLA"): charts.FADED}
+    legend = layers(chart)[2]["encoding"]["opacity"]
+    assert legend["scale"]["domain"] == ["10+ tickets with an outcome",
+                                         "Under 10 tickets with an outcome (faded)"]
+    assert set(opacities(spec(charts.render_trend_chart(WEEKS, min_sample=2))).values()) == {1}
+
+
+def test_trend_tooltips_on_every_mark():
+    chart = spec(charts.render_trend_chart(WEEKS))
+    for view in layers(chart):
+        titles = [t["title"] for t in view["encoding"]["tooltip"]]
+        assert titles == ["Week", "Starts", "Tickets created", "Response SLA", "Resolution SLA"]
+        assert view["encoding"]["tooltip"][2]["format"] == ",d"
+    lines = layers(chart)[1]
+    assert lines["encoding"]["y"]["scale"] == {"domain": [0, 100]}
+    assert lines["encoding"]["color"]["scale"]["domain"] == ["Response SLA", "Resolution SLA"]
+
+
+def test_tooltips_everywhere(hand_rows):
+    for chart in every_chart(hand_rows):
+        for view in layers(spec(chart)):
+            assert view["encoding"]["tooltip"], view
 
 
 def test_trend_skips_weeks_without_outcomes():
-    rows = [{"week": "2026-W10", "week_start": dt.date(2026, 3, 2), "tickets": 3,
-             "response_sla_pct": None, "resolution_sla_pct": 50.0}]
+    rows = [week(dt.date(2026, 3, 2), 3, (0, 0), (1, 1))]
     chart = spec(charts.render_trend_chart(rows))
-    line = chart["layer"][1]
-    assert [v["sla"] for v in chart["datasets"][line["data"]["name"]]] == ["Resolution"]
+    line = layers(chart)[1]
+    assert [v["kind"] for v in data_of(chart, line)] == ["Resolution SLA"]
+    assert line["encoding"]["color"]["scale"]["domain"] == ["Resolution SLA"]  # no empty legend
+
+
+def test_trend_without_any_outcome_is_the_volume_alone():
+    rows = [week(dt.date(2026, 3, 2), 3, (0, 0), (0, 0))]
+    chart = spec(charts.render_trend_chart(rows))
+    assert [view["mark"]["type"] for view in layers(chart)] == ["bar"]

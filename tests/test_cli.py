@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from pymongo import MongoClient
 
-from sla import export
+from sla import display, export
 from tests.conftest import ROOT
 from tests.handset import HAND_CSV
 
@@ -211,6 +211,21 @@ def test_trend_json(hand_env):
     assert [r["resolution_sla_pct"] for r in rows] == [50.0, approx(33.33, abs=0.005), 100.0]
 
 
+def test_trend_by_month_json(hand_env):
+    rows = sla_json(hand_env, "trend", "--period", "month")
+    assert [(r["month"], r["start"], r["tickets"]) for r in rows] == [("2026-03", "2026-03-01", 10)]
+
+
+def test_at_risk_json_is_measured_at_the_data_clock(hand_env):
+    """The hand set ends on 18 March; imported today, the clock is that date, not now."""
+    result = sla_json(hand_env, "at-risk")
+    assert (result["as_of"], result["clock"]) == ("2026-03-18T00:00:00", "data")
+    assert [r["sr_number"] for r in result["tickets"]] == ["T3", "T6"]
+    assert result["tickets"][0]["hours_left"] == approx(24 - (13 * 24 + 13))
+    text = sla(hand_env, "at-risk").stdout
+    assert text.startswith("as of 2026-03-18 00:00 (the latest date in the data)")
+
+
 @pytest.mark.parametrize("args, total, extra", [
     (["--team", "L1"], 5, {"resolution_sla_pct": 75.0, "pending": 1}),
     (["--priority", "P2"], 3, {"resolved": 3, "breaches": 1}),
@@ -244,7 +259,8 @@ def test_export_writes_the_filtered_tickets(hand_env, tmp_path):
     result = sla(hand_env, "export", "--team", "L1", path)
     assert "wrote 5 tickets" in result.stdout
     got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert list(got.columns) == export.COLUMNS
+    assert list(got.columns) == [display.label(name) for name in export.COLUMNS]
+    got = got.rename(columns={display.label(name): name for name in export.COLUMNS})
 
     source = pd.read_csv(io.StringIO(HAND_CSV), dtype=str, keep_default_na=False)
     expected = source[source["Team"] == "L1 Desk"].copy()
@@ -271,10 +287,10 @@ def test_export_neutralises_formula_cells(env, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     got = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert len(got) == 10
-    rows = got.set_index("sr_number")
-    assert rows.loc["T3", "status"] == "'=1+1"
-    assert rows.loc["T7", "team_raw"] == "'@SUM(A1)"
-    assert rows.loc["T1", "status"] == "Resolved"
+    rows = got.set_index("SR number")
+    assert rows.loc["T3", "Status"] == "'=1+1"
+    assert rows.loc["T7", "Team in the file"] == "'@SUM(A1)"
+    assert rows.loc["T1", "Status"] == "Resolved"
 
 
 # ---------------------------------------------------------------- users

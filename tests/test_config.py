@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 
 
 def test_environment_then_secrets_then_default(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "SECRETS_FILE", tmp_path / ".streamlit" / "secrets.toml")
     monkeypatch.delenv("SLA_DB", raising=False)
     assert config.get("SLA_DB") == "sla_tracker"
     (tmp_path / ".streamlit").mkdir()
@@ -103,3 +103,19 @@ def test_streamlit_config_keeps_exports_safe_and_runs_lean():
     assert settings["runner"]["postScriptGC"] is False
     assert settings["server"]["fileWatcherType"] == "none"
     assert settings["server"]["enableXsrfProtection"] is True
+
+
+def test_data_folder_does_not_depend_on_the_working_folder(tmp_path, monkeypatch):
+    """Run from another folder, the CLI and the app still use the project's store."""
+    monkeypatch.delenv("SLA_DATA_DIR", raising=False)
+    monkeypatch.setattr(config, "SECRETS_FILE", tmp_path / "none.toml")
+    monkeypatch.chdir(tmp_path)
+    assert config.data_dir() == ROOT / "data"
+    monkeypatch.setenv("SLA_DATA_DIR", "elsewhere")
+    assert config.data_dir() == ROOT / "elsewhere"
+    monkeypatch.setenv("SLA_DATA_DIR", str(tmp_path / "abs"))
+    assert config.data_dir() == tmp_path / "abs"
+
+
+def test_secrets_file_is_the_projects():
+    assert config.SECRETS_FILE == ROOT / ".streamlit" / "secrets.toml"

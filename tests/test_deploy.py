@@ -161,7 +161,8 @@ def test_compose_config(tmp_path):
     assert app_env["SLA_COOKIE_KEY"] == env["SLA_COOKIE_KEY"]
     assert app_env["SLA_DB"] == env["SLA_DB"]
     # Streamlit's limit follows SLA_MAX_UPLOAD_MB and matches nginx.
-    assert int(app_env["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"]) == int(env["SLA_MAX_UPLOAD_MB"]) == nginx_upload_limit_mb()
+    assert int(env["SLA_MAX_UPLOAD_MB"]) == nginx_upload_limit_mb()
+    assert "STREAMLIT_SERVER_MAX_UPLOAD_SIZE" not in app_env  # the app follows SLA_MAX_UPLOAD_MB
     assert [parse_port(p)[2] for p in app["ports"]] == [8501]
 
     nginx = services["nginx"]
@@ -525,7 +526,7 @@ def test_streamlit_production_config():
     assert server["enableXsrfProtection"] is True
     assert server.get("enableCORS", True) is True
     assert config["browser"]["gatherUsageStats"] is False
-    assert server["maxUploadSize"] == nginx_upload_limit_mb()
+    assert "maxUploadSize" not in server  # set by the app from SLA_MAX_UPLOAD_MB
     assert config["client"]["showErrorDetails"] in ("none", "type")
     assert config["client"]["toolbarMode"] == "minimal"
 
@@ -701,11 +702,11 @@ def test_deploy_doc_covers_the_steps():
         "secrets.token_urlsafe(32)",
         "docker compose up -d",
         "docker compose --profile tls up -d",
-        "python -m sla user add",
+        "./sla.sh user add",
         "scripts/backup.sh",
         "scripts/restore.sh",
         "scripts/healthcheck.sh",
-        "python -m sla check",
+        "./sla.sh check",
         "--scale app=",
         "ip_hash",
         "nginx -s reload",

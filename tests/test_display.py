@@ -37,3 +37,35 @@ def test_long_values_are_shortened_with_the_whole_on_demand():
 
 def test_none_is_empty():
     assert display.literal(None) == ""
+
+
+@pytest.mark.parametrize("value, shown", [
+    (None, "–"), (float("nan"), "–"), (0.3, "18 min"), (0.0, "0 min"), (1.0, "1.0 h"),
+    (27.64, "27.6 h"), (47.9, "47.9 h"), (48, "2 d 0 h"), (94125.5, "3,921 d 22 h"),
+    (-94121.5, "\u22123,921 d 18 h"), (-0.5, "\u221230 min"),
+])
+def test_hours_read_as_minutes_hours_or_days(value, shown):
+    assert display.hours(value) == shown
+
+
+def test_count_says_one_row_and_many_rows():
+    assert display.count(1, "row") == "1 row"
+    assert display.count(0, "row") == "0 rows"
+    assert display.count(12345, "ticket") == "12,345 tickets"
+    assert display.count(2, "entry", "entries") == "2 entries"
+
+
+@pytest.mark.parametrize("item, shown", [
+    (None, ""), (float("nan"), ""), (3.0, "3"), (1234.0, "1,234"), (2.25, "2.25"),
+    (0.333333, "0.33"), (1234.5, "1,234.5"), ("None of these", "None of these"),
+    (__import__("datetime").datetime(2026, 3, 4, 11, 0, 30), "2026-03-04 11:00"),
+])
+def test_value_as_a_table_cell(item, shown):
+    assert display.value(item) == shown
+
+
+def test_every_field_has_a_display_name():
+    from sla import export
+    for name in export.COLUMNS:
+        assert display.label(name) != name
+    assert display.label("some_new_field") == "Some new field"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sla import export, store
+from sla.display import FIELD_LABELS
 from sla.metrics import Filters
 from tests.handset import HAND_CSV, hand_bytes
 
@@ -23,8 +24,14 @@ def hand_db(db):
     return db
 
 
-def read_back(data: bytes) -> pd.DataFrame:
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+FIELD_NAMES = {label: name for name, label in FIELD_LABELS.items()}
+
+
+def read_back(data: bytes, **options) -> pd.DataFrame:
+    """The CSV read back, its display-name headers turned back into field names."""
+    options = options or {"dtype": str, "keep_default_na": False}
+    frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", **options)
+    return frame.rename(columns=lambda label: FIELD_NAMES.get(label, label))
 
 
 def test_tickets_frame_columns_and_order(hand_db):
@@ -69,9 +76,18 @@ def test_csv_neutralises_formula_cells_but_not_numbers():
     assert list(got["text"]) == ["'=1+1", "'+31 20 555", "'-2", "'@SUM(A1)", "'\tcmd",
                                  "plain", "a=b", "'-", ""]
     assert list(got["hours"]) == ["-3.5", "1.0", "2.25", "", "0.0", "-1.0", "3.0", "4.0", "5.0"]
+    assert read_back(data, nrows=0).columns.tolist() == ["text", "hours"]  # unknown: as is
     assert list(frame["text"])[0] == "=1+1"  # the caller's frame is left alone
     assert export.neutralise("\rcmd") == "'\rcmd"
     assert export.neutralise(-3.5) == -3.5 and export.neutralise(None) is None
+
+
+def test_csv_has_display_headers_and_hours_to_two_decimals():
+    frame = pd.DataFrame({"sr_number": ["T1", "T2"], "resolution_hours": [27.666666, 0.004],
+                          "resolution_sla_pct": [95.23809, None], "total_tickets": [1, 2]})
+    text = export.to_csv_bytes(frame).decode("utf-8-sig").splitlines()
+    assert text == ["SR number,Resolution (h),Resolution SLA met %,Tickets",
+                    "T1,27.67,95.24,1", "T2,0.0,,2"]
 
 
 def test_csv_with_a_carriage_return_in_a_cell_round_trips():
@@ -88,7 +104,7 @@ def test_csv_round_trips_through_pandas(hand_db):
     data = export.to_csv_bytes(frame)
     assert data.startswith(BOM)
     assert "Réseau – café".encode() in data
-    got = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", parse_dates=["created", "resolved_at"])
+    got = read_back(data, parse_dates=["Created", "Resolved at"])
     assert list(got.columns) == export.COLUMNS
     assert list(got["sr_number"]) == list(frame["sr_number"])
     assert list(got["created"]) == list(frame["created"])

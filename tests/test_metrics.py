@@ -138,6 +138,52 @@ def test_at_risk_is_measured_at_the_given_time(hand_db):
     assert "T10" not in [r["sr_number"] for r in early]  # 2 h old, 80 % of 4 h is 3.2 h
 
 
+def test_trend_by_month(hand_db):
+    rows = metrics.trend(hand_db, period="month")
+    assert [(r["label"], r["start"], r["tickets"]) for r in rows] == [
+        ("2026-03", dt.date(2026, 3, 1), 10)]
+    assert (rows[0]["response_met"], rows[0]["response_breached"]) == (7, 2)
+    weeks = metrics.trend(hand_db, period="week")
+    assert [r["label"] for r in weeks] == ["2026-W10", "2026-W11", "2026-W12"]
+    assert [r["start"] for r in weeks] == [r["week_start"] for r in weeks]
+    with pytest.raises(ValueError):
+        metrics.trend(hand_db, period="day")
+
+
+def test_month_view_is_suggested_for_long_ranges():
+    start = dt.datetime(2024, 1, 1)
+    assert metrics.suggested_period(start, start + dt.timedelta(weeks=26)) == "week"
+    assert metrics.suggested_period(start, start + dt.timedelta(weeks=27)) == "month"
+    assert metrics.suggested_period(None, None) == "week"
+
+
+def test_data_clock_is_the_latest_date_of_an_old_export(hand_db):
+    latest = dt.datetime(2026, 3, 18)  # T10 created; the hand set has no resolved dates
+    assert metrics.data_clock(hand_db, None) == {"at": latest, "basis": "data"}
+    assert metrics.data_clock(hand_db, dt.datetime(2026, 11, 25, 9)) == \
+        {"at": latest, "basis": "data"}
+
+
+def test_data_clock_of_a_live_export_is_the_import_time(hand_db):
+    imported = dt.datetime(2026, 3, 18, 20)  # within a day of the latest date
+    assert metrics.data_clock(hand_db, imported) == {"at": imported, "basis": "import"}
+    earlier = dt.datetime(2026, 3, 17)  # dates after the import are not trusted as the clock
+    assert metrics.data_clock(hand_db, earlier) == {"at": earlier, "basis": "import"}
+
+
+def test_at_risk_at_the_data_clock_of_an_old_export(hand_db):
+    """Imported months later, the list is what it was on the export's last day."""
+    settings = store.get_settings(hand_db)
+    clock = metrics.data_clock(hand_db, dt.datetime(2026, 11, 25))
+    rows = metrics.at_risk(hand_db, Filters(), settings, now=clock["at"])
+    assert [r["sr_number"] for r in rows] == ["T3", "T6"]  # T10 was created at the clock
+    assert rows[0]["age_hours"] == approx(13 * 24 + 13)
+    settings["at_risk_fraction"] = 0.5
+    assert [r["sr_number"] for r in metrics.at_risk(hand_db, Filters(), settings,
+                                                    now=dt.datetime(2026, 3, 18, 2, 30))] \
+        == ["T3", "T6", "T10"]  # 2.5 h old, half of 4 h is 2 h
+
+
 def test_pct():
     assert metrics.pct(0, 0) is None
     assert metrics.pct(1, 2) == approx(33.3333)

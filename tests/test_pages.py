@@ -275,10 +275,31 @@ def test_dashboard_shows_the_contract_figures(hand_app):
     values = metric_values(app)
     assert values["Total tickets"] == "10"
     assert (values["Resolved"], values["Pending"], values["Breaches"]) == ("7", "3", "4")
-    assert values["Response SLA"] == "77.8 %"
-    assert values["Resolution SLA"] == "57.1 %"
-    assert values["Resolution hours"] == "10.0 h"  # the median
+    assert values["Response SLA met"] == "77.8 %"
+    assert values["Resolution SLA met"] == "57.1 %"
+    assert values["Median resolution time"] == "10.0 h"
+    assert values["Average resolution time"] == "22.3 h"  # 156 h over 7 resolved
+    assert values["Median response time"] == "1.0 h"
+    assert values["Average response time"] == "1.6 h"  # 14.7 h over 9 tickets
     assert any(e.label == "How is this calculated?" for e in app.expander)
+    texts = [c.value for c in app.caption]
+    assert "7 met · 2 breached" in texts and "4 met · 3 breached" in texts
+    assert any(text.startswith("2 pending tickets past 80% of their resolution target, as of "
+                               "18 Mar 2026 00:00 (the latest date in the data)")
+               for text in texts), texts
+
+
+def test_empty_store_and_empty_filters_say_different_things(app_db):
+    users.add_user(app_db, "alice", PASSWORD, "admin")
+    app = page("dashboard.py")
+    app.run()
+    no_exception(app)
+    assert [i.value for i in app.info][0].startswith("No tickets yet: an admin imports")
+    assert not app.metric
+    store.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
+    app.multiselect(key="team").set_value(["Business"])
+    app.selectbox(key="status").set_value("pending").run()
+    assert [i.value for i in app.info][0].startswith("No tickets match these filters")
 
 
 def test_filters_come_from_the_url_and_go_back_into_it(hand_app):
@@ -287,16 +308,17 @@ def test_filters_come_from_the_url_and_go_back_into_it(hand_app):
     app.run()
     no_exception(app)
     assert metric_values(app)["Total tickets"] == "5"
-    app.sidebar.multiselect(key="team").set_value(["L2"]).run()
+    app.multiselect(key="team").set_value(["L2"]).run()
     assert metric_values(app)["Total tickets"] == "2"
-    app.sidebar.selectbox(key="status").set_value("pending").run()
+    assert "Filtered: team L2" in [c.value for c in app.caption]
+    app.selectbox(key="status").set_value("pending").run()
     assert metric_values(app)["Total tickets"] == "1"
 
 
 def test_default_date_range_is_all_the_data_held(hand_app):
     app = page("dashboard.py")
     app.run()
-    dates = {d.key: d.value for d in app.sidebar.date_input}
+    dates = {d.key: d.value for d in app.date_input}
     assert dates == {"from": None, "to": None}  # no bound, whatever the data held
     assert metric_values(app)["Total tickets"] == "10"
     assert any("2026-03-02 – 2026-03-18" in c.value for c in app.sidebar.caption)
@@ -305,7 +327,7 @@ def test_default_date_range_is_all_the_data_held(hand_app):
     app.run()  # an open page sees the wider range at its next run
     assert metric_values(app)["Total tickets"] == "10"
     assert any("2026-03-03 – 2026-06-30" in c.value for c in app.sidebar.caption)
-    app.sidebar.date_input(key="from").set_value(datetime.date(2026, 3, 9)).run()
+    app.date_input(key="from").set_value(datetime.date(2026, 3, 9)).run()
     assert metric_values(app)["Total tickets"] == "8"  # T4..T10 and T1, now in June
 
 
@@ -323,7 +345,7 @@ def test_team_page_lists_raw_names_of_other_and_unassigned(hand_app):
     app.run()
     assert any("fell into Other or Unassigned" in w.value for w in app.warning)
     labels = [e.label for e in app.expander]
-    assert "Other: 1 raw names, 1 tickets" in labels
+    assert "Other: 1 team name in the file, 1 ticket" in labels
 
 
 # ---------------------------------------------------------------- downloads
@@ -353,13 +375,13 @@ def test_ticket_download_is_exactly_the_filtered_rows(hand_app, captured_downloa
         hand_app, metrics.Filters(teams=("L1",), status_class="resolved")))
     assert data.decode() == expected.decode()
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
-    assert sorted(frame["sr_number"]) == ["T1", "T2", "T8", "T9"]
+    assert sorted(frame["SR number"]) == ["T1", "T2", "T8", "T9"]
 
 
 def test_tickets_search_and_full_record(hand_app):
     app = page("tickets.py", "victor")
     app.run()
-    app.sidebar.text_input(key="q").input("bob").run()
+    app.text_input(key="q").input("bob").run()
     assert any("2 tickets match" in c.value for c in app.caption)
     app.text_input(key="sr").input("T4").run()
     no_exception(app)

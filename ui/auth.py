@@ -21,8 +21,8 @@ import streamlit_authenticator as stauth
 from streamlit.runtime.pages_manager import PagesManager
 from pymongo.database import Database
 
-from sla import config, users
-from ui import data
+from sla import config, display, users
+from ui import data, widgets
 
 APP_TITLE = "SLA Tracker"
 COOKIE_NAME = "sla_tracker_auth"
@@ -132,6 +132,7 @@ def login_page() -> None:
     """The login form (or, on a fresh install, the first admin's setup form)."""
     database = data.db()
     st.title(APP_TITLE)
+    widgets.show_flash()
     if not users.has_users(database):
         first_admin_form(database)
         return
@@ -169,7 +170,7 @@ def _record_refusal(database: Database, credentials: dict) -> None:
 
 def first_admin_form(database: Database) -> None:
     st.info("Welcome! There is no user yet. Create the first admin here, or on the server run "
-            "`python -m sla user add NAME --role admin` (the password is read from standard "
+            "`./sla.sh user add NAME --role admin` (the password is read from standard "
             "input). This form exists only while there is no user at all.")
     with st.form("first_admin"):
         username = st.text_input("Admin user name")
@@ -186,7 +187,8 @@ def first_admin_form(database: Database) -> None:
                 except users.UserError as exc:
                     st.error(str(exc))
                 else:
-                    st.success(f"Admin {users.normal_username(username)} created: log in below.")
+                    widgets.flash(f"Admin {display.literal(users.normal_username(username))} "
+                                  "created: log in below with the same name and password.")
                     st.rerun()
 
 

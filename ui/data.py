@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
+from streamlit import config as streamlit_config
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
@@ -72,6 +74,18 @@ def guard_database_errors(run) -> None:
         database_down(repr(exc))
 
 
+def follow_upload_limit() -> None:
+    """Make Streamlit's own upload limit (``server.maxUploadSize``, read at each upload) the
+    app's setting SLA_MAX_UPLOAD_MB, so there is one limit to set, not two."""
+    try:
+        megabytes = max(1, math.ceil(config.number("SLA_MAX_UPLOAD_MB")))
+    except config.ConfigError as exc:
+        log.warning("upload limit left at Streamlit's: %s", exc)
+        return
+    if streamlit_config.get_option("server.maxUploadSize") != megabytes:
+        streamlit_config.set_option("server.maxUploadSize", megabytes, "SLA_MAX_UPLOAD_MB")
+
+
 # ---------------------------------------------------------------- the version check
 
 def versions() -> dict:
@@ -127,8 +141,8 @@ def _agents(data_version: int, filters: Filters) -> list[dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _trend(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.trend(snapshot(), filters)
+def _trend(data_version: int, filters: Filters, period: str) -> list[dict]:
+    return metrics.trend(snapshot(), filters, period)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -149,7 +163,7 @@ def _raw_teams(data_version: int, filters: Filters) -> list[dict]:
 @st.cache_data(show_spinner=False, max_entries=128)
 def _at_risk(data_version: int, filters: Filters) -> list[dict]:
     return metrics.at_risk(snapshot(), filters, _settings(data_version),
-                           now=_last_import_time(db()))
+                           now=_clock(data_version)["at"])
 
 
 def summary(filters: Filters) -> dict:
@@ -164,8 +178,8 @@ def agents(filters: Filters) -> list[dict]:
     return _agents(version(), filters)
 
 
-def trend(filters: Filters) -> list[dict]:
-    return _trend(version(), filters)
+def trend(filters: Filters, period: str = "week") -> list[dict]:
+    return _trend(version(), filters, period)
 
 
 def priorities(filters: Filters) -> list[dict]:
@@ -200,9 +214,15 @@ def data_span() -> dict:
     return _span(version())
 
 
-def _last_import_time(database: Database) -> dt.datetime:
-    uploads = store.recent_uploads(database, 1)
-    return uploads[0]["at"] if uploads else dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+@st.cache_data(show_spinner=False, max_entries=32)
+def _clock(data_version: int) -> dict:
+    uploads = store.recent_uploads(db(), 1)
+    return metrics.data_clock(snapshot(), uploads[0]["at"] if uploads else None)
+
+
+def data_clock() -> dict:
+    """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
+    return _clock(version())
 
 
 @st.cache_data(show_spinner="Loading tickets…", max_entries=64)

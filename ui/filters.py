@@ -1,42 +1,78 @@
-"""The filter bar, bound to the URL so that a link opens the same view."""
+"""The filter bar, bound to the URL so that a link opens the same view.
+
+It sits at the top of each page (not in the sidebar, which a phone hides), folded away under
+"Filters", with one line under it saying what is shown.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from sla import fields
+from sla import display, fields
 from sla.metrics import Filters
 from ui import data
 
 STATUS_CHOICES = ["all", "pending", "resolved"]
 
 
+def held_range(span: dict) -> str:
+    """The created dates held, e.g. "2024-01-02 – 2024-06-30", or "no tickets yet"."""
+    if not span.get("first"):
+        return "no tickets yet"
+    return f"{span['first']:%Y-%m-%d} – {span['last']:%Y-%m-%d}"
+
+
 def filter_bar(search: bool = False) -> Filters:
-    """The sidebar filters, kept in the URL so a link opens the same view.
+    """The filters, kept in the URL so a link opens the same view.
 
     An empty date means no bound: with nothing chosen the range is all the data held, also
     after an import brings older or newer tickets (never "the last N days").
     """
     span = data.data_span()
-    held = (f"{span['first']:%Y-%m-%d} – {span['last']:%Y-%m-%d}" if span.get("first")
-            else "no tickets yet")
-    with st.sidebar:
-        st.subheader("Filters")
-        date_from = st.date_input("Created from", value=None, key="from", bind="query-params",
-                                  format="YYYY-MM-DD", help=f"Empty: all data ({held})")
-        date_to = st.date_input("Created to", value=None, key="to", bind="query-params",
-                                format="YYYY-MM-DD", help=f"Empty: all data ({held})")
-        teams = st.multiselect("Team", list(fields.TEAMS), key="team", bind="query-params",
-                               placeholder="All teams")
-        priorities = st.multiselect("Priority", span["priorities"], key="priority",
-                                    bind="query-params", placeholder="All priorities")
-        agents = st.multiselect("Agent", span["agents"], key="agent", bind="query-params",
-                                placeholder="All agents")
-        status = st.selectbox("Status", STATUS_CHOICES, key="status", bind="query-params")
-        text = st.text_input("Search SR, agent, category, team", key="q",
+    held = held_range(span)
+    with st.expander("Filters", icon=":material/filter_list:"):
+        dates = st.columns(2)
+        date_from = dates[0].date_input("Created from", value=None, key="from",
+                                        bind="query-params", format="YYYY-MM-DD",
+                                        help=f"Empty: from the first ticket held ({held})")
+        date_to = dates[1].date_input("Created to", value=None, key="to", bind="query-params",
+                                      format="YYYY-MM-DD",
+                                      help=f"Empty: to the last ticket held ({held})")
+        choices = st.columns(4)
+        teams = choices[0].multiselect("Team", list(fields.TEAMS), key="team",
+                                       bind="query-params", placeholder="All teams")
+        priorities = choices[1].multiselect("Priority", span["priorities"], key="priority",
+                                            bind="query-params", placeholder="All priorities")
+        agents = choices[2].multiselect("Agent", span["agents"], key="agent",
+                                        bind="query-params", placeholder="All agents",
+                                        format_func=display.clean)
+        status = choices[3].selectbox("Status", STATUS_CHOICES, key="status",
+                                      bind="query-params")
+        text = st.text_input("Search SR, agent, category, status or raw team", key="q",
                              bind="query-params") if search else ""
-        st.caption(f"Tickets created {held}")
-    return Filters(date_from=date_from, date_to=date_to, teams=tuple(teams),
-                   priorities=tuple(priorities), agents=tuple(agents),
-                   status_class=None if status == "all" else status,
-                   search=(text or "").strip() or None)
+    chosen = Filters(date_from=date_from, date_to=date_to, teams=tuple(teams),
+                     priorities=tuple(priorities), agents=tuple(agents),
+                     status_class=None if status == "all" else status,
+                     search=(text or "").strip() or None)
+    if span.get("first"):
+        st.caption(describe(chosen, held))
+    st.sidebar.caption(f"Tickets created: {held}" if span.get("first") else "No tickets yet")
+    return chosen
+
+
+def describe(chosen: Filters, held: str) -> str:
+    """One line saying what the page shows, values from the data escaped for Markdown."""
+    parts = []
+    if chosen.date_from or chosen.date_to:
+        parts.append(f"created {chosen.date_from or 'first'} – {chosen.date_to or 'last'}")
+    for label, values in (("team", chosen.teams), ("priority", chosen.priorities),
+                          ("agent", chosen.agents)):
+        if values:
+            parts.append(f"{label} " + ", ".join(display.literal(v, 40) for v in values))
+    if chosen.status_class:
+        parts.append(chosen.status_class)
+    if chosen.search:
+        parts.append(f"search “{display.literal(chosen.search, 40)}”")
+    if not parts:
+        return f"Showing all tickets ({held}). Open Filters to narrow down."
+    return "Filtered: " + " · ".join(parts)

@@ -1,50 +1,230 @@
-"""A chosen file: its detected layout and preview, its dry run, its import with progress.
+"""A chosen file: its layout, its column mapping (detected, saved or corrected), its preview,
+its dry run and its import with progress; the import report and the import history.
 
 Everything goes through ``store.import_file``, the one import pipeline of the CLI and the
-bench; the session keeps only what the page shows (layout, preview, reports), never the
+bench; the session keeps only what the page shows (layout, preview rows, reports), never the
 parsed tickets, so the rules in force when Import is pressed are the ones applied.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 
+import pandas as pd
 import streamlit as st
 
-from sla import config, normalise, read, store
-from ui import data
+from sla import config, display, fields, normalise, read, store
+from ui import data, widgets
 
+log = logging.getLogger("sla")
 PREVIEW_ROWS = 20
 SESSION_KEY = "chosen_file"
+UPLOADER_KEY = "upload_generation"
+NOT_IN_FILE = "(not in this file)"
+FIELD_COLUMN, HEADER_COLUMN = "Field", "Column in the file"
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+ENCODINGS = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+STATUSES = {"done": "Imported", "running": "Importing now",
+            "interrupted": "Interrupted (import the file again to complete it)"}
+PROBLEM_KINDS = {"durations_not_parsed": "duration not parsed",
+                 "dates_not_parsed": "date not parsed",
+                 "sla_not_recognised": "SLA value not recognised"}
+
+
+# ---------------------------------------------------------------- the chosen file
+
+def uploader_key() -> str:
+    """The file uploader's key; a new one empties the uploader ("Import another file")."""
+    return f"upload-{st.session_state.get(UPLOADER_KEY, 0)}"
+
+
+def choose_another_file() -> None:
+    st.session_state[UPLOADER_KEY] = st.session_state.get(UPLOADER_KEY, 0) + 1
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def forget() -> None:
+    """No file chosen (any more): nothing of the last one is kept."""
+    st.session_state.pop(SESSION_KEY, None)
 
 
 def inspect(file_bytes: bytes, name: str) -> dict:
-    """The file's layout and first rows, read once per file content. ReadError when it fails."""
+    """The file's layout, mappings and first rows, read once per file content. ReadError when
+    it fails."""
     digest = hashlib.sha256(file_bytes).hexdigest()
     chosen = st.session_state.get(SESSION_KEY)
     if chosen is None or chosen["sha256"] != digest:
         table = read.read_table(file_bytes, name, max_bytes=config.max_upload_bytes())
-        chosen = {"sha256": digest, "name": name, "mapping": dict(table.mapping),
-                  "unmapped": list(table.unmapped), "sheet": table.sheet,
-                  "header_row": table.header_row, "separator": table.separator,
-                  "encoding": table.encoding,
+        saved = store.saved_mapping(data.db(), table.headers)
+        chosen = {"sha256": digest, "name": name, "headers": table.headers,
+                  "detected": dict(table.detected), "saved": saved,
+                  "start": dict(saved["mapping"] if saved else table.detected),
+                  "editor": 0, "sheet": table.sheet, "header_row": table.header_row,
+                  "separator": table.separator, "encoding": table.encoding,
                   "preview": table.frame.head(PREVIEW_ROWS).copy()}
         st.session_state[SESSION_KEY] = chosen
     return chosen
 
 
-def dry_run(chosen: dict, file_bytes: bytes) -> normalise.ImportReport:
-    """What an import would do now, computed once per file and data version."""
-    current = data.version()
-    if chosen.get("dry_run_version") != current:
+def layout_line(chosen: dict) -> str:
+    """Where the table was found, in words (Markdown, file values escaped)."""
+    if chosen["separator"] is None:
+        where = f"Sheet **{display.literal(chosen['sheet'])}**"
+    else:
+        separator = SEPARATORS.get(chosen["separator"], repr(chosen["separator"]))
+        encoding = ENCODINGS.get(chosen["encoding"], chosen["encoding"])
+        where = f"CSV, {separator}-separated, {display.literal(encoding)} text"
+    return f"{where}; the headers are on row {chosen['header_row']:,}."
+
+
+def saved_mapping_line(chosen: dict, mapping: dict[str, str | None]) -> str | None:
+    """The line saying the mapping saved for this layout is in use, or None when it is not."""
+    saved = chosen["saved"]
+    if saved is None or _key(mapping) != _key(saved["mapping"]):
+        return None
+    at = saved["at"]
+    when = f" on {at.day} {at:%b %Y}" if at else ""
+    who = f" by {display.literal(saved['user'])}" if saved.get("user") else ""
+    return f"Using the column mapping saved{when}{who} for this layout."
+
+
+# ---------------------------------------------------------------- the mapping
+
+def mapping_editor(chosen: dict) -> dict[str, str | None]:
+    """The mapping table (one row per field, the file's column chosen in a select box) and
+    the mapping it now shows, field -> header (None: not in this file)."""
+    options = [*chosen["headers"], NOT_IN_FILE]
+    rows = pd.DataFrame({FIELD_COLUMN: list(read.FIELD_NAMES.values()),
+                         HEADER_COLUMN: [chosen["start"].get(name) or NOT_IN_FILE
+                                         for name in read.FIELD_NAMES]})
+    edited = st.data_editor(
+        rows, key=f"mapping-{chosen['sha256'][:16]}-{chosen['editor']}", hide_index=True,
+        disabled=[FIELD_COLUMN], width="stretch", height=(len(rows) + 1) * 35 + 3,
+        column_config={
+            FIELD_COLUMN: st.column_config.TextColumn(FIELD_COLUMN, width="medium"),
+            HEADER_COLUMN: st.column_config.SelectboxColumn(
+                HEADER_COLUMN, options=options, required=True, width="large",
+                help="The column of this file that feeds the field")})
+    return {name: (None if header in (None, NOT_IN_FILE) else header)
+            for name, header in zip(read.FIELD_NAMES, edited[HEADER_COLUMN])}
+
+
+def back_to_detected(chosen: dict) -> None:
+    """Start the mapping table again from the detected mapping (a new editor, no edits)."""
+    chosen["start"] = dict(chosen["detected"])
+    chosen["editor"] += 1
+
+
+def is_detected(chosen: dict, mapping: dict[str, str | None]) -> bool:
+    return {k: v for k, v in mapping.items() if v} == chosen["detected"]
+
+
+def mapping_problem(chosen: dict, mapping: dict[str, str | None]) -> str | None:
+    """Why the mapping cannot be imported, in one sentence, or None."""
+    try:
+        read.check_mapping(mapping, chosen["headers"])
+    except read.MappingError as exc:
+        return str(exc)
+    return None
+
+
+def unmapped(chosen: dict, mapping: dict[str, str | None]) -> list[str]:
+    used = set(mapping.values())
+    return [header for header in chosen["headers"] if header not in used]
+
+
+def preview(chosen: dict, mapping: dict[str, str | None]) -> pd.DataFrame:
+    """The first rows, every cell as the file shows it."""
+    durations = {mapping[name] for name in fields.DURATION_FIELDS if mapping.get(name)}
+    return read.preview_text(chosen["preview"], durations)
+
+
+# ---------------------------------------------------------------- dry run and import
+
+def _key(mapping: dict[str, str | None]) -> tuple:
+    return tuple(sorted((k, v) for k, v in mapping.items() if v))
+
+
+def dry_run(chosen: dict, file_bytes: bytes,
+            mapping: dict[str, str | None]) -> normalise.ImportReport:
+    """What an import would do now with ``mapping``, computed once per file, mapping and data
+    version."""
+    current = (data.version(), _key(mapping))
+    if chosen.get("dry_run_key") != current:
         chosen["dry_run"] = store.import_file(data.db(), file_bytes, chosen["name"],
-                                              dry_run=True)
-        chosen["dry_run_version"] = current
+                                              dry_run=True, mapping=mapping)
+        chosen["dry_run_key"] = current
     return chosen["dry_run"]
 
 
-def import_file(chosen: dict, file_bytes: bytes, user: str, progress) -> normalise.ImportReport:
+def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
+                mapping: dict[str, str | None]) -> normalise.ImportReport:
     report = store.import_file(data.db(), file_bytes, chosen["name"], user=user,
-                               progress=progress)
+                               progress=progress, mapping=mapping)
     chosen["imported"] = report
     return report
+
+
+def failure(exc: Exception, what: str) -> str:
+    """One sentence for the user; the details go to the log."""
+    log.info("%s: %s", what, exc, exc_info=not isinstance(exc, read.ReadError))
+    return f"{what}: {display.literal(exc, 300)}"
+
+
+# ---------------------------------------------------------------- reports and history
+
+def show_report(report: normalise.ImportReport, heading: str) -> None:
+    """An import report (or a dry run's): the counts, the problems, the rows with problems."""
+    st.subheader(heading)
+    cols = st.columns(5)
+    widgets.kpi(cols[0], "New", widgets.fmt_int(report.inserted))
+    widgets.kpi(cols[1], "Updated", widgets.fmt_int(report.updated))
+    widgets.kpi(cols[2], "Unchanged", widgets.fmt_int(report.unchanged))
+    widgets.kpi(cols[3], "Rejected rows", widgets.fmt_int(report.rejected))
+    widgets.kpi(cols[4], "Rows read", widgets.fmt_int(report.rows_read),
+                f"{display.count(report.folded, 'row')} folded into a later row of the same SR")
+    st.caption(" · ".join([
+        display.count(report.durations_not_parsed, "duration") + " not parsed",
+        display.count(report.dates_not_parsed, "date") + " not parsed",
+        display.count(report.sla_not_recognised, "SLA value") + " not recognised",
+        display.count(sum(report.teams_other.values()), "ticket") + " in team Other",
+        display.count(report.teams_unassigned, "ticket") + " unassigned"]))
+    for note in report.notes:
+        st.info(display.literal(note, None), icon=":material/info:")
+    rows = problem_rows(report)
+    if len(rows):
+        with st.expander(display.count(len(rows), "row") + " with problems"):
+            st.dataframe(rows, hide_index=True, placeholder="", column_config={
+                "Row": st.column_config.NumberColumn("Row", format="%d")})
+            widgets.download_csv(rows, "import-problems.csv", "Download rows with problems",
+                                 key=f"problems-{heading}")
+
+
+def problem_rows(report: normalise.ImportReport) -> pd.DataFrame:
+    """The rejected rows and the cells not read, one row each, as a table."""
+    rows = [{"Row": r["row"], "Problem": r["reason"], "Column": "", "Value": ""}
+            for r in report.rejected_rows]
+    rows += [{"Row": p["row"], "Problem": PROBLEM_KINDS.get(p["kind"], p["kind"]),
+              "Column": p["column"], "Value": read.cell_text(p["value"])}
+             for p in report.problems]
+    return pd.DataFrame(rows, columns=["Row", "Problem", "Column", "Value"])
+
+
+HISTORY_COUNTS = {"rows_read": "Rows read", "inserted": "New", "updated": "Updated",
+                  "unchanged": "Unchanged", "rejected": "Rejected"}
+
+
+def history_table() -> None:
+    """The recent imports, newest first, in words."""
+    history = pd.DataFrame(data.recent_uploads(),
+                           columns=["at", "user", "file_name", *HISTORY_COUNTS, "status"])
+    history["status"] = [STATUSES.get(s, s.capitalize()) if isinstance(s, str) else ""
+                         for s in history["status"]]
+    history = history.astype({"user": object, "file_name": object})
+    history = history.fillna({"user": "", "file_name": ""})
+    number = st.column_config.NumberColumn
+    st.dataframe(history, hide_index=True, placeholder="–", column_config={
+        "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+        "user": "By", "file_name": "File", "status": "Status",
+        **{name: number(label, format="%,d") for name, label in HISTORY_COUNTS.items()}})

@@ -1,4 +1,5 @@
-"""Widgets the pages share: KPI cards, ticket tables, CSV downloads, "How is this calculated?"."""
+"""Widgets the pages share: KPI cards, ticket tables, CSV downloads, empty states, messages
+that outlive a rerun, and "How is this calculated?"."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
-from sla import display, export
+from sla import display, export, rules
 from ui import data
 
 TABLE_ROWS = 2000
+FLASH = "_flash_message"
+METRICS_PAGE = "pages/about.py"
 CHART_SPECS_KEPT = 512
 _chart_specs: OrderedDict = OrderedDict()
 _chart_lock = threading.Lock()
@@ -54,8 +58,19 @@ def chart(render, *args, key: tuple = ()) -> None:
     st.vega_lite_chart(spec=spec)
 
 
-TEXT_COLUMNS = ("status", "priority", "category", "resolved_by", "team_raw", "response_sla",
-                "resolution_sla")
+TEXT_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "team",
+                "team_raw", "response_sla", "resolution_sla")
+COUNT = "%,d"
+MISSING = "–"  # what an empty cell shows (Streamlit's own default is "None")
+HOURS = "%,.2f"
+PERCENT = "%.1f"
+
+
+# On screen the most used first; the status class (resolved or pending) is in the CSV only,
+# as the status beside it says the same.
+TICKET_COLUMNS_SHOWN = ("sr_number", "status", "priority", "team", "resolved_by", "created",
+                        "resolved_at", "response_hours", "resolution_hours", "response_sla",
+                        "resolution_sla", "category", "team_raw")
 
 
 def ticket_table(frame: pd.DataFrame, **options):
@@ -64,14 +79,21 @@ def ticket_table(frame: pd.DataFrame, **options):
     when = st.column_config.DatetimeColumn
     shown = frame.head(TABLE_ROWS).astype({c: object for c in TEXT_COLUMNS if c in frame})
     shown = shown.fillna({c: "" for c in TEXT_COLUMNS if c in frame})
-    return st.dataframe(shown, hide_index=True, column_config={
-        "sr_number": "SR", "status": "Status", "status_class": "Class", "priority": "Priority",
-        "category": "Category", "created": when("Created", format="YYYY-MM-DD HH:mm"),
-        "resolved_at": when("Resolved", format="YYYY-MM-DD HH:mm"), "resolved_by": "Agent",
-        "team": "Team", "team_raw": "Raw team",
-        "response_hours": number("Response h", format="%.2f"),
-        "resolution_hours": number("Resolution h", format="%.2f"),
+    return st.dataframe(shown, hide_index=True, placeholder=MISSING,
+                        column_order=TICKET_COLUMNS_SHOWN, column_config={
+        "sr_number": "SR number", "status": "Status", "status_class": "Resolved or pending",
+        "priority": "Priority", "category": "Category",
+        "created": when("Created", format="YYYY-MM-DD HH:mm", width="medium"),
+        "resolved_at": when("Resolved at", format="YYYY-MM-DD HH:mm", width="medium"),
+        "resolved_by": "Agent (resolved by)", "team": "Team", "team_raw": "Team in the file",
+        "response_hours": number("Response (h)", format=HOURS),
+        "resolution_hours": number("Resolution (h)", format=HOURS),
         "response_sla": "Response SLA", "resolution_sla": "Resolution SLA"}, **options)
+
+
+def whole_height(rows: int, most: int = 40) -> int:
+    """A table's height in pixels showing up to ``most`` rows without scrolling."""
+    return 35 * (min(rows, most) + 1) + 3
 
 
 def fmt_pct(value: float | None) -> str:
@@ -79,7 +101,8 @@ def fmt_pct(value: float | None) -> str:
 
 
 def fmt_hours(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.1f} h"
+    """Hours as read by a person: minutes when short, days + hours when long."""
+    return display.hours(value)
 
 
 def fmt_int(value: int | None) -> str:
@@ -90,11 +113,125 @@ def kpi(column, label: str, value: str, help_text: str | None = None, border: bo
     column.metric(label, value, help=help_text, border=border)
 
 
+def sla_kpi(column, kind: str, row: dict, border: bool = False) -> None:
+    """One SLA met % card ("Response SLA met"), its met and breached counts under it."""
+    kpi(column, f"{kind.title()} SLA met", fmt_pct(row[f"{kind}_sla_pct"]), border=border)
+    met, breached = row[f"{kind}_met"], row[f"{kind}_breached"]
+    column.caption(f"{met:,} met · {breached:,} breached" if met + breached
+                   else f"No {kind} SLA outcome in the data")
+
+
 def sla_kpis(response_column, resolution_column, row: dict, border: bool = True) -> None:
-    """The response and resolution SLA % cards, met and breached counts in their help."""
-    for column, kind in ((response_column, "response"), (resolution_column, "resolution")):
-        kpi(column, f"{kind.title()} SLA", fmt_pct(row[f"{kind}_sla_pct"]),
-            f"{row[f'{kind}_met']:,} met · {row[f'{kind}_breached']:,} breached", border)
+    """The response and resolution SLA met % cards."""
+    sla_kpi(response_column, "response", row, border)
+    sla_kpi(resolution_column, "resolution", row, border)
+
+
+def figure_table(frame: pd.DataFrame, **options):
+    """A table of figures per team or agent: display names, counts with thousands
+    separators, percentages to 1 decimal, hours to 2."""
+    number = st.column_config.NumberColumn
+    config = {}
+    for name in frame.columns:
+        label = display.label(name)
+        if name.endswith("_pct"):
+            config[name] = number(label, format=PERCENT)
+        elif name.endswith("_hours"):
+            config[name] = number(label, format=HOURS)
+        elif name == "score":
+            config[name] = number(label, format="%.2f")
+        elif pd.api.types.is_integer_dtype(frame[name]):
+            config[name] = number(label, format=COUNT)
+        else:
+            config[name] = label
+    return st.dataframe(frame, hide_index=True, placeholder=MISSING, column_config=config,
+                        **options)
+
+
+def performer_table(rows: list[dict]) -> None:
+    """The top performers: agent, tickets, both SLA met %, score."""
+    number = st.column_config.NumberColumn
+    frame = pd.DataFrame(rows, columns=["agent", "total_tickets", "response_sla_pct",
+                                        "resolution_sla_pct", "score"])
+    if frame.empty:
+        st.caption("No agent has enough tickets for a score yet.")
+        return
+    st.dataframe(frame, hide_index=True, placeholder=MISSING, column_config={
+        "agent": st.column_config.TextColumn("Agent", width="medium"),
+        "total_tickets": number("Tickets", format=COUNT, width="small"),
+        "response_sla_pct": number("Response %", format=PERCENT, width="small",
+                                   help="Response SLA met %"),
+        "resolution_sla_pct": number("Resolution %", format=PERCENT, width="small",
+                                     help="Resolution SLA met %"),
+        "score": number("Score", format="%.1f", width="small")})
+
+
+def at_risk_caption(count: int, settings: dict, clock: dict) -> str:
+    """What the at-risk list holds and the time it is measured at."""
+    share = f"{settings['at_risk_fraction']:.0%}"
+    if clock["at"] is None or not count:
+        return (f"No pending ticket is past {share} of its resolution target"
+                + (f" as of {clock['at']:%d %b %Y %H:%M}." if clock["at"] else "."))
+    basis = ("the time of the latest import" if clock["basis"] == "import"
+             else "the latest date in the data")
+    shown = " (the 200 with least time left)" if count == 200 else ""
+    return (f"{display.count(count, 'pending ticket')} past {share} of their resolution "
+            f"target{shown}, as of {clock['at']:%d %b %Y %H:%M} ({basis}); least time left "
+            "first.")
+
+
+def at_risk_table(rows: list[dict]) -> None:
+    """The at-risk tickets, ages and time left in days and hours; CSV with hours."""
+    frame = pd.DataFrame(rows, columns=["sr_number", "priority", "team", "resolved_by",
+                                        "status", "created", "age_hours", "target_hours",
+                                        "hours_left"])
+    if frame.empty:
+        return
+    shown = frame.fillna({"resolved_by": "", "status": ""}).assign(
+        age=frame["age_hours"].map(display.hours),
+        target=frame["target_hours"].map(display.hours),
+        left=frame["hours_left"].map(display.hours))
+    st.dataframe(shown[["sr_number", "priority", "team", "resolved_by", "status", "created",
+                        "age", "target", "left"]], hide_index=True, placeholder=MISSING,
+                 column_config={
+        "sr_number": "SR number", "priority": "Priority", "team": "Team",
+        "resolved_by": "Agent", "status": "Status",
+        "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
+        "age": "Age", "target": "Resolution target",
+        "left": st.column_config.TextColumn("Time left", help="Negative: past the target")})
+    download_csv(frame.rename(columns=CSV_HEADERS), "at-risk.csv", "Download at-risk CSV")
+
+
+CSV_HEADERS = {"sr_number": "SR number", "priority": "Priority", "team": "Team",
+               "resolved_by": "Agent", "status": "Status", "created": "Created",
+               "age_hours": "Age (h)", "target_hours": "Resolution target (h)",
+               "hours_left": "Hours left"}
+
+
+def flash(message: str) -> None:
+    """A success message shown at the next run (one that reruns to refresh the page)."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check:")
+
+
+def stop_if_empty(count: int, user: dict, what: str = "tickets") -> None:
+    """Stop the page with the right empty state: nothing held at all, or nothing matching."""
+    if count:
+        return
+    if not data.data_span()["tickets"]:
+        st.info("No tickets yet: an admin imports an export on the Upload page (or loads "
+                "sample data with `./sla.sh demo`).", icon=":material/inbox:")
+        if user["role"] == "admin":
+            page_link("pages/upload.py", "Go to Upload", ":material/upload_file:")
+    else:
+        st.info(f"No {what} match these filters; widen or clear them under Filters above.",
+                icon=":material/filter_alt_off:")
+    st.stop()
 
 
 def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",
@@ -106,41 +243,23 @@ def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",
                        key=key or f"download-{name}")
 
 
-def how_calculated(*topics: str) -> None:
-    """The contract's rules for these topics, in an expander ("How is this calculated?")."""
-    texts = {
-        "sla": "**SLA %** = 100 × met ÷ (met + breached), over tickets that have an SLA outcome. "
-               "Open tickets without an outcome do not drag the percentage down; with no outcome "
-               "at all the figure shows –. The outcome comes from the file's SLA column "
-               "(Met, Yes, True, Within SLA… / Breached, No, False, Missed…); when the file has "
-               "no such column it is computed from the hours and the priority's target "
-               "(met means hours ≤ target).",
-        "breaches": "**Breaches** counts tickets whose response or resolution SLA is breached; "
-                    "a ticket breached on both counts once.",
-        "hours": "**Average and median hours** are over tickets with a value; the median of an "
-                 "even count is the mean of the two middle values. Durations like 129:45, "
-                 "2 days 03:30 or 1h 30m are read exactly; without a resolution-time column, "
-                 "resolution hours are resolved − created.",
-        "status": "**Resolved** are the statuses in Settings (by default Resolved, Closed, "
-                  "Completed, Done, Cancelled, Canceled, any case); every other status is "
-                  "**pending**.",
-        "score": "**Score** = 0.6 × resolution SLA % + 0.4 × response SLA % + "
-                 "min(tickets − 5, 20); agents with fewer than 5 tickets score 0, a missing "
-                 "percentage counts as 0. Weights, minimum and cap are in Settings. "
-                 "**Top performers**: score above 0, by score, then tickets, then name.",
-        "teams": "**Teams**: the raw team (Updated Team, Assignment Group, Team, Group…) is "
-                 "lower-cased and split into words; it is L1 with the word l1 or level 1, tier 1, "
-                 "1st line, first line; L2 likewise; Business with business, functional, "
-                 "data team or exactly bt; Other otherwise and Unassigned when empty "
-                 "(l10 is not l1). The rules can be changed in Settings.",
-        "at_risk": "**At risk**: pending tickets older than 80 % of their priority's resolution "
-                   "target, age measured at the time of the latest import (so an old export "
-                   "does not make every ticket late), least time left first.",
-        "trend": "**Trend**: tickets per ISO week (Monday start) of their created date.",
-    }
-    with st.expander("How is this calculated?", icon=":material/help:"):
+def how_calculated(*topics: str, expanded: bool = False, link: bool = True) -> None:
+    """The rules in force for these topics, in an expander ("How is this calculated?"); the
+    texts are made from the current settings (``sla.rules.explain``)."""
+    settings = data.settings()
+    with st.expander("How is this calculated?", icon=":material/help:", expanded=expanded):
         for topic in topics:
-            st.markdown(texts[topic])
-        targets = data.settings()["sla_targets"]
-        st.markdown("SLA targets (hours, response / resolution): " + ", ".join(
-            f"{p} {t['response']:g} / {t['resolution']:g}" for p, t in targets.items()))
+            st.markdown(rules.explain(topic, settings))
+        if link:
+            page_link(METRICS_PAGE, "Every field, rule and figure explained",
+                      ":material/menu_book:")
+
+
+def page_link(path: str, label: str, icon: str) -> None:
+    """A link to another page of the app; left out where the page is not routed (a page
+    file run on its own, as the page tests do)."""
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        return
+

@@ -24,7 +24,8 @@ TICKETS = 600
 DASHBOARD_KPIS = {  # card label -> (summary key, kind)
     "Total tickets": ("total_tickets", "count"), "Resolved": ("resolved", "count"),
     "Pending": ("pending", "count"), "Breaches": ("breaches", "count"),
-    "Response SLA": ("response_sla_pct", "pct"), "Resolution SLA": ("resolution_sla_pct", "pct"),
+    "Response SLA met": ("response_sla_pct", "pct"),
+    "Resolution SLA met": ("resolution_sla_pct", "pct"),
 }
 
 
@@ -95,7 +96,7 @@ def test_upload_dry_run_then_import(admin_page, export_xlsx, screenshots):
     dry = dict(metrics(page))
     assert dry["New"] == f"{TICKETS:,}" and dry["Rows read"] == f"{TICKETS:,}", dry
     assert dry["Rejected rows"] == "0", dry
-    assert page.get_by_text("Detected columns").count() and page.get_by_text("Preview").count()
+    assert page.get_by_text("Column mapping").count() and page.get_by_text("Preview").count()
 
     page.get_by_role("button", name=re.compile(r"Import$")).click()
     page.get_by_text("Imported. Every page now shows the new figures.").wait_for(
@@ -105,6 +106,8 @@ def test_upload_dry_run_then_import(admin_page, export_xlsx, screenshots):
     imported = dict(metrics(page)[-5:])  # the "Imported" report comes last
     assert imported == {"New": f"{TICKETS:,}", "Updated": "0", "Unchanged": "0",
                         "Rejected rows": "0", "Rows read": f"{TICKETS:,}"}, imported
+    assert not page.get_by_text("Validation (dry run: nothing written yet)").count()
+    assert not page.get_by_role("button", name=re.compile(r"Import$")).count()
     history = page.locator('[data-testid="stDataFrame"]').last
     assert history.is_visible()
     screenshot(page, screenshots, "upload")
@@ -144,7 +147,7 @@ def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     app.cli("export", "--team", "L2", str(exported))
 
     from_browser, from_cli = pd.read_csv(downloaded), pd.read_csv(exported)
-    assert len(from_browser) > 0 and set(from_browser["team"]) == {"L2"}
+    assert len(from_browser) > 0 and set(from_browser["Team"]) == {"L2"}
     assert len(from_browser) < TICKETS
     pd.testing.assert_frame_equal(from_browser, from_cli)
     caption = page.get_by_text(re.compile(r"[\d,]+ tickets match")).first.inner_text()

@@ -144,9 +144,8 @@ def _poll(page, done, timeout_s: float = RUN_TIMEOUT_MS / 1000):
 def _upload_and_import(page, path: Path, new: int) -> None:
     """Through the Upload page: the dry run says ``new`` new tickets, then Import.
 
-    The page keeps the session's last "Imported" report (and its success line) under the
-    next file's dry run, so the dry run is the first five cards and the import is done when
-    the last five show this file's figures.
+    After the import the result replaces the dry run: the import is done when the only five
+    cards are this file's figures.
     """
     open_from_sidebar(page, "Upload")
     wait_for_title(page, "Upload an export")
@@ -168,7 +167,7 @@ def _upload_and_import(page, path: Path, new: int) -> None:
         timeout=RUN_TIMEOUT_MS)
     expected = {"New": f"{new:,}", "Updated": "0", "Unchanged": "0", "Rejected rows": "0",
                 "Rows read": f"{new:,}"}
-    _poll(page, lambda p: len(metrics(p)) == 10 and dict(metrics(p)[-5:]) == expected)
+    _poll(page, lambda p: len(metrics(p)) == 5 and dict(metrics(p)) == expected)
     imported = dict(metrics(page)[-5:])
     _require(imported == expected, f"imported: {imported}")
 

@@ -1,0 +1,234 @@
+"""The rules as data: defaults, validation, the "How is this calculated?" texts written from the
+settings in force, and docs/metrics.md kept in step with the rules."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from sla import fields, metrics, rules
+from sla.display import literal
+from tests.conftest import ROOT
+
+DOCS = (ROOT / rules.DOCS).read_text(encoding="utf-8")
+HOSTILE = "**x** [a](http://e)"
+
+
+def settings(**changes) -> dict:
+    """The defaults with some rules changed (a deep copy: the defaults are never touched)."""
+    return {**copy.deepcopy(rules.DEFAULT_SETTINGS), **changes}
+
+
+# ---------------------------------------------------------------- defaults
+
+def test_default_settings_are_the_rules_defaults():
+    assert rules.DEFAULT_SETTINGS == {rule.name: rule.default for rule in rules.RULES}
+    assert fields.DEFAULT_SETTINGS is rules.DEFAULT_SETTINGS
+    assert fields.SETTINGS_HELP == {rule.name: rule.help for rule in rules.RULES}
+
+
+def test_the_new_rules_have_their_defaults():
+    assert fields.DEFAULT_SETTINGS["at_risk_fraction"] == 0.8
+    assert fields.DEFAULT_SETTINGS["trend_min_sample"] == 10
+    assert fields.DEFAULT_SETTINGS["score"] == {"resolution_weight": 0.6, "response_weight": 0.4,
+                                                "min_tickets": 5, "volume_cap": 20}
+    assert list(fields.DEFAULT_SETTINGS["sla_targets"]) == list(fields.PRIORITIES)
+
+
+def test_every_rule_has_a_label_and_a_help_sentence():
+    for rule in (*rules.RULES, *rules.SCORE_PARTS):
+        assert rule.label and rule.help.endswith((".", ")")), rule.name
+
+
+def test_every_default_reads_as_words_not_python():
+    for rule in rules.RULES:
+        assert not set("{}[]'") & set(rules.default_text(rule)), rule.name
+    assert rules.default_text(rules.rule_named("score")) == (
+        "resolution weight 0.6, response weight 0.4, minimum tickets 5, volume bonus cap 20")
+
+
+def test_the_limits_are_the_config_settings_not_copies():
+    assert rules.LIMITS and all(limit in rules.config.SETTINGS for limit in rules.LIMITS)
+    names = {limit.name for limit in rules.LIMITS}
+    assert {"SLA_MAX_UPLOAD_MB", "SLA_MAX_ROWS", "SLA_LOCK_WAIT_S"} <= names
+
+
+# ---------------------------------------------------------------- validation
+
+def test_the_defaults_are_valid():
+    assert rules.validate(rules.DEFAULT_SETTINGS) == []
+
+
+@pytest.mark.parametrize("changes, problem", [
+    ({"at_risk_fraction": 0}, "must be above 0 and at most 1"),
+    ({"at_risk_fraction": 1.2}, "must be above 0 and at most 1"),
+    ({"at_risk_fraction": "0.8"}, "must be above 0 and at most 1"),
+    ({"resolved_statuses": []}, "At least one resolved status is needed"),
+    ({"resolved_statuses": ["  "]}, "At least one resolved status is needed"),
+    ({"trend_min_sample": -1}, "must be a whole number of 0 or more"),
+    ({"trend_min_sample": 2.5}, "must be a whole number of 0 or more"),
+    ({"team_rules": [{"team": "L3", "words": ["x"], "exact": []}]}, "must name L1, L2 or Business"),
+    ({"team_rules": [{"team": "L1", "words": [], "exact": []}]}, "would match nothing"),
+])
+def test_validate_names_the_one_problem(changes, problem):
+    (found,) = rules.validate(settings(**changes))
+    assert problem in found and "\n" not in found
+
+
+def test_validate_catches_bad_targets_and_weights():
+    bad = settings()
+    bad["sla_targets"]["P2"]["resolution"] = -4
+    bad["sla_targets"]["P3"]["response"] = None
+    del bad["sla_targets"]["P5"]
+    bad["score"]["response_weight"] = -0.4
+    bad["score"]["volume_cap"] = float("nan")
+    assert rules.validate(bad) == [
+        "P5 has no SLA targets.",
+        "P2's resolution target cannot be negative.",
+        "P3's response target must be a number of hours.",
+        "“Response weight” must be a number of 0 or more.",
+        "“Volume bonus cap” must be a whole number of 0 or more."]
+
+
+def test_validate_names_a_missing_rule():
+    incomplete = settings()
+    del incomplete["at_risk_fraction"]
+    assert rules.validate(incomplete) == [
+        f"“{rules.rule_named('at_risk_fraction').label}” is missing."]
+
+
+# ---------------------------------------------------------------- the Settings form's values
+
+def test_team_phrases_are_read_the_way_team_names_are_compared():
+    rows = [{"team": "L2", "words": "Level-2, TIER  2,, ", "exact": "B.T."},
+            {"team": None, "words": float("nan"), "exact": ""}]  # a row added and left empty
+    assert rules.team_rules_from_rows(rows) == [
+        {"team": "L2", "words": ["level 2", "tier 2"], "exact": ["b t"]}]
+
+
+def test_form_rows_round_trip_to_the_same_settings():
+    current = rules.DEFAULT_SETTINGS
+    assert rules.targets_from_rows(rules.target_rows(current)) == current["sla_targets"]
+    assert rules.team_rules_from_rows(rules.team_rule_rows(current)) == current["team_rules"]
+    assert rules.statuses_from_text("\n Done \n\nClosed") == ["Done", "Closed"]
+
+
+def test_an_empty_target_cell_is_refused_not_saved_as_zero():
+    rows = rules.target_rows(rules.DEFAULT_SETTINGS)
+    rows[0]["response"] = float("nan")
+    assert rules.validate(settings(sla_targets=rules.targets_from_rows(rows))) == [
+        "P1's response target must be a number of hours."]
+
+
+def test_what_moved_reads_as_one_sentence():
+    assert rules.moves_text({}) == "No ticket changed class."
+    assert rules.moves_text({"status_class": {"pending → resolved": 1200},
+                             "priority": {"None → P3": 2, "[x](y) → P1": 1}}) == (
+        "What moved: status: pending → resolved (1,200); "
+        "priority: empty → P3 (2), \\[x\\]\\(y\\) → P1 (1).")
+
+
+# ---------------------------------------------------------------- explain
+
+def test_every_topic_has_a_text_that_says_where_to_read_more():
+    for topic in rules.TOPICS:
+        text = rules.explain(topic, rules.DEFAULT_SETTINGS)
+        section = re.search(r"More: page “How the numbers work”, section “(.+)”\.$", text).group(1)
+        assert re.search(rf"^#+ {re.escape(section)}$", DOCS, re.MULTILINE), (topic, section)
+
+
+def test_the_topics_are_the_ones_the_pages_ask_for():
+    assert set(rules.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
+                                 "at_risk", "trend", "targets"}
+    with pytest.raises(KeyError):
+        rules.explain("nonsense", rules.DEFAULT_SETTINGS)
+
+
+def test_the_score_text_follows_the_weights_in_force():
+    default = rules.explain("score", rules.DEFAULT_SETTINGS)
+    assert "0.6 × resolution SLA % + 0.4 × response SLA % + min(tickets − 5, 20)" in default
+    changed = rules.explain("score", settings(score={"resolution_weight": 0.7,
+                                                     "response_weight": 0.3,
+                                                     "min_tickets": 10, "volume_cap": 15}))
+    assert "0.7 × resolution SLA % + 0.3 × response SLA % + min(tickets − 10, 15)" in changed
+    assert "fewer than 10 tickets" in changed and "0.6" not in changed
+    assert f"the {metrics.TOP_PERFORMERS} agents" in changed
+
+
+def test_the_status_text_lists_the_statuses_in_force():
+    text = rules.explain("status", settings(resolved_statuses=["Fixed", "Won't do"]))
+    assert "one of: Fixed, Won\\'t do (any case)" in text
+    assert "Closed" not in text
+
+
+def test_values_an_admin_typed_are_shown_literally():
+    status = rules.explain("status", settings(resolved_statuses=[HOSTILE]))
+    assert literal(HOSTILE) in status and HOSTILE not in status
+    assert "\\*\\*x\\*\\* \\[a\\]\\(http\\:" in status
+    teams = rules.explain("teams", settings(team_rules=[
+        {"team": "L2", "words": [HOSTILE], "exact": ["<b>bt</b>"]}]))
+    assert literal(HOSTILE) in teams and literal("<b>bt</b>") in teams
+    assert HOSTILE not in teams and "<b>" not in teams
+
+
+def test_the_teams_text_follows_the_rules_in_force():
+    text = rules.explain("teams", settings(team_rules=[
+        {"team": "L2", "words": ["service desk", "sd"], "exact": ["ops"]}]))
+    assert "**L2** when it contains service desk or sd, or is exactly ops" in text
+    assert "L1" not in text.split("first match wins")[1].split("No match")[0]
+
+
+def test_the_at_risk_text_follows_the_fraction_and_names_the_data_clock():
+    default = rules.explain("at_risk", rules.DEFAULT_SETTINGS)
+    assert "older than 80 % of" in default and "after 3.2 of its 4 hours" in default
+    changed = rules.explain("at_risk", settings(at_risk_fraction=0.5))
+    assert "older than 50 % of" in changed and "80 %" not in changed
+    assert ("the latest date the data holds (created or resolved), or the time of the latest "
+            "import when the export is live (its latest date is within a day of the import)"
+            in changed)
+    assert "“as of …”" in changed
+
+
+def test_the_trend_and_targets_texts_follow_the_settings():
+    assert "fewer than 25 tickets" in rules.explain("trend", settings(trend_min_sample=25))
+    targets = settings()
+    targets["sla_targets"]["P3"] = {"response": 2.0, "resolution": 12.5}
+    text = rules.explain("targets", targets)
+    assert "P3 2 / 12.5" in text and "P1 0.5 / 4" in text
+
+
+# ---------------------------------------------------------------- docs/metrics.md
+
+def docs_rules_table() -> dict[str, tuple[str, str]]:
+    """The rows of the rules table in docs/metrics.md: name -> (default, meaning)."""
+    section = DOCS.split("\n## Rules\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([^`]+)` \| (.*?) \| (.*?) \|$", section, re.MULTILINE)
+    return {name: (default, meaning) for name, default, meaning in rows}
+
+
+def test_the_docs_rules_table_is_the_rules():
+    table = docs_rules_table()
+    assert table == {name: (default, meaning) for name, default, meaning in rules.rule_table()}
+    for rule in rules.RULES:
+        assert any(name == rule.name or name.startswith(rule.name + ".") for name in table)
+
+
+def test_the_docs_name_every_field_header_and_limit():
+    for field, headers in fields.HEADER_SYNONYMS.items():
+        (row,) = [line for line in DOCS.splitlines() if f" | `{field}` | " in line]
+        assert row.endswith(", ".join(headers) + " |") or ", ".join(headers) + ";" in row, field
+    assert ", ".join(fields.AGENT_FALLBACK_HEADERS) in DOCS
+    for limit in rules.LIMITS:
+        assert f"`{limit.name}`" in DOCS
+
+
+def test_the_docs_state_the_fixed_numbers_the_code_uses():
+    assert f"the {metrics.TOP_PERFORMERS} agents with the highest score" in DOCS
+    assert f"at most {metrics.AT_RISK_LIMIT} tickets" in DOCS
+    assert "met means hours ≤ target" in DOCS
+
+
+def test_the_docs_stay_inside_the_repository():
+    assert "../shared" not in DOCS and "shared/spec" not in DOCS
