@@ -49,7 +49,7 @@ widgets.chart(charts.render_trend_chart, data.trend(filters, period), period,
               settings["trend_min_sample"], key=(filters, period, settings["trend_min_sample"]))
 widgets.how_calculated("trend")
 
-left, right = st.columns(2)
+left, right = st.columns([2, 3])
 with left:
     st.subheader("By priority")
     widgets.chart(charts.render_priority_chart, data.priorities(filters), key=(filters,))

@@ -69,7 +69,8 @@ with tab_rules:
                            "resolution": hours("Resolution", format="%.2f")})
         rule_heading("resolved_statuses")
         statuses = st.text_area("One status per line", "\n".join(current["resolved_statuses"]),
-                                key=f"statuses-{generation}")
+                                key=f"statuses-{generation}",
+                                height=min(400, 40 + 24 * len(current["resolved_statuses"])))
         rule_heading("team_rules")
         team_rules = st.data_editor(
             pd.DataFrame(rules.team_rule_rows(current)), hide_index=True, num_rows="dynamic",

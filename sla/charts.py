@@ -193,7 +193,7 @@ def render_trend_chart(rows: list[dict], period: str = "week",
         x=alt.X("period:O", sort=order, title=axis_title,
                 axis=alt.Axis(labelAngle=0, labelOverlap="parity", labelSeparation=6)),
         y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max())),
-        tooltip=tooltip).properties(height=TREND_VOLUME_HEIGHT)
+        tooltip=tooltip).properties(height=TREND_VOLUME_HEIGHT, width="container")
     if long.empty:
         return volume
     x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
@@ -207,7 +207,7 @@ def render_trend_chart(rows: list[dict], period: str = "week",
         opacity=alt.Opacity("sample:N", title=None,
                             scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
                             legend=alt.Legend(orient="top", labelLimit=0)))
-    outcomes = alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT)
+    outcomes = alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT, width="container")
     return alt.vconcat(outcomes, volume, spacing=4).resolve_scale(color="independent")
 
 
