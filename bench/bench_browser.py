@@ -64,7 +64,11 @@ def login_to_dashboard(browser, url: str) -> tuple:
 def change_team(page) -> float:
     """Seconds from choosing Team L2 to the page idle and redrawn."""
     before = page.locator('[data-testid="stMetricValue"]').first.inner_text()
-    page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first.click()
+    filters = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").first
+    team = filters.locator('[data-testid="stMultiSelect"]').first
+    if not team.is_visible():
+        filters.locator("summary").click()
+    team.click()
     option = page.get_by_role("option", name="L2", exact=True)
     started = time.perf_counter()
     option.click()

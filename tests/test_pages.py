@@ -239,6 +239,9 @@ def test_first_admin_form_exists_only_without_users(app_db):
     app.text_input[2].input(PASSWORD)
     app.button[0].click().run()
     assert users.get_user(app_db, "boss")["role"] == "admin"
+    assert [s.value for s in app.success] == [
+        "Admin boss created: log in below with the same name and password."]
+    assert [t.label for t in app.text_input] == ["User name", "Password"]  # the login, at once
     app = login_app()
     app.run()
     assert [t.label for t in app.text_input] == ["User name", "Password"]

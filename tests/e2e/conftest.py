@@ -245,14 +245,16 @@ def nav_titles(page) -> list[str]:
 
 
 def login(page, url: str, username: str, password: str) -> None:
-    """Open the app and log in through the form; returns once the sidebar shows the user."""
+    """Open the app and log in through the form; returns once the sidebar holds the user
+    (attached, not necessarily visible: on a phone the sidebar is folded away)."""
     goto(page, url + "/")
     name = page.get_by_role("textbox", name="User name", exact=True)
     name.wait_for(timeout=RUN_TIMEOUT_MS)
     name.fill(username)
     page.get_by_role("textbox", name="Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in", exact=True).click()
-    page.get_by_text(f"Signed in as {username}").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_text(f"Signed in as {username}").wait_for(state="attached",
+                                                          timeout=RUN_TIMEOUT_MS)
     wait_for_run(page)
     assert_no_exception(page)
 

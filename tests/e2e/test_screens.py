@@ -50,7 +50,7 @@ import pandas as pd
 import pytest
 
 from tests.e2e.conftest import (ADMIN, ROOT, RUN_TIMEOUT_MS, _stop_group, _wait_healthy,
-                                goto, release_store, sla_cli, start_streamlit,
+                                goto, login, release_store, sla_cli, start_streamlit,
                                 store_env, wait_for_run)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
@@ -206,7 +206,7 @@ def admin_pages(screen_app, browser, findings):
             context.add_init_script(CANVAS_TEXT_JS)
             contexts.append(context)
             page = context.new_page()
-            log_in(page, screen_app.url, name, password)
+            login(page, screen_app.url, name, password)
             pages[viewport] = page
         yield pages
     finally:
@@ -341,19 +341,6 @@ def run_cli(env: dict, *args) -> str:
     assert result.returncode == 0, (f"python -m sla {' '.join(map(str, args))} exited "
                                     f"{result.returncode}: {result.stderr.strip()[-2000:]}")
     return result.stdout
-
-
-def log_in(page, url: str, username: str, password: str) -> None:
-    """The login form, then the signed-in sidebar (attached: on a phone it is folded away)."""
-    goto(page, url + "/")
-    name = page.get_by_role("textbox", name="User name", exact=True)
-    name.wait_for(timeout=RUN_TIMEOUT_MS)
-    name.fill(username)
-    page.get_by_role("textbox", name="Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    page.get_by_text(f"Signed in as {username}").wait_for(state="attached",
-                                                          timeout=RUN_TIMEOUT_MS)
-    wait_for_run(page)
 
 
 def visit_all(app: ScreenApp, pages: dict, folder: Path, findings: Findings, state: str,

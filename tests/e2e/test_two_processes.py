@@ -6,7 +6,7 @@ Process A and process B are two ``streamlit run Home.py`` on two free ports with
 environment: the same SLA_DATA_DIR (the second finds the one embedded server through
 embedded.json), or the same MONGO_URI and SLA_DB when MONGO_URI is set. A first export is
 imported with the CLI; B's dashboard is opened; a second export (new SR numbers) is imported
-through A's Upload page; a rerun in B (a sidebar filter changed and changed back) must show
+through A's Upload page; a rerun in B (a filter changed and changed back) must show
 the new total, equal to ``python -m sla summary --json``.
 
 The tests run in order and share one logged-in page per process (run with ``-x``). The
@@ -113,9 +113,12 @@ def _created_span(frame) -> tuple[dt.date, dt.date]:
 
 
 def _choose_status(page, choice: str) -> None:
-    """Pick a value in the sidebar's Status select box: one rerun, no page reload."""
-    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(
-        has_text="Status")
+    """Pick a value in the filter bar's Status select box: one rerun, no page reload."""
+    filters = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").first
+    box = filters.locator('[data-testid="stSelectbox"]').filter(has_text="Status")
+    if not box.is_visible():
+        filters.locator("summary").click()
+        box.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
     box.locator('[role="combobox"], input').first.click()
     page.get_by_role("option", name=choice, exact=True).click()
     wait_for_run(page)
@@ -234,12 +237,12 @@ def test_newer_export_shows_in_an_open_page_without_reload(two_apps, page_a, pag
     _rerun_without_reload(page_b)
     shown_after_rerun = _total(page_b)
     dates = [box.input_value() for box in page_b.locator(
-        '[data-testid="stSidebar"] [data-testid="stDateInput"] input').all()]
+        '[data-testid="stExpander"] [data-testid="stDateInput"] input').all()]
     screenshot(page_b, screenshots, "two-processes-b-newer-export")
     goto(page_b, page_b.url)  # a reload shows them: the data and caches are right
     wait_for_title(page_b, "Dashboard")
     shown_after_reload = _total(page_b)
     _require(shown_after_reload == f"{total:,}", f"after a reload: {shown_after_reload}")
     assert shown_after_rerun == f"{total:,}", (
-        f"B shows {shown_after_rerun} tickets after a rerun (dates in its sidebar {dates}), "
+        f"B shows {shown_after_rerun} tickets after a rerun (dates in its filters {dates}), "
         f"{shown_after_reload} after a reload; the CLI says {total:,}")
