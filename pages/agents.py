@@ -51,8 +51,9 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Weekly trend**")
     min_sample = data.settings()["trend_min_sample"]
-    widgets.chart(charts.render_trend_chart, data.trend(mine), "week", min_sample,
-                  key=(mine, min_sample))
+    trend = data.trend(mine)
+    widgets.chart(charts.render_trend_chart, trend, "week", min_sample, key=(mine, min_sample))
+    widgets.chart(charts.render_volume_chart, trend, "week", key=(mine,))
 with right:
     st.markdown(f"**Compared with {display.literal(main_team)}** (their main team)")
     if team_rows:

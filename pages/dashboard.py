@@ -45,8 +45,10 @@ period = choice.segmented_control(
     "Period", list(metrics.PERIODS), format_func={"week": "Weekly", "month": "Monthly"}.get,
     default=metrics.suggested_period(span["first"], span["last"]), key="period",
     label_visibility="collapsed") or "week"
-widgets.chart(charts.render_trend_chart, data.trend(filters, period), period,
-              settings["trend_min_sample"], key=(filters, period, settings["trend_min_sample"]))
+trend = data.trend(filters, period)
+widgets.chart(charts.render_trend_chart, trend, period, settings["trend_min_sample"],
+              key=(filters, period, settings["trend_min_sample"]))
+widgets.chart(charts.render_volume_chart, trend, period, key=(filters, period))
 widgets.how_calculated("trend")
 
 left, right = st.columns([2, 3])

@@ -28,8 +28,9 @@ KIND_SCALE = alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values
 STATUS_SCALE = alt.Scale(domain=["Resolved", "Pending"], range=[RESOLVED, PENDING])
 KINDS = ("response", "resolution")
 HEIGHT = 260
-TREND_PCT_HEIGHT = 190
-TREND_VOLUME_HEIGHT = 90
+TREND_PCT_HEIGHT = 200
+TREND_VOLUME_HEIGHT = 110
+AXIS_EXTENT = 44  # y-axis width in px, the same in the trend and volume charts
 FADED = 0.3
 PERIOD_TITLES = {"week": ("Week", "Week starting (Monday)"), "month": ("Month", "Month")}
 COUNT_AXIS = {"format": ",d", "tickMinStep": 1}
@@ -169,35 +170,43 @@ def _trend_frames(rows: list[dict], period: str,
     return pd.DataFrame(wide), pd.DataFrame(long, columns=[*wide[0], "kind", "pct", "sample"])
 
 
+def _trend_tooltip(period: str) -> list:
+    return [alt.Tooltip("label:N", title=PERIOD_TITLES[period][0]),
+            alt.Tooltip("starts:N", title="Starts"), _count("tickets", "Tickets created"),
+            alt.Tooltip("response:N", title="Response SLA"),
+            alt.Tooltip("resolution:N", title="Resolution SLA")]
+
+
+def _period_axis(wide: pd.DataFrame, period: str) -> alt.X:
+    """One band per period, labelled by its start; the same in the trend and volume charts,
+    whose y axes keep one width so that the bands line up."""
+    return alt.X("period:O", sort=list(wide["period"]), title=PERIOD_TITLES[period][1],
+                 axis=alt.Axis(labelAngle=0, labelOverlap="parity", labelSeparation=6))
+
+
+def _check_period(period: str) -> None:
+    if period not in PERIOD_TITLES:
+        raise ValueError(f"period must be one of {', '.join(PERIOD_TITLES)}, not {period!r}")
+
+
 def render_trend_chart(rows: list[dict], period: str = "week",
                        min_sample: int = 10) -> alt.Chart:
-    """Both SLA met percentages per week or month (lines, on top) over the tickets created
-    (bars, below, on their own axis so a count never reads as a percentage); a point is faded
-    when fewer than ``min_sample`` of the period's tickets have that outcome.
+    """Both SLA met percentages per week or month; a point is faded when fewer than
+    ``min_sample`` of the period's tickets have that outcome. The tickets created per period
+    are a chart of their own (``render_volume_chart``), so a count never reads as a %.
 
     ``rows`` as from ``metrics.trend``: ``start``, ``label``, ``tickets``, ``*_met``,
     ``*_breached`` and ``*_sla_pct`` for response and resolution.
     """
+    _check_period(period)
     if not rows:
         return _empty()
-    if period not in PERIOD_TITLES:
-        raise ValueError(f"period must be one of {', '.join(PERIOD_TITLES)}, not {period!r}")
     wide, long = _trend_frames(rows, period, min_sample)
-    name, axis_title = PERIOD_TITLES[period]
-    tooltip = [alt.Tooltip("label:N", title=name), alt.Tooltip("starts:N", title="Starts"),
-               _count("tickets", "Tickets created"),
-               alt.Tooltip("response:N", title="Response SLA"),
-               alt.Tooltip("resolution:N", title="Resolution SLA")]
-    order = list(wide["period"])
-    volume = alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6).encode(
-        x=alt.X("period:O", sort=order, title=axis_title,
-                axis=alt.Axis(labelAngle=0, labelOverlap="parity", labelSeparation=6)),
-        y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max())),
-        tooltip=tooltip).properties(height=TREND_VOLUME_HEIGHT, width="container")
     if long.empty:
-        return volume
-    x = alt.X("period:O", sort=order, title=None, axis=alt.Axis(labels=False, ticks=False))
-    pct = alt.Y("pct:Q", title="SLA met %", scale=PCT_SCALE)
+        return _empty("No SLA outcome in these tickets yet")
+    x, tooltip = _period_axis(wide, period), _trend_tooltip(period)
+    pct = alt.Y("pct:Q", title="SLA met %", scale=PCT_SCALE,
+                axis=alt.Axis(minExtent=AXIS_EXTENT))
     kinds = [kind for kind in KIND_COLOURS if kind in set(long["kind"])]
     color = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
                       scale=alt.Scale(domain=kinds, range=[KIND_COLOURS[k] for k in kinds]))
@@ -207,8 +216,20 @@ def render_trend_chart(rows: list[dict], period: str = "week",
         opacity=alt.Opacity("sample:N", title=None,
                             scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
                             legend=alt.Legend(orient="top", labelLimit=0)))
-    outcomes = alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT, width="container")
-    return alt.vconcat(outcomes, volume, spacing=4).resolve_scale(color="independent")
+    return alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT)
+
+
+def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
+    """Tickets created per week or month, drawn under the trend with the same bands."""
+    _check_period(period)
+    if not rows:
+        return _empty()
+    wide, _ = _trend_frames(rows, period, 1)
+    return alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6).encode(
+        x=_period_axis(wide, period), tooltip=_trend_tooltip(period),
+        y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max(),
+                                             minExtent=AXIS_EXTENT))
+    ).properties(height=TREND_VOLUME_HEIGHT)
 
 
 def render_priority_chart(rows: list[dict]) -> alt.Chart:

@@ -1082,13 +1082,7 @@ def map_headers(headers: list[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- a mapping chosen by hand
 
-FIELD_NAMES: dict[str, str] = {
-    "sr_number": "SR number", "status": "Status", "priority": "Priority",
-    "category": "Category", "created": "Created", "resolved_at": "Resolved at",
-    "resolved_by": "Resolved by (agent)", "team_raw": "Team (raw)",
-    "response_hours": "Response time", "resolution_hours": "Resolution time",
-    "response_sla": "Response SLA", "resolution_sla": "Resolution SLA",
-}
+FIELD_NAMES: dict[str, str] = {name: display.label(name) for name in fields.HEADER_SYNONYMS}
 
 
 def layout_fingerprint(headers: list[str]) -> str:

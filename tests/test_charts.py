@@ -66,12 +66,19 @@ WEEKS = [week(dt.date(2023, 12, 25), 1500, (1234, 266), (3, 1)),
          week(dt.date(2024, 1, 8), 2, (1, 1), (0, 0))]  # 1 Jan 2024 has no tickets
 
 
+def both(rows: list[dict], period: str = "week", min_sample: int = 10) -> alt.VConcatChart:
+    """The trend and, under it, the tickets created, as the pages draw them."""
+    return alt.vconcat(charts.render_trend_chart(rows, period, min_sample),
+                       charts.render_volume_chart(rows, period))
+
+
 def every_chart(rows: dict) -> list[alt.TopLevelMixin]:
     return [charts.render_pending_by_team_chart(rows["summary"]["pending_by_team"]),
             charts.render_sla_by_group_chart(rows["teams"], "team"),
             charts.render_trend_chart(rows["trend"]),
             charts.render_trend_chart(rows["months"], period="month"),
-            charts.render_trend_chart(WEEKS),
+            charts.render_trend_chart(WEEKS), charts.render_volume_chart(WEEKS),
+            charts.render_volume_chart(rows["months"], period="month"),
             charts.render_priority_chart(rows["priorities"]),
             charts.render_leaderboard_chart(rows["agents"]),
             charts.render_comparison_chart(rows["agents"][0], rows["teams"][0], "L1")]
@@ -155,9 +162,9 @@ def test_count_axes_are_whole_numbers(hand_rows):
     count_axis(layers(pending)[0]["encoding"]["x"], top_is_one=True)
     pending = spec(charts.render_pending_by_team_chart({"L1": 1_234, "L2": 0}))
     count_axis(layers(pending)[0]["encoding"]["x"], top_is_one=False)
-    trend = spec(charts.render_trend_chart(WEEKS))
+    trend = spec(both(WEEKS))
     count_axis(layers(trend)[0]["encoding"]["y"], top_is_one=False)
-    trend = spec(charts.render_trend_chart([week(dt.date(2024, 1, 1), 1, (1, 0), (0, 0))]))
+    trend = spec(both([week(dt.date(2024, 1, 1), 1, (1, 0), (0, 0))]))
     count_axis(layers(trend)[0]["encoding"]["y"], top_is_one=True)
     priority = spec(charts.render_priority_chart(hand_rows["priorities"]))
     count_axis(layers(priority)[0]["encoding"]["y"], top_is_one=False)
@@ -192,7 +199,7 @@ def test_pending_all_zero_or_empty_is_a_message():
 
 def test_empty_inputs_give_a_message_not_an_error():
     for chart in (charts.render_sla_by_group_chart([], "team"), charts.render_trend_chart([]),
-                  charts.render_trend_chart([], period="month"),
+                  charts.render_trend_chart([], period="month"), charts.render_volume_chart([]),
                   charts.render_priority_chart([])):
         assert is_message(chart, "No tickets match the filters")
     assert is_message(charts.render_leaderboard_chart([]),
@@ -204,7 +211,7 @@ def test_empty_inputs_give_a_message_not_an_error():
 
 
 def test_trend_has_one_band_per_week_labelled_by_its_monday():
-    chart = spec(charts.render_trend_chart(WEEKS))
+    chart = spec(both(WEEKS))
     bars, lines, points = layers(chart)
     x = bars["encoding"]["x"]
     assert x["type"] == "ordinal" and x["title"] == "Week starting (Monday)"
@@ -213,7 +220,7 @@ def test_trend_has_one_band_per_week_labelled_by_its_monday():
     assert lines["encoding"]["x"] == points["encoding"]["x"]
     assert (lines["encoding"]["x"]["sort"], lines["encoding"]["x"]["type"]) == (x["sort"], x["type"])
     assert bars["encoding"]["y"]["title"] == "Tickets created"  # its own axis, under the lines
-    assert "vconcat" in chart and "layer" not in chart
+    assert "bar" not in {v["mark"]["type"] for v in layers(spec(charts.render_trend_chart(WEEKS)))}
     weeks = data_of(chart, bars)
     assert [(w["label"], w["starts"], w["tickets"]) for w in weeks] == [
         ("2023-W52", "Mon 25 Dec 2023", 1500), ("2024-W01", "Mon 1 Jan 2024", 0),
@@ -225,7 +232,7 @@ def test_trend_has_one_band_per_week_labelled_by_its_monday():
 def test_trend_by_month():
     rows = [week(dt.date(2023, 12, 1), 40, (30, 10), (20, 20), "month"),
             week(dt.date(2024, 2, 1), 8, (8, 0), (4, 0), "month")]
-    chart = spec(charts.render_trend_chart(rows, period="month"))
+    chart = spec(both(rows, period="month"))
     bars = layers(chart)[0]
     assert bars["encoding"]["x"]["title"] == "Month"
     assert bars["encoding"]["x"]["sort"] == ["Dec 2023", "Jan 2024", "Feb 2024"]
@@ -234,6 +241,8 @@ def test_trend_by_month():
                                               "title": "Month"}
     with pytest.raises(ValueError):
         charts.render_trend_chart(rows, period="day")
+    with pytest.raises(ValueError):
+        charts.render_volume_chart(rows, period="day")
 
 
 def opacities(chart: dict) -> dict:
@@ -245,18 +254,18 @@ def opacities(chart: dict) -> dict:
 
 
 def test_trend_fades_points_under_the_minimum_sample():
-    chart = spec(charts.render_trend_chart(WEEKS))
+    chart = spec(both(WEEKS))
     assert opacities(chart) == {("2023-W52", "Response SLA"): 1,
                                 ("2023-W52", "Resolution SLA"): charts.FADED,
                                 ("2024-W02", "Response SLA"): charts.FADED}
     legend = layers(chart)[2]["encoding"]["opacity"]
     assert legend["scale"]["domain"] == ["10+ tickets with an outcome",
                                          "Under 10 tickets with an outcome (faded)"]
-    assert set(opacities(spec(charts.render_trend_chart(WEEKS, min_sample=2))).values()) == {1}
+    assert set(opacities(spec(both(WEEKS, min_sample=2))).values()) == {1}
 
 
 def test_trend_tooltips_on_every_mark():
-    chart = spec(charts.render_trend_chart(WEEKS))
+    chart = spec(both(WEEKS))
     for view in layers(chart):
         titles = [t["title"] for t in view["encoding"]["tooltip"]]
         assert titles == ["Week", "Starts", "Tickets created", "Response SLA", "Resolution SLA"]
@@ -274,7 +283,7 @@ def test_tooltips_everywhere(hand_rows):
 
 def test_trend_skips_weeks_without_outcomes():
     rows = [week(dt.date(2026, 3, 2), 3, (0, 0), (1, 1))]
-    chart = spec(charts.render_trend_chart(rows))
+    chart = spec(both(rows))
     line = layers(chart)[1]
     assert [v["kind"] for v in data_of(chart, line)] == ["Resolution SLA"]
     assert line["encoding"]["color"]["scale"]["domain"] == ["Resolution SLA"]  # no empty legend
@@ -282,5 +291,6 @@ def test_trend_skips_weeks_without_outcomes():
 
 def test_trend_without_any_outcome_is_the_volume_alone():
     rows = [week(dt.date(2026, 3, 2), 3, (0, 0), (0, 0))]
-    chart = spec(charts.render_trend_chart(rows))
-    assert [view["mark"]["type"] for view in layers(chart)] == ["bar"]
+    chart = spec(both(rows))
+    assert [view["mark"]["type"] for view in layers(chart)] == ["bar", "text"]
+    assert is_message(charts.render_trend_chart(rows), "No SLA outcome in these tickets yet")
