@@ -31,6 +31,9 @@ HEIGHT = 260
 TREND_PCT_HEIGHT = 200
 TREND_VOLUME_HEIGHT = 110
 AXIS_EXTENT = 44  # y-axis width in px, the same in the trend and volume charts
+# Fill the width, keep the plot's own height: Streamlit's default ("fit") would squeeze the
+# legends and axes into the height, leaving the trend's plot a few pixels tall.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 FADED = 0.3
 PERIOD_TITLES = {"week": ("Week", "Week starting (Monday)"), "month": ("Month", "Month")}
 COUNT_AXIS = {"format": ",d", "tickMinStep": 1}
@@ -216,7 +219,7 @@ def render_trend_chart(rows: list[dict], period: str = "week",
         opacity=alt.Opacity("sample:N", title=None,
                             scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
                             legend=alt.Legend(orient="top", labelLimit=0)))
-    return alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT)
+    return alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT, autosize=FIT_WIDTH)
 
 
 def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
@@ -229,7 +232,7 @@ def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
         x=_period_axis(wide, period), tooltip=_trend_tooltip(period),
         y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max(),
                                              minExtent=AXIS_EXTENT))
-    ).properties(height=TREND_VOLUME_HEIGHT)
+    ).properties(height=TREND_VOLUME_HEIGHT, autosize=FIT_WIDTH)
 
 
 def render_priority_chart(rows: list[dict]) -> alt.Chart:

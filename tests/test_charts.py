@@ -68,8 +68,11 @@ WEEKS = [week(dt.date(2023, 12, 25), 1500, (1234, 266), (3, 1)),
 
 def both(rows: list[dict], period: str = "week", min_sample: int = 10) -> alt.VConcatChart:
     """The trend and, under it, the tickets created, as the pages draw them."""
-    return alt.vconcat(charts.render_trend_chart(rows, period, min_sample),
-                       charts.render_volume_chart(rows, period))
+    views = [charts.render_trend_chart(rows, period, min_sample).copy(),
+             charts.render_volume_chart(rows, period).copy()]
+    for view in views:  # a view inside a vconcat may not size itself
+        view.autosize = alt.Undefined
+    return alt.vconcat(*views)
 
 
 def every_chart(rows: dict) -> list[alt.TopLevelMixin]:
@@ -294,3 +297,9 @@ def test_trend_without_any_outcome_is_the_volume_alone():
     chart = spec(both(rows))
     assert [view["mark"]["type"] for view in layers(chart)] == ["bar", "text"]
     assert is_message(charts.render_trend_chart(rows), "No SLA outcome in these tickets yet")
+
+
+def test_trend_fills_the_width_and_keeps_its_height():
+    """Streamlit's default autosize would fit the legends and axes into the height too."""
+    for chart in (charts.render_trend_chart(WEEKS), charts.render_volume_chart(WEEKS)):
+        assert spec(chart)["autosize"] == {"type": "fit-x", "contains": "padding"}
