@@ -75,10 +75,13 @@ def render_pending_by_team_chart(pending: dict[str, int]) -> alt.Chart:
 
 
 def _outcomes(rows: list[dict], key: str) -> pd.DataFrame:
-    """Long table of met / breached counts per ``key`` and SLA kind."""
+    """Long table of met / breached counts per ``key`` and SLA kind; a kind no group has an
+    outcome for (a file without response data) is left out rather than drawn empty."""
+    kinds = [kind for kind in KINDS
+             if any(row[f"{kind}_met"] + row[f"{kind}_breached"] for row in rows)] or list(KINDS)
     records = []
     for row in rows:
-        for kind in KINDS:
+        for kind in kinds:
             met, breached = row[f"{kind}_met"], row[f"{kind}_breached"]
             total = met + breached
             label = f"{_pct(row[f'{kind}_sla_pct'])} met" if total else "No outcome yet"

@@ -303,3 +303,11 @@ def test_trend_fills_the_width_and_keeps_its_height():
     """Streamlit's default autosize would fit the legends and axes into the height too."""
     for chart in (charts.render_trend_chart(WEEKS), charts.render_volume_chart(WEEKS)):
         assert spec(chart)["autosize"] == {"type": "fit-x", "contains": "padding"}
+
+
+def test_sla_by_group_leaves_out_a_kind_nobody_has():
+    """A file without response data: only the resolution panel is drawn."""
+    rows = [{"team": "L1", "response_met": 0, "response_breached": 0, "response_sla_pct": None,
+             "resolution_met": 3, "resolution_breached": 1, "resolution_sla_pct": 75.0}]
+    chart = spec(charts.render_sla_by_group_chart(rows, "team"))
+    assert {row["kind"] for row in chart["datasets"][chart["data"]["name"]]} == {"Resolution"}

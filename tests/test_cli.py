@@ -411,3 +411,16 @@ def test_a_setting_that_is_not_a_number_is_named(env, hand_csv):
     line = assert_in_their_words(sla({**env, "SLA_MAX_UPLOAD_MB": "abc"}, "import", hand_csv,
                                      ok=False))
     assert "SLA_MAX_UPLOAD_MB" in line and "'abc'" in line
+
+
+def test_the_wrapper_uses_the_projects_store_from_any_folder(cli_env, tmp_path):
+    """``./sla.sh`` run from another folder: the project's Python and its data folder."""
+    env = {k: v for k, v in cli_env.items() if k not in ("MONGO_URI", "SLA_DATA_DIR")}
+    env["PYTHON"] = sys.executable
+    result = subprocess.run([str(ROOT / "sla.sh"), "server", "status"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(f"({ROOT / 'data'})"), result.stdout
+    usage = subprocess.run([str(ROOT / "sla.sh"), "--help"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120).stdout
+    assert usage.startswith("usage: ./sla.sh")

@@ -217,8 +217,12 @@ HISTORY_COUNTS = {"rows_read": "Rows read", "inserted": "New", "updated": "Updat
 
 def history_table() -> None:
     """The recent imports, newest first, in words."""
-    history = pd.DataFrame(data.recent_uploads(),
-                           columns=["at", "user", "file_name", *HISTORY_COUNTS, "status"])
+    uploads = data.recent_uploads()
+    if not uploads:
+        st.caption("No import yet.")
+        return
+    history = pd.DataFrame(uploads, columns=["at", "user", "file_name", *HISTORY_COUNTS,
+                                             "status"])
     history["status"] = [STATUSES.get(s, s.capitalize()) if isinstance(s, str) else ""
                          for s in history["status"]]
     history = history.astype({"user": object, "file_name": object})
