@@ -65,10 +65,12 @@ def change_team(page) -> float:
     """Seconds from choosing Team L2 to the page idle and redrawn."""
     before = page.locator('[data-testid="stMetricValue"]').first.inner_text()
     filters = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").first
-    team = filters.locator('[data-testid="stMultiSelect"]').first
+    team = filters.locator('[data-testid="stMultiSelect"] input').first
     if not team.is_visible():
         filters.locator("summary").click()
+        team.wait_for(state="visible")
     team.click()
+    team.press("ArrowDown")  # in an expander a click alone opens no list
     option = page.get_by_role("option", name="L2", exact=True)
     started = time.perf_counter()
     option.click()

@@ -362,12 +362,14 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
                              progress=progress)
     with write_lock(db, f"the import of {name}") as lock:
-        _recover_interrupted_imports(db)
+        recovered = _recover_interrupted_imports(db)
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
         headers, chosen, detected = table.headers, dict(table.mapping), table.detected
         del table
         report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
                                progress=progress)
+        for upload_id in recovered:  # again: a dead process's last write may land late
+            _drop_unwritten_history(db, upload_id)
         if mapping is not None:
             _remember_mapping(db, headers, chosen, detected, user)
         return report
@@ -569,13 +571,16 @@ def _insert_new(db: Database, docs: list[dict]) -> None:
                                for i in sorted(duplicates)], ordered=False)
 
 
-def _recover_interrupted_imports(db: Database) -> None:
+def _recover_interrupted_imports(db: Database) -> list:
     """Imports left "running" by a process that died (the write lock held now proves it):
     mark them interrupted, drop the history entries of changes they did not get to write,
-    and rebuild the read model from the tickets they may have half written.
+    and rebuild the read model from the tickets they may have half written; their ids.
 
     A chunk writes its history, then its tickets; a kill in between leaves entries for
     changes that did not happen, which the import run again would record a second time.
+    The server may still apply the dead process's last history write after this (it was
+    sent before the kill), so the import that recovered drops such entries again when it
+    has written its own.
     """
     interrupted = [upload["_id"] for upload in db.uploads.find({"status": "running"}, {"_id": 1})]
     for upload_id in interrupted:
@@ -584,6 +589,7 @@ def _recover_interrupted_imports(db: Database) -> None:
                                                            "finished_at": _now()}})
     if interrupted:
         publish(db, readmodel.scan_tickets(db))
+    return interrupted
 
 
 def _drop_unwritten_history(db: Database, upload_id) -> None:

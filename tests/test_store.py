@@ -174,3 +174,27 @@ def test_unreachable_server_is_one_line():
 def test_describe_uri_hides_the_password():
     assert store.describe_uri("mongodb://app:s3cret@db:27017/x?authSource=x") == \
         "mongodb://app:***@db:27017/x"
+
+
+def test_a_dead_imports_late_history_write_is_dropped_by_the_import_that_recovered(
+        db, monkeypatch):
+    """A process killed after sending its history write, which the server applies only after
+    the next import's recovery looked: that import drops the entry once it has written."""
+    store.import_file(db, hand_bytes(), "week1.csv")
+    dead = db.uploads.insert_one({"status": "running", "file_name": "week2.csv"}).inserted_id
+    recover = store._recover_interrupted_imports
+
+    def recover_then_late_write(database):
+        recovered = recover(database)
+        database.ticket_history.insert_one({
+            "sr_number": "T3", "upload_id": dead, "kind": "import",
+            "changes": {"status": {"old": "Open", "new": "Resolved"}}})
+        return recovered
+
+    monkeypatch.setattr(store, "_recover_interrupted_imports", recover_then_late_write)
+    week2 = hand_bytes(HAND_CSV.replace("T3,2026-03-04 11:00,Open,",
+                                        "T3,2026-03-04 11:00,Resolved,"))
+    store.import_file(db, week2, "week2.csv")
+    assert db.uploads.find_one({"_id": dead})["status"] == "interrupted"
+    entries = list(db.ticket_history.find({"sr_number": "T3"}))
+    assert len(entries) == 1 and entries[0]["upload_id"] != dead

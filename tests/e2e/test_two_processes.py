@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sla import demo
 from tests.e2e.conftest import (ADMIN, RUN_TIMEOUT_MS, VIEWPORT, App, _stop_group,
@@ -119,9 +120,21 @@ def _choose_status(page, choice: str) -> None:
     if not box.is_visible():
         filters.locator("summary").click()
         box.wait_for(state="visible", timeout=RUN_TIMEOUT_MS)
-    box.locator('[role="combobox"], input').first.click()
-    page.get_by_role("option", name=choice, exact=True).click()
-    wait_for_run(page)
+    option = page.get_by_role("option", name=choice, exact=True)
+    text = box.locator("input")
+    for _ in range(5):  # the list opens on a click or on the arrow key, depending on focus
+        text.click()
+        if not option.is_visible():
+            text.press("ArrowDown")
+        try:
+            option.click(timeout=3000)
+        except PlaywrightTimeout:
+            text.press("Escape")
+            continue
+        wait_for_run(page)
+        if text.input_value() == choice:
+            break
+    _require(text.input_value() == choice, f"Status shows {text.input_value()!r}, not {choice!r}")
     assert_no_exception(page)
 
 
