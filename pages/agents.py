@@ -14,20 +14,34 @@ filters = filters.filter_bar()
 agents = data.agents(filters)
 widgets.stop_if_empty(len(agents), user, "tickets with an agent (resolved by)")
 
-board = pd.DataFrame(agents)[["agent", "score", "total_tickets", "response_sla_pct",
-                              "resolution_sla_pct", "avg_response_hours",
-                              "median_response_hours", "avg_resolution_hours",
-                              "median_resolution_hours"]]
+RANKINGS = {"score": "By score (the old system's)", "fair": "Fairly (against their mix)"}
+BOARD_COLUMNS = {
+    "score": ["agent", "score", "total_tickets", "response_sla_pct", "resolution_sla_pct",
+              "avg_response_hours", "median_response_hours", "avg_resolution_hours",
+              "median_resolution_hours"],
+    "fair": ["agent", "fair_score", "total_tickets", "resolution_sla_pct",
+             "expected_resolution_sla_pct", "resolution_vs_expected",
+             "resolution_vs_expected_low", "resolution_vs_expected_high", "response_sla_pct",
+             "expected_response_sla_pct", "response_vs_expected"]}
+
+ranking = st.segmented_control("Rank", list(RANKINGS), format_func=RANKINGS.get,
+                               default="score", key="rank", bind="query-params") or "score"
+ordered = sorted(agents, key=lambda r: r["fair_rank"]) if ranking == "fair" else agents
+board = pd.DataFrame(ordered)[BOARD_COLUMNS[ranking]]
 board.insert(0, "rank", range(1, len(board) + 1))
 left, right = st.columns([3, 2])
 with left:
     st.subheader("Leaderboard")
     widgets.figure_table(board, height=420)
-    widgets.download_csv(board, "agents.csv", "Download leaderboard")
+    widgets.download_csv(board, f"agents-{ranking}.csv", "Download leaderboard")
 with right:
-    st.subheader("Scores")
-    widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
-widgets.how_calculated("score", "sla", "hours")
+    if ranking == "fair":
+        st.subheader("Resolution SLA vs expected")
+        widgets.chart(charts.render_fair_chart, agents, "resolution", key=(filters, ranking))
+    else:
+        st.subheader("Scores")
+        widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
+widgets.how_calculated(*(("fair", "sla") if ranking == "fair" else ("score", "sla", "hours")))
 
 st.divider()
 names = [row["agent"] for row in agents]
@@ -37,6 +51,7 @@ mine = dataclasses.replace(filters, agents=(who,))
 widgets.heading(who)
 cols = st.columns(5)
 widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
+cols[0].caption(f"Fair rank {row['fair_rank']:,} of {len(agents):,}")
 widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]))
 cols[1].caption(f"{row['resolved']:,} resolved · {row['pending']:,} pending")
 widgets.sla_kpis(cols[2], cols[3], row)

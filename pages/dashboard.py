@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla import charts, fields, metrics
+from sla import changes, charts, fields, metrics
 from ui import auth, data, filters, widgets
 
 user = auth.require_role()
@@ -28,6 +28,26 @@ for kind, column in zip(("response", "resolution"), st.columns(2)):
         widgets.kpi(cards[2], f"Average {kind} time",
                     widgets.fmt_hours(summary[f"avg_{kind}_hours"]), border=False)
 widgets.how_calculated("sla", "breaches", "hours", "status", "targets")
+
+moved = data.changes_between(filters)
+if "error" not in moved:
+    with st.container(border=True):
+        st.markdown(changes.headline(moved, "resolution_sla_pct"))
+        with st.expander("What moved since the previous import", icon=":material/compare_arrows:"):
+            for name, tab in zip(changes.FIGURE_NAMES, st.tabs(list(changes.FIGURE_NAMES.values()))):
+                with tab:
+                    st.markdown(changes.headline(moved, name))
+                    unit = "tickets" if name == "pending" else "points"
+                    widgets.chart(charts.render_changes_chart, moved[name]["contributions"],
+                                  unit, key=(filters, name, moved["from"]["id"]))
+                    parts = pd.DataFrame(moved[name]["contributions"],
+                                         columns=["cause", "team", "priority", "tickets",
+                                                  "points"])
+                    if name == "pending":
+                        parts = parts.assign(points=parts["points"].astype(int)) \
+                            .rename(columns={"points": "pending_change"})
+                    widgets.figure_table(parts, height=widgets.whole_height(len(parts), 12))
+            widgets.how_calculated("changes", link=False)
 
 left, right = st.columns(2)
 with left:

@@ -303,3 +303,74 @@ def render_comparison_chart(agent: dict, team: dict, team_name: str) -> alt.Char
                         scale=alt.Scale(domain=who_order, range=[MET, "#999999"])))
     labels = base.mark_text(align="left", dx=4).encode(text="pct_label:N")
     return alt.layer(bars, labels).properties(height=alt.Step(22))
+
+
+def render_fair_chart(rows: list[dict], kind: str = "resolution", limit: int = 15) -> alt.Chart:
+    """Each agent's SLA % against what the desk reaches on their mix (points), with its 95 %
+    interval, best fair rank first; the difference written beside each dot."""
+    column = f"{kind}_vs_expected"
+    ranked = sorted((r for r in rows if r.get(column) is not None),
+                    key=lambda r: r["fair_rank"])[:limit]
+    if not ranked:
+        return _empty(f"No agent has a {kind} SLA outcome")
+    frame = pd.DataFrame(ranked)
+    frame["label"] = frame[column].map(lambda v: f"{v:+,.1f} pts")
+    order = list(frame["agent"])
+    y = alt.Y("agent:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False))
+    tooltip = [alt.Tooltip("agent:N", title="Agent"), _count("total_tickets", "Tickets"),
+               alt.Tooltip(f"{kind}_sla_pct:Q", title="Actual met %", format=",.1f"),
+               alt.Tooltip(f"expected_{kind}_sla_pct:Q", title="Expected met %", format=",.1f"),
+               alt.Tooltip(f"{column}:Q", title="Difference (points)", format="+,.1f"),
+               alt.Tooltip("fair_rank:Q", title="Fair rank")]
+    base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
+    spread = base.mark_rule(color=VOLUME, strokeWidth=2).encode(
+        x=alt.X(f"{column}_low:Q", title=f"{kind.title()} SLA vs expected (points, 95 % interval)"),
+        x2=f"{column}_high:Q")
+    dots = base.mark_point(filled=True, size=70, color=MET).encode(x=f"{column}:Q")
+    labels = base.mark_text(align="left", dx=8, dy=-8).encode(x=f"{column}:Q", text="label:N")
+    zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="gray", strokeDash=[4, 4]) \
+        .encode(x="x:Q")
+    return alt.layer(spread, zero, dots, labels).properties(height=max(HEIGHT, 26 * len(frame)))
+
+
+def render_handoff_chart(rows: list[dict], key: str = "team", limit: int = 15) -> alt.Chart:
+    """Hours each team (or raw team) held the tickets, the total written at each bar's end."""
+    top = sorted(rows, key=lambda r: -r["hours_held"])[:limit]
+    if not top:
+        return _empty()
+    frame = pd.DataFrame(top)
+    frame["label"] = frame["hours_held"].map(lambda h: f"{h:,.0f} h")
+    base = alt.Chart(frame).encode(
+        x=alt.X("hours_held:Q", title="Hours held", axis=alt.Axis(format=",d")),
+        y=alt.Y(f"{key}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
+        tooltip=[alt.Tooltip(f"{key}:N", title="Team"),
+                 alt.Tooltip("hours_held:Q", title="Hours held", format=",.1f"),
+                 _count("tickets", "Tickets touched"), _count("handoffs_in", "Handed in"),
+                 _count("handoffs_out", "Handed out"), _count("breaches_owned", "Breaches owned")])
+    bars = base.mark_bar(color=RESOLUTION, cornerRadiusEnd=3)
+    labels = base.mark_text(align="left", dx=4).encode(text="label:N")
+    return alt.layer(bars, labels).properties(height=max(120, 28 * len(frame)))
+
+
+def render_changes_chart(contributions: list[dict], unit: str = "points",
+                         limit: int = 8) -> alt.Chart:
+    """The largest contributions to a change (cause, team, priority), up in blue and down in
+    orange, each written at its bar's end."""
+    top = contributions[:limit]
+    if not top:
+        return _empty("Nothing moved")
+    frame = pd.DataFrame(top)
+    frame["what"] = [f"{r['cause']} · {r['team']} · {r['priority']}" for r in top]
+    frame["direction"] = ["Up" if p >= 0 else "Down" for p in frame["points"]]
+    frame["label"] = [f"{p:+,.1f}" if unit == "points" else f"{p:+,.0f}" for p in frame["points"]]
+    base = alt.Chart(frame).encode(
+        x=alt.X("points:Q", title=unit.capitalize()),
+        y=alt.Y("what:N", sort=list(frame["what"]), title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=320)),
+        tooltip=[alt.Tooltip("cause:N", title="Cause"), alt.Tooltip("team:N", title="Team"),
+                 alt.Tooltip("priority:N", title="Priority"), _count("tickets", "Tickets"),
+                 alt.Tooltip("points:Q", title=unit.capitalize(), format="+,.2f")])
+    bars = base.mark_bar().encode(color=alt.Color(
+        "direction:N", legend=None, scale=alt.Scale(domain=["Up", "Down"], range=[MET, BREACHED])))
+    labels = base.mark_text(align="left", dx=4).encode(text="label:N")
+    return alt.layer(bars, labels).properties(height=max(120, 26 * len(frame)))

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from pymongo.errors import PyMongoError
 
-from sla import config, demo, embedded, export, health, metrics, store, users
+from sla import changes, config, demo, embedded, export, handoffs, health, metrics, store, users
 from sla.config import ConfigError
 from sla.embedded import EmbeddedError
 from sla.read import ReadError
@@ -30,7 +30,8 @@ from sla.users import UserError
 
 EXIT_FAILED = 2
 PROG = "./sla.sh"
-EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError)
+EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError,
+                   changes.ChangesError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +55,19 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true")
         if name == "trend":
             p.add_argument("--period", choices=metrics.PERIODS, default="week")
+
+    p = commands.add_parser("handoffs", help="hours each team held the tickets, hand-offs, "
+                            "breaches owned")
+    _add_filters(p)
+    p.add_argument("--raw", action="store_true", help="per raw team name, not per team")
+    p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("changes", help="what moved the figures between two imports")
+    _add_filters(p, dates=False)  # --from and --to name the imports here
+    p.add_argument("--from", dest="from_import", metavar="ID",
+                   help="the earlier import (default: the one before the latest)")
+    p.add_argument("--to", dest="to_import", metavar="ID", help="the later import (default: the latest)")
+    p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("export", help="the filtered tickets as CSV")
     _add_filters(p)
@@ -81,12 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
+
+    p = commands.add_parser("backup", help="write every collection of the app to an archive")
+    p.add_argument("file", type=Path)
+    p = commands.add_parser("restore", help="replace all data with an archive written by backup")
+    p.add_argument("file", type=Path)
     return parser
 
 
-def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="date_from", type=_date, help="created on or after (YYYY-MM-DD)")
-    parser.add_argument("--to", dest="date_to", type=_date, help="created on or before (YYYY-MM-DD)")
+def _add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
+    if dates:
+        parser.add_argument("--from", dest="date_from", type=_date,
+                            help="created on or after (YYYY-MM-DD)")
+        parser.add_argument("--to", dest="date_to", type=_date,
+                            help="created on or before (YYYY-MM-DD)")
     parser.add_argument("--team", action="append", default=[], help="L1, L2, Business, Other, Unassigned")
     parser.add_argument("--priority", action="append", default=[], help="P1 .. P5")
     parser.add_argument("--agent", action="append", default=[])
@@ -101,7 +123,8 @@ def _date(text: str) -> dt.date:
 
 
 def filters_from(args: argparse.Namespace) -> metrics.Filters:
-    return metrics.Filters(date_from=args.date_from, date_to=args.date_to, teams=tuple(args.team),
+    return metrics.Filters(date_from=getattr(args, "date_from", None),
+                           date_to=getattr(args, "date_to", None), teams=tuple(args.team),
                            priorities=tuple(args.priority), agents=tuple(args.agent),
                            status_class=args.status)
 
@@ -190,6 +213,9 @@ def cmd_summary(args) -> int:
     return 0
 
 
+FAIR_COLUMNS = [key for kind in ("resolution", "response") for key in (
+    f"expected_{kind}_sla_pct", f"{kind}_vs_expected", f"{kind}_vs_expected_low",
+    f"{kind}_vs_expected_high")] + ["fair_score", "fair_rank"]
 GROUP_COLUMNS = ["total_tickets", "resolved", "pending", "response_met", "response_breached",
                  "response_sla_pct", "resolution_met", "resolution_breached",
                  "resolution_sla_pct", "avg_response_hours", "avg_resolution_hours"]
@@ -205,9 +231,11 @@ def cmd_teams(args) -> int:
 def cmd_agents(args) -> int:
     db = store.connect()
     rows = metrics.agents(db, filters_from(args), store.get_settings(db))
-    columns = ["agent", *[c for c in GROUP_COLUMNS if c not in ("resolved", "pending")], "score"]
+    columns = ["agent", *[c for c in GROUP_COLUMNS if c not in ("resolved", "pending")], "score",
+               "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
     if args.json:
-        print(to_json([{k: r[k] for k in ["agent", *GROUP_COLUMNS, "score"]} for r in rows]))
+        print(to_json([{k: r[k] for k in ["agent", *GROUP_COLUMNS, "score", *FAIR_COLUMNS]}
+                       for r in rows]))
     else:
         _print_rows(rows, columns)
     return 0
@@ -222,11 +250,16 @@ def cmd_trend(args) -> int:
     return 0
 
 
+def _data_clock(db) -> dict:
+    """The data's clock, as the pages show it (``metrics.data_clock``)."""
+    uploads = store.recent_uploads(db, 1)
+    return metrics.data_clock(db, uploads[0]["at"] if uploads else None)
+
+
 def cmd_at_risk(args) -> int:
     """The at-risk list measured at the data's clock, as the Dashboard shows it."""
     db = store.connect()
-    uploads = store.recent_uploads(db, 1)
-    clock = metrics.data_clock(db, uploads[0]["at"] if uploads else None)
+    clock = _data_clock(db)
     rows = (metrics.at_risk(db, filters_from(args), store.get_settings(db), clock["at"])
             if clock["at"] else [])
     if args.json:
@@ -238,6 +271,43 @@ def cmd_at_risk(args) -> int:
     _print_rows(rows, ["sr_number", "priority", "team", "resolved_by", "age_hours",
                        "target_hours", "hours_left"])
     return 0
+
+
+def cmd_handoffs(args) -> int:
+    """Hours held per team, measured at the data's clock like the at-risk list."""
+    db = store.connect()
+    clock = _data_clock(db)["at"] or dt.datetime.now()
+    result = handoffs.handoffs(db, filters_from(args), store.get_settings(db), clock, args.raw)
+    if args.json:
+        print(to_json(result))
+        return 0
+    print(f"as of {clock:%Y-%m-%d %H:%M}: {result['tickets']:,} tickets, "
+          f"{result['tickets_handed_off']:,} handed off"
+          + (" (changes between uploads placed at the later upload)" if result["approximate"] else ""))
+    _print_rows(result["teams"], (["team_raw"] if args.raw else []) + [
+        "team", "tickets", "hours_held", "median_hours_held", "handoffs_in", "handoffs_out",
+        "breaches_owned"])
+    return 0
+
+
+def cmd_changes(args) -> int:
+    db = store.connect()
+    result = changes.changes(db, args.from_import, args.to_import, filters_from(args))
+    if args.json:
+        print(to_json(result))
+        return 0
+    print(f"from the import of {result['from']['file_name']} ({result['from']['at']:%Y-%m-%d %H:%M}, "
+          f"{result['from']['id']}) to {result['to']['file_name']} "
+          f"({result['to']['at']:%Y-%m-%d %H:%M}, {result['to']['id']})")
+    for name in ("resolution_sla_pct", "response_sla_pct", "pending"):
+        figure = result[name]
+        print(f"{name}: {_figure(figure['before'])} -> {_figure(figure['after'])}")
+        _print_rows(figure["contributions"][:10], ["cause", "team", "priority", "tickets", "points"])
+    return 0
+
+
+def _figure(value) -> str:
+    return "-" if value is None else f"{value:,.2f}"
 
 
 def cmd_export(args) -> int:
@@ -311,9 +381,28 @@ def cmd_check(args) -> int:
     return 0 if all(item["ok"] for item in results) else 1
 
 
+def cmd_backup(args) -> int:
+    from sla import backup
+
+    done = backup.backup(store.connect(), args.file)
+    print(f"backed up {done.collections} collections ({done.documents:,} documents) to {done.path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from sla import backup
+
+    done = backup.restore(store.connect(), args.file)
+    print(f"restored {done.collections} collections ({done.documents:,} documents) from "
+          f"{done.path}, written {done.created_at}")
+    return 0
+
+
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
-            "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk, "export": cmd_export, "user": cmd_user,
-            "demo": cmd_demo, "server": cmd_server, "check": cmd_check}
+            "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk,
+            "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export, "user": cmd_user,
+            "demo": cmd_demo, "server": cmd_server, "check": cmd_check,
+            "backup": cmd_backup, "restore": cmd_restore}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -85,6 +85,19 @@ FIELD_LABELS: dict[str, str] = {
     "median_response_hours": "Median response (h)",
     "avg_resolution_hours": "Average resolution (h)",
     "median_resolution_hours": "Median resolution (h)",
+    "expected_resolution_sla_pct": "Expected resolution SLA met %",
+    "expected_response_sla_pct": "Expected response SLA met %",
+    "resolution_vs_expected": "Resolution vs expected (pts)",
+    "response_vs_expected": "Response vs expected (pts)",
+    "resolution_vs_expected_low": "Resolution vs expected, low (pts)",
+    "resolution_vs_expected_high": "Resolution vs expected, high (pts)",
+    "response_vs_expected_low": "Response vs expected, low (pts)",
+    "response_vs_expected_high": "Response vs expected, high (pts)",
+    "fair_score": "Fair score", "fair_rank": "Fair rank", "rank": "Rank",
+    "tickets": "Tickets", "hours_held": "Hours held (h)",
+    "median_hours_held": "Median held per ticket (h)", "handoffs_in": "Handed in",
+    "handoffs_out": "Handed out", "breaches_owned": "Breaches owned", "cause": "Cause",
+    "points": "Points", "pending_change": "Change in pending",
 }
 
 

@@ -49,6 +49,14 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# The time of each row in an event-log export (many rows per ticket, one per update): with the
+# team column it gives each ticket's team timeline (``sla.handoffs``). Not a ticket field: the
+# column is also kept with the ticket's other columns, as it was.
+EVENT_TIME_HEADERS: tuple[str, ...] = (
+    "Sys Updated At", "Updated At", "Updated On", "Updated", "Last Updated", "Updated Date",
+    "Modified", "Modified At", "Changed At", "Change Date Time", "Event Time", "Timestamp",
+)
+
 # Used for resolved_by only when none of its own headers exists.
 AGENT_FALLBACK_HEADERS: tuple[str, ...] = ("Assigned To", "Assignee", "Assigned", "Agent", "Owner")
 

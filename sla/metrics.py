@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sla import fields
+from sla import fairness, fields
 from sla.readmodel import COUNTED, Snapshot
 
 PCT_DECIMALS = 4
@@ -208,17 +208,19 @@ def teams(source, filters: Filters = Filters()) -> list[dict]:
 
 def agents(source, filters: Filters = Filters(), settings: dict | None = None,
            with_medians: bool = True) -> list[dict]:
-    """Per agent (resolved_by), with score; ordered like the top performers."""
-    return _agent_rows(filters.select(frame_of(source)), settings, with_medians)
+    """Per agent (resolved_by), with score and the fair ranking (``sla.fairness``); ordered
+    like the top performers."""
+    return _agent_rows(filters.select(frame_of(source)), settings, with_medians, fair=True)
 
 
-def _agent_rows(frame: pd.DataFrame, settings: dict | None, with_medians: bool) -> list[dict]:
+def _agent_rows(frame: pd.DataFrame, settings: dict | None, with_medians: bool,
+                fair: bool = False) -> list[dict]:
     weights = (settings or fields.DEFAULT_SETTINGS)["score"]
     named = frame[frame["resolved_by"].notna() & (frame["resolved_by"] != "")]
     groups = grouped(named, named["resolved_by"], with_medians)
     result = [{"agent": name, **row, "score": score(row, weights)} for name, row in groups.items()]
     result.sort(key=_performer_order)
-    return result
+    return fairness.with_fair_ranking(result, named, weights) if fair else result
 
 
 def score(row: dict, weights: dict) -> float:
@@ -334,6 +336,12 @@ def data_clock(source, imported_at: dt.datetime | None) -> dict:
     frame = frame_of(source)
     latest = _plain(pd.concat([frame["created"], frame["resolved_at"]]).max()) \
         if len(frame) else None
+    return clock_of(latest, imported_at)
+
+
+def clock_of(latest: dt.datetime | None, imported_at: dt.datetime | None) -> dict:
+    """The clock of data whose latest timestamp is ``latest``, imported at ``imported_at``
+    (see ``data_clock``)."""
     if imported_at is None:
         return {"at": latest, "basis": "data"}
     if latest is None or latest >= imported_at - LIVE_EXPORT_WINDOW:

@@ -365,6 +365,7 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
         report.reject(int(rows[index]), "no SR number")
     keep = sr.notna() & ~sr.duplicated(keep="last")
     report.folded = int((sr.notna() & ~keep).sum())
+    timelines = event_timelines(table, sr) if report.folded else {}
     if not keep.all():  # a copy of the table only when rows go (a big file rarely folds)
         frame, rows, sr = frame[keep], rows[keep], sr[keep]
     report.tickets = len(frame)
@@ -376,12 +377,48 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
             part = slice(start, start + chunk_rows)
             tickets = _build_tickets(table, frame.iloc[part], rows.iloc[part],
                                      sr.iloc[part].to_numpy(), settings, orders, report)
+            for ticket in tickets:
+                if ticket["sr_number"] in timelines:
+                    ticket["timeline"] = timelines[ticket["sr_number"]]
             other.update(t["team_raw"] for t in tickets if t["team"] == "Other")
             report.teams_other = dict(other.most_common())
             report.teams_unassigned += sum(1 for t in tickets if t["team"] == "Unassigned")
             yield tickets
 
     return report, chunks()
+
+
+def event_time_header(table: RawTable) -> str | None:
+    """The column giving each row's time in an event-log export, if the file has one."""
+    for synonym in fields.EVENT_TIME_HEADERS:
+        wanted = fields.header_key(synonym)
+        for header in table.headers:
+            if fields.header_key(header) == wanted:
+                return header
+    return None
+
+
+def event_timelines(table: RawTable, sr: pd.Series) -> dict[str, list[dict]]:
+    """Each ticket's team timeline from an event-log export's rows: the times its raw team
+    changed, oldest first, as [{"at", "team_raw", "exact": True}]; only tickets whose rows
+    show more than one team (one team all along needs no timeline)."""
+    team_header, time_header = table.mapping.get("team_raw"), event_time_header(table)
+    if team_header is None or time_header is None:
+        return {}
+    at, _, _ = parse_date_column(table.frame[time_header], date_order(table.frame[time_header]))
+    events = pd.DataFrame({"sr": sr, "at": at,
+                           "team": [clean_text(v) for v in table.frame[team_header].to_numpy()]})
+    events = events[events["sr"].notna() & events["at"].notna()]
+    events = events.sort_values(["sr", "at"], kind="stable")
+    team = events["team"].fillna("\0")
+    starts = (events["sr"] != events["sr"].shift()) | (team != team.shift())
+    events = events[starts.to_numpy()]
+    several = events["sr"].duplicated(keep=False).to_numpy()
+    timelines: dict[str, list[dict]] = {}
+    for sr_number, at_value, team_raw in events[several].itertuples(index=False):
+        timelines.setdefault(sr_number, []).append(
+            {"at": at_value.to_pydatetime(), "team_raw": team_raw, "exact": True})
+    return timelines
 
 
 def _date_orders(table: RawTable, frame: pd.DataFrame, report: ImportReport) -> dict[str, str]:

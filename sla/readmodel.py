@@ -46,16 +46,26 @@ FLAGS = {"resolved": ("status_class", "resolved"),
 COUNTED = (*FLAGS, "breaches")  # breaches: either SLA breached, each ticket counted once
 
 
+# The team timelines (``sla.handoffs``): one row per time a ticket's raw team changed, for the
+# tickets whose timeline shows more than one team; every other ticket was held by its one
+# team from created on. ``exact`` is False for a change seen between two uploads.
+TIMELINE_COLUMNS = ("sr_number", "at", "team_raw", "exact")
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """One data version's tickets as columns (``frame``), ready for ``sla.metrics``."""
+    """One data version's tickets as columns (``frame``), ready for ``sla.metrics``, and
+    their team timelines (``timeline``)."""
 
     version: int
     frame: pd.DataFrame
+    timeline: pd.DataFrame | None = None
 
     @classmethod
-    def of(cls, version: int, frame: pd.DataFrame) -> "Snapshot":
-        return cls(version, with_flags(frame))
+    def of(cls, version: int, frame: pd.DataFrame,
+           timeline: pd.DataFrame | None = None) -> "Snapshot":
+        return cls(version, with_flags(frame),
+                   timeline if timeline is not None else empty_timeline())
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -129,7 +139,59 @@ def concat(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
+def timeline_from_tickets(tickets: Iterable[dict]) -> pd.DataFrame:
+    """The timeline rows of ticket documents that carry a timeline of two points or more."""
+    rows = [(t["sr_number"], point.get("at"), point.get("team_raw"), bool(point.get("exact")))
+            for t in tickets if len(t.get("timeline") or ()) > 1 for point in t["timeline"]]
+    frame = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
+    return frame.assign(sr_number=frame["sr_number"].astype("string"),
+                        at=pd.to_datetime(frame["at"]).astype("datetime64[ms]"),
+                        team_raw=frame["team_raw"].astype("string").astype("category"),
+                        exact=frame["exact"].astype(bool))
+
+
+def empty_timeline() -> pd.DataFrame:
+    return timeline_from_tickets([])
+
+
+def merged_timeline(timeline: pd.DataFrame | None, tickets: list[dict]) -> pd.DataFrame:
+    """``timeline`` with the rows of ``tickets`` (written again) replacing theirs."""
+    timeline = timeline if timeline is not None else empty_timeline()
+    kept = timeline[~timeline["sr_number"].isin({t["sr_number"] for t in tickets})]
+    parts = [p for p in (kept, timeline_from_tickets(tickets)) if len(p)]
+    if not parts:
+        return empty_timeline()
+    joined = pd.concat([p.astype({"team_raw": "string"}) for p in parts], ignore_index=True)
+    return joined.astype({"team_raw": "category"})
+
+
+def scan_timeline(db: Database) -> pd.DataFrame:
+    """The timelines rebuilt from the tickets collection (recovery only)."""
+    found = db.tickets.find({"timeline.1": {"$exists": True}}, {"sr_number": 1, "timeline": 1})
+    return timeline_from_tickets(found)
+
+
 # ---------------------------------------------------------------- storing and loading
+
+def save_timeline(db: Database, timeline: pd.DataFrame) -> ObjectId:
+    """Write the timelines as a file of their own (most imports leave them as they are)."""
+    buffer = io.BytesIO()
+    timeline[list(TIMELINE_COLUMNS)].to_parquet(buffer, engine="pyarrow", compression="zstd",
+                                                index=False)
+    buffer.seek(0)
+    bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
+    return bucket.upload_from_stream("timeline.parquet", buffer,
+                                     metadata={"format": FORMAT, "rows": len(timeline),
+                                               "kind": "timeline"})
+
+
+def load_timeline(db: Database, file_id: ObjectId | None) -> pd.DataFrame:
+    """The timelines file's frame; empty when there is none."""
+    if file_id is None:
+        return empty_timeline()
+    frame = load_frame(db, file_id, TIMELINE_COLUMNS)
+    return frame if frame is not None else empty_timeline()
+
 
 def save(db: Database, frame: pd.DataFrame) -> ObjectId:
     """Write ``frame`` as a new snapshot file; its id goes into the data version document."""
@@ -153,11 +215,11 @@ def load_frame(db: Database, file_id: ObjectId, columns=VIEW_COLUMNS) -> pd.Data
     return pd.read_parquet(io.BytesIO(stream.read()), engine="pyarrow", columns=list(columns))
 
 
-def prune(db: Database, keep: int = KEEP_SNAPSHOTS) -> None:
-    """Delete all but the newest ``keep`` snapshot files."""
+def prune(db: Database, keep: int = KEEP_SNAPSHOTS, protected: set = frozenset()) -> None:
+    """Delete all but the newest ``keep`` files and the ``protected`` ones."""
     bucket = gridfs.GridFSBucket(db, bucket_name=BUCKET)
     files = db[f"{BUCKET}.files"].find({}, {"_id": 1}).sort("uploadDate", -1).skip(keep)
-    for stale in list(files):
+    for stale in [f for f in files if f["_id"] not in protected]:
         try:
             bucket.delete(stale["_id"])
         except gridfs.errors.NoFile:
@@ -187,8 +249,10 @@ class SnapshotCache:
         self._locks: dict[tuple, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, db: Database, version: int, file_id: ObjectId | None) -> Snapshot | None:
-        """The snapshot of ``version`` (file ``file_id``); None when the file cannot be read."""
+    def get(self, db: Database, version: int, file_id: ObjectId | None,
+            timeline_id: ObjectId | None = None) -> Snapshot | None:
+        """The snapshot of ``version`` (file ``file_id``, timelines ``timeline_id``); None when
+        the file cannot be read."""
         key = (id(db.client), db.name)
         cached = self._snapshots.get(key)
         if cached is not None and cached.version == version:
@@ -200,14 +264,15 @@ class SnapshotCache:
             frame = load_frame(db, file_id) if file_id is not None else None
             if frame is None:
                 return None
-            snapshot = Snapshot.of(version, frame)
+            snapshot = Snapshot.of(version, frame, load_timeline(db, timeline_id))
             self._snapshots[key] = snapshot
             return snapshot
 
-    def put(self, db: Database, version: int, frame: pd.DataFrame) -> None:
+    def put(self, db: Database, version: int, frame: pd.DataFrame,
+            timeline: pd.DataFrame | None = None) -> None:
         """Keep the snapshot a writer of this process has just published (as it is: the
         views ignore its extra content hash column, and a copy would double the memory)."""
-        self._snapshots[(id(db.client), db.name)] = Snapshot.of(version, frame)
+        self._snapshots[(id(db.client), db.name)] = Snapshot.of(version, frame, timeline)
 
     def clear(self) -> None:
         self._snapshots.clear()

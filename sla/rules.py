@@ -53,6 +53,9 @@ SCORE_PARTS = (
          "Agents with fewer tickets score 0; above it, each ticket adds a point of volume bonus."),
     Rule("volume_cap", "Volume bonus cap", 20,
          "The most points the volume bonus can add."),
+    Rule("fair_prior_tickets", "Fair ranking: prior tickets", 20,
+         "The fair ranking judges each agent as if they had this many more tickets at exactly "
+         "the rate the desk reaches on their mix, so small volumes cannot top it by luck."),
 )
 
 RULES = (
@@ -403,7 +406,43 @@ def _targets_topic(settings: dict) -> tuple[str, str]:
             f"{targets_text(settings['sla_targets'])}. Met means hours ≤ target.", "SLA targets")
 
 
+def _fair(settings: dict) -> tuple[str, str]:
+    from sla.fairness import MIN_STRATUM  # fairness needs nothing from here
+
+    score = settings["score"]
+    prior = _number(score["fair_prior_tickets"])
+    return ("**Fair ranking**: each agent's SLA met % beside the **expected** one, the rate the "
+            "whole desk reaches on that agent's own mix of tickets (per priority, and per "
+            f"category where a priority-and-category group has at least {MIN_STRATUM} tickets). "
+            "**vs expected** is the difference in points, with a 95 % range that is wide for "
+            "few tickets. The **fair score** shrinks each difference toward the desk as if the "
+            f"agent had {prior} more tickets at exactly the expected rate, then weighs "
+            f"resolution {_number(score['resolution_weight'])} and response "
+            f"{_number(score['response_weight'])}, so a handful of lucky tickets cannot top it. "
+            "Over all agents, expected met tickets add up to the actual ones.", "Fair ranking")
+
+
+def _handoffs(settings: dict) -> tuple[str, str]:
+    return ("**Hand-offs**: a ticket is held by a team from the time its history shows that team "
+            "until it shows another; the last team holds it until it is resolved, or while "
+            "pending until the data's clock. The first team holds it from created on, so the "
+            "hours of all teams add up to the ticket's open time. An export with one row per "
+            "update (an event log) gives the history exactly; between two uploads, a change of "
+            "team is placed at the later upload. A breach is **owned** by the team that held "
+            "the ticket when its resolution target passed.", "Hand-offs")
+
+
+def _changes(settings: dict) -> tuple[str, str]:
+    return ("**What moved**: the tickets after the earlier import compared one by one with those "
+            "after the later one. Each ticket whose outcome changed adds 100 × (its change in "
+            "met − the earlier % × its change in having an outcome) ÷ the tickets with an "
+            "outcome after, so the parts add up exactly to the change. Causes: new tickets, "
+            "outcomes that changed (pending→breached, met→breached…), edits and deletes in the "
+            "app, and tickets moving in or out of the filters.", "What moved")
+
+
 _EXPLAINERS = {"sla": _sla, "breaches": _breaches, "hours": _hours, "status": _status,
                "score": _score, "teams": _teams, "at_risk": _at_risk, "trend": _trend,
-               "targets": _targets_topic}
+               "targets": _targets_topic,
+               "fair": _fair, "handoffs": _handoffs, "changes": _changes}
 TOPICS = tuple(_EXPLAINERS)

@@ -30,7 +30,7 @@ from pymongo.database import Database
 from pymongo.errors import (BulkWriteError, DuplicateKeyError, InvalidName, OperationFailure,
                             PyMongoError)
 
-from sla import config, embedded, fields, normalise, read, readmodel
+from sla import config, embedded, fields, normalise, read, readmodel, rules
 from sla.normalise import ImportReport
 
 log = logging.getLogger("sla")
@@ -229,21 +229,37 @@ def data_version(db: Database) -> int:
     return int(version_info(db)["value"])
 
 
-def publish(db: Database, frame=None) -> int:
-    """Make a new data version; with ``frame``, its read model snapshot. Returns the version.
+def publish(db: Database, frame=None, timeline=None) -> int:
+    """Make a new data version; with ``frame``, its read model snapshot, and with
+    ``timeline``, new team timelines (else the version keeps the ones it had). Returns the
+    version.
 
-    The snapshot is written first and named in the same update that bumps the version, so a
+    The files are written first and named in the same update that bumps the version, so a
     reader never sees a version without its snapshot.
     """
     change: dict = {"$inc": {"value": 1}, "$set": {"at": _now()}}
     if frame is not None:
         change["$set"]["snapshot"] = readmodel.save(db, frame)
+    if timeline is not None:
+        change["$set"]["timeline"] = readmodel.save_timeline(db, timeline)
     doc = db.meta.find_one_and_update({"_id": "data_version"}, change, upsert=True,
                                       return_document=ReturnDocument.AFTER)
     if frame is not None:
-        readmodel.prune(db)
-        readmodel.CACHE.put(db, int(doc["value"]), frame)
+        readmodel.prune(db, protected=_snapshots_in_use(db, doc))
+        if timeline is None:
+            timeline = readmodel.load_timeline(db, doc.get("timeline"))
+        readmodel.CACHE.put(db, int(doc["value"]), frame, timeline)
     return int(doc["value"])
+
+
+def _snapshots_in_use(db: Database, version: dict) -> set:
+    """Read model files still named: the current ones and those of the recent imports (kept
+    for ``sla.changes``)."""
+    from sla.changes import comparable_imports  # it reads snapshots through this module
+
+    named = {version.get("snapshot"), version.get("timeline")}
+    named.update(upload["snapshot"] for upload in comparable_imports(db))
+    return {file_id for file_id in named if file_id is not None}
 
 
 def snapshot(db: Database, info: dict | None = None) -> readmodel.Snapshot:
@@ -253,18 +269,21 @@ def snapshot(db: Database, info: dict | None = None) -> readmodel.Snapshot:
     built from the tickets collection, once, by whichever process asks first.
     """
     info = info or version_info(db)
-    found = readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"))
+    found = readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"),
+                                info.get("timeline"))
     if found is not None:
         return found
     lock = WriteLock(db, "rebuilding the read model")
     if not lock.acquire(wait_s=0):  # a writer is at work: read the tickets, publish nothing
-        return readmodel.Snapshot.of(int(info["value"]), readmodel.scan_tickets(db))
+        return readmodel.Snapshot.of(int(info["value"]), readmodel.scan_tickets(db),
+                                     readmodel.scan_timeline(db))
     try:
         _base_frame(db, publish_missing=True)
     finally:
         lock.release()
     info = version_info(db)
-    return readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"))
+    return readmodel.CACHE.get(db, int(info["value"]), info.get("snapshot"),
+                               info.get("timeline"))
 
 
 def _base_frame(db: Database, publish_missing: bool):
@@ -276,17 +295,19 @@ def _base_frame(db: Database, publish_missing: bool):
     if frame is None:
         frame = readmodel.scan_tickets(db)
         if publish_missing:
-            publish(db, frame)
+            publish(db, frame, readmodel.scan_timeline(db))
     return frame
 
 
 def get_settings(db: Database) -> dict:
-    """The stored settings over the contract's defaults."""
+    """The stored settings over the contract's defaults (a rule made of parts gains the
+    default of a part added since it was saved)."""
     settings = copy.deepcopy(fields.DEFAULT_SETTINGS)
     stored = db.settings.find_one({"_id": "current"}) or {}
     for name in settings:
         if name in stored:
-            settings[name] = stored[name]
+            parted = rules.rule_named(name).parts and isinstance(stored[name], dict)
+            settings[name] = {**settings[name], **stored[name]} if parted else stored[name]
     return settings
 
 
@@ -435,12 +456,14 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     if lock is not None:
         db.uploads.insert_one(_upload_record(upload_id, report, user, sha256, now, "running"))
     written, done = [], 0
+    timelines = TimelineKeeper(base_clock=_now())
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
             new, changed_srs = _classify(tickets, known)
             stored = _stored_tickets(db, changed_srs) if changed_srs else {}
             changed = [(t, stored[t["sr_number"]]) for t in tickets if t["sr_number"] in stored]
+            timelines.see(tickets, changed)
             new += [t for t in tickets if t["sr_number"] in changed_srs
                     and t["sr_number"] not in stored]  # in the read model, gone from the store
             report.inserted += len(new)
@@ -462,12 +485,68 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
         progress(0.95, "updating the figures")
         upserts = readmodel.concat(written)
         del written, known
-        version = publish(db, readmodel.merged(base, upserts))
+        timeline = timelines.finish(db)
+        version = publish(db, readmodel.merged(base, upserts), timeline)
     db.uploads.update_one({"_id": upload_id}, {"$set": {
         **_report_counts(report), "status": "done", "finished_at": _now(),
-        "version_after": version}})
+        "version_after": version, "snapshot": version_info(db).get("snapshot")}})
     progress(1.0, "done")
     return report
+
+
+class TimelineKeeper:
+    """Keeps each ticket's team timeline through an import.
+
+    An event-log file gives a ticket's timeline exactly (``normalise.event_timelines``). A
+    snapshot file only shows the team now: when it differs from the stored one, the change is
+    placed at the file's clock (its latest date, or the import time for a live export; see
+    ``metrics.clock_of``), known only once every chunk is read, so those points are written
+    at the end (``finish``). A changed ticket otherwise keeps the timeline it had.
+    """
+
+    def __init__(self, base_clock: dt.datetime) -> None:
+        self.imported_at = base_clock
+        self.latest: dt.datetime | None = None
+        self.placed: list[dict] = []  # tickets given a point at the file's clock
+        self.touched: list[dict] = []  # new or changed tickets with a timeline
+
+    def see(self, tickets: list[dict], changed: list[tuple[dict, dict]]) -> None:
+        for ticket in tickets:
+            for name in ("created", "resolved_at"):
+                value = ticket.get(name)
+                if value is not None and (self.latest is None or value > self.latest):
+                    self.latest = value
+        for ticket, old in changed:
+            if "timeline" in ticket:
+                continue
+            kept = old.get("timeline")
+            if ticket.get("team_raw") != old.get("team_raw"):
+                start = kept or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
+                                  "exact": True}]
+                ticket["timeline"] = [*start, {"at": None, "team_raw": ticket.get("team_raw"),
+                                               "exact": False}]
+                self.placed.append(ticket)
+            elif kept:
+                ticket["timeline"] = kept
+        self.touched += [t for t in tickets if t.get("timeline")]
+
+    def finish(self, db: Database):
+        """Write the points placed at the file's clock; the new timelines frame, or None when
+        no ticket of the import has a timeline (the version keeps the ones it had)."""
+        if not self.touched:
+            return None
+        from sla.metrics import clock_of  # metrics reads the store; the store only this
+
+        clock = clock_of(self.latest, self.imported_at)["at"]
+        for ticket in self.placed:
+            ticket["timeline"][-1]["at"] = clock
+        for part in _chunks(self.placed, BATCH):
+            db.tickets.bulk_write([UpdateOne({"_id": t["sr_number"]},
+                                             {"$set": {"timeline": t["timeline"]}})
+                                   for t in part], ordered=False)
+        info = version_info(db)
+        return readmodel.merged_timeline(readmodel.load_timeline(db, info.get("timeline")),
+                                         self.touched)
 
 
 def _classify(tickets: list[dict], known) -> tuple[list[dict], set[str]]:
@@ -488,7 +567,7 @@ def _classify(tickets: list[dict], known) -> tuple[list[dict], set[str]]:
 
 def _stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
     projection = {name: 1 for name in TRACKED_FIELDS}
-    projection.update({"content_hash": 1, "first_upload": 1})
+    projection.update({"content_hash": 1, "first_upload": 1, "timeline": 1, "created": 1})
     if len(srs) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
         queries = [{"_id": {"$in": chunk}} for chunk in _chunks(sorted(srs), LOOKUP_CHUNK)]
     else:  # most of the store changes: one scan beats many $in look-ups
@@ -588,7 +667,7 @@ def _recover_interrupted_imports(db: Database) -> list:
         db.uploads.update_one({"_id": upload_id}, {"$set": {"status": "interrupted",
                                                            "finished_at": _now()}})
     if interrupted:
-        publish(db, readmodel.scan_tickets(db))
+        publish(db, readmodel.scan_tickets(db), readmodel.scan_timeline(db))
     return interrupted
 
 
@@ -635,7 +714,8 @@ def _record_unchanged_import(db: Database, previous: dict, name: str, user: str,
                     "every ticket is unchanged"]
     now = _now()
     record = _upload_record(ObjectId(), report, user, previous["sha256"], now, "done")
-    record.update({"finished_at": now, "version_after": previous["version_after"]})
+    record.update({"finished_at": now, "version_after": previous["version_after"],
+                   "snapshot": previous.get("snapshot")})
     db.uploads.insert_one(record)
     progress(1.0, "unchanged since the last import of this file")
     return report
@@ -709,10 +789,27 @@ def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
             return {}
         db.ticket_history.insert_one(entry)
         ticket["updated_at"] = entry["at"]
+        timeline = None
+        if ticket.get("team_raw") != old.get("team_raw"):
+            ticket["timeline"] = _handed_on(db, old, ticket["team_raw"])
+            timeline = readmodel.merged_timeline(
+                readmodel.load_timeline(db, version_info(db).get("timeline")), [ticket])
         db.tickets.replace_one({"_id": sr_number}, ticket)
         publish(db, readmodel.merged(_base_frame(db, publish_missing=False),
-                                     readmodel.frame_from_tickets([ticket])))
+                                     readmodel.frame_from_tickets([ticket])), timeline)
     return entry["changes"]
+
+
+def _handed_on(db: Database, old: dict, team_raw: str | None) -> list[dict]:
+    """The timeline of a ticket whose team was changed by hand: the change placed at the
+    data's clock (an edit says nothing about when the ticket really moved)."""
+    from sla.metrics import data_clock  # metrics reads the store; the store only this
+
+    last = recent_uploads(db, 1)
+    clock = data_clock(snapshot(db), last[0]["at"] if last else None)["at"] or _now()
+    start = old.get("timeline") or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
+                                     "exact": True}]
+    return [*start, {"at": clock, "team_raw": team_raw, "exact": False}]
 
 
 def delete_ticket(db: Database, sr_number: str, user: str) -> bool:

@@ -115,7 +115,7 @@ def test_router_shows_only_the_login_form_before_login(hand_app):
 
 
 @pytest.mark.parametrize("name", ["home.py", "dashboard.py", "agents.py", "teams.py",
-                                  "tickets.py", "upload.py", "settings.py"])
+                                  "handoffs.py", "tickets.py", "upload.py", "settings.py"])
 def test_no_page_shows_data_without_a_login(hand_app, name):
     app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
     app.run()
@@ -334,8 +334,8 @@ def test_default_date_range_is_all_the_data_held(hand_app):
     assert metric_values(app)["Total tickets"] == "8"  # T4..T10 and T1, now in June
 
 
-@pytest.mark.parametrize("name", ["agents.py", "teams.py", "tickets.py", "upload.py",
-                                  "settings.py"])  # home.py: see the router tests
+@pytest.mark.parametrize("name", ["agents.py", "teams.py", "handoffs.py", "tickets.py",
+                                  "upload.py", "settings.py"])  # home.py: see the router tests
 def test_every_page_renders_for_an_admin(hand_app, name):
     app = page(name)
     app.run()
@@ -349,6 +349,48 @@ def test_team_page_lists_raw_names_of_other_and_unassigned(hand_app):
     assert any("fell into Other or Unassigned" in w.value for w in app.warning)
     labels = [e.label for e in app.expander]
     assert "Other: 1 team name in the file, 1 ticket" in labels
+
+
+def test_handoffs_page_shows_hours_held_per_team(hand_app):
+    app = page("handoffs.py")
+    app.run()
+    no_exception(app)
+    values = metric_values(app)
+    # Nine of the ten hand-checked tickets are placed in time (T6 is pending with no hours,
+    # but has a created date; the resolved ones have resolution hours): all ten.
+    assert values["Tickets placed in time"] == "10"
+    assert values["Handed off at least once"] == "0"
+    assert any("No ticket changed team" in c.value for c in app.caption)
+    app.segmented_control(key="level").set_value("raw").run()
+    no_exception(app)
+    assert list(app.dataframe[-1].value.columns[:2]) == ["team_raw", "team"]
+
+
+def test_agents_page_ranks_by_score_or_fairly(hand_app):
+    app = page("agents.py")
+    app.run()
+    no_exception(app)
+    app.segmented_control(key="rank").set_value("fair").run()
+    no_exception(app)
+    assert "Resolution SLA vs expected" in [h.value for h in app.subheader]
+    board = app.dataframe[0].value
+    assert list(board.columns[:3]) == ["rank", "agent", "fair_score"]
+    assert any(e.label == "How is this calculated?" for e in app.expander)
+
+
+def test_dashboard_says_what_moved_since_the_previous_import(hand_app):
+    app = page("dashboard.py")
+    app.run()
+    assert not any("since the import of" in m.value for m in app.markdown)  # one import only
+    store.import_file(hand_app, HAND_CSV.replace("T3,2026-03-04 11:00,Open,P3,L2 Apps,Bob,1,,Met,",
+                                                 "T3,2026-03-04 11:00,Resolved,P3,L2 Apps,Bob,1,"
+                                                 "30,Met,Breached").encode(), "week2.csv")
+    app.run()
+    no_exception(app)
+    headline = next(m.value for m in app.markdown if "since the import of" in m.value)
+    # 4 met of 7 before; 4 of 8 after: -7.1 points, all from T3 (pending -> breached).
+    assert headline.startswith("**Resolution SLA -7.1 pts** since the import of")
+    assert "from 1 P3 ticket in L2 that went pending→breached" in headline
 
 
 # ---------------------------------------------------------------- downloads

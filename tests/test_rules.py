@@ -33,7 +33,8 @@ def test_the_new_rules_have_their_defaults():
     assert fields.DEFAULT_SETTINGS["at_risk_fraction"] == 0.8
     assert fields.DEFAULT_SETTINGS["trend_min_sample"] == 10
     assert fields.DEFAULT_SETTINGS["score"] == {"resolution_weight": 0.6, "response_weight": 0.4,
-                                                "min_tickets": 5, "volume_cap": 20}
+                                                "min_tickets": 5, "volume_cap": 20,
+                                                "fair_prior_tickets": 20}
     assert list(fields.DEFAULT_SETTINGS["sla_targets"]) == list(fields.PRIORITIES)
 
 
@@ -46,7 +47,8 @@ def test_every_default_reads_as_words_not_python():
     for rule in rules.RULES:
         assert not set("{}[]'") & set(rules.default_text(rule)), rule.name
     assert rules.default_text(rules.rule_named("score")) == (
-        "resolution weight 0.6, response weight 0.4, minimum tickets 5, volume bonus cap 20")
+        "resolution weight 0.6, response weight 0.4, minimum tickets 5, volume bonus cap 20, "
+        "fair ranking: prior tickets 20")
 
 
 def test_the_limits_are_the_config_settings_not_copies():
@@ -141,7 +143,7 @@ def test_every_topic_has_a_text_that_says_where_to_read_more():
 
 def test_the_topics_are_the_ones_the_pages_ask_for():
     assert set(rules.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
-                                 "at_risk", "trend", "targets"}
+                                 "at_risk", "trend", "targets", "fair", "handoffs", "changes"}
     with pytest.raises(KeyError):
         rules.explain("nonsense", rules.DEFAULT_SETTINGS)
 
@@ -155,6 +157,14 @@ def test_the_score_text_follows_the_weights_in_force():
     assert "0.7 × resolution SLA % + 0.3 × response SLA % + min(tickets − 10, 15)" in changed
     assert "fewer than 10 tickets" in changed and "0.6" not in changed
     assert f"the {metrics.TOP_PERFORMERS} agents" in changed
+
+
+def test_the_fair_ranking_text_follows_the_score_in_force():
+    default = rules.explain("fair", rules.DEFAULT_SETTINGS)
+    assert "20 more tickets" in default and "resolution 0.6 and response 0.4" in default
+    changed = rules.explain("fair", settings(score={**rules.DEFAULT_SETTINGS["score"],
+                                                    "fair_prior_tickets": 50}))
+    assert "50 more tickets" in changed
 
 
 def test_the_status_text_lists_the_statuses_in_force():

@@ -20,7 +20,7 @@ from streamlit import config as streamlit_config
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
-from sla import config, export, metrics, store
+from sla import changes, config, export, handoffs, metrics, store
 from sla.metrics import Filters
 from sla.readmodel import Snapshot
 
@@ -223,6 +223,37 @@ def _clock(data_version: int) -> dict:
 def data_clock() -> dict:
     """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
     return _clock(version())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _handoffs(data_version: int, filters: Filters, raw: bool) -> dict:
+    return handoffs.handoffs(snapshot(), filters, _settings(data_version),
+                             _clock(data_version)["at"] or dt.datetime.now(), raw)
+
+
+def handoffs_by_team(filters: Filters, raw: bool = False) -> dict:
+    """Hours held per team (or raw team) at the data's clock (``sla.handoffs``)."""
+    return _handoffs(version(), filters, raw)
+
+
+@st.cache_data(show_spinner="Comparing the imports…", max_entries=64)
+def _changes(data_version: int, filters: Filters, from_id: str | None,
+             to_id: str | None) -> dict:
+    try:
+        return changes.changes(db(), from_id, to_id, filters)
+    except changes.ChangesError as exc:
+        return {"error": str(exc)}
+
+
+def changes_between(filters: Filters, from_id: str | None = None,
+                    to_id: str | None = None) -> dict:
+    """What moved between two imports (default: the last two); {"error"} when there is
+    nothing to compare."""
+    return _changes(version(), filters, from_id, to_id)
+
+
+def comparable_imports() -> list[dict]:
+    return changes.comparable_imports(db())
 
 
 @st.cache_data(show_spinner="Loading tickets…", max_entries=64)

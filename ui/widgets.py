@@ -136,8 +136,11 @@ def figure_table(frame: pd.DataFrame, **options):
         label = display.label(name)
         if name.endswith("_pct"):
             config[name] = number(label, format=PERCENT)
-        elif name.endswith("_hours"):
+        elif name.endswith(("_hours", "hours_held")):
             config[name] = number(label, format=HOURS)
+        elif name.endswith(("_vs_expected", "_low", "_high")) or name in ("fair_score",
+                                                                            "points"):
+            config[name] = number(label, format="%+.1f")
         elif name == "score":
             config[name] = number(label, format="%.2f")
         elif pd.api.types.is_integer_dtype(frame[name]):

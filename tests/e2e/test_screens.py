@@ -7,14 +7,16 @@ One app (``streamlit run Home.py``) on a fresh store of its own:
    and a phone (390×844, touch, 2× pixels) visits Home, Dashboard, Agent Performance, Team
    Performance, Tickets, Upload, Settings and every other page routed in Home.py;
 3. "full": the UCI incident log from ../shared/data is imported (else ``python -m sla demo
-   --tickets 3000``) and the same pages are visited again; Agent Performance shows its default
+   --tickets 3000``), then 300 demo tickets as a second import (so the Dashboard says what
+   moved), and the same pages are visited again; Agent Performance shows its default
    agent and Tickets opens one ticket's full record.
 
 Every visit writes ``test-artifacts/screenshots/screen-<page>-<desktop|phone>-<empty|full>.png``
 (the pages are read from Home.py's PAGES; the whole page: the main area scrolls inside its own
 container, so the viewport is made as tall as the content first), plus second views shot and
 checked the same way: ``screen-dashboard-filters-*`` (the Filters expander open),
-``screen-settings-users-*`` (the Users tab) and ``screen-sidebar-phone-*`` (the phone's
+``screen-settings-users-*`` (the Users tab), ``screen-agents-fair-*`` (the fair ranking),
+``screen-dashboard-moved-*`` (what moved since the previous import, full only) and ``screen-sidebar-phone-*`` (the phone's
 sidebar opened). The screenshot is taken before the checks, and the checks never stop the
 visits: every problem is collected and ``test_no_screen_shows_a_problem`` fails at the end
 with the whole list (and the app log's errors when a screen showed an exception).
@@ -230,6 +232,7 @@ def full_data(screen_app) -> dict:
     else:
         run_cli(screen_app.env, "demo", "--tickets", DEMO_TICKETS)
         label = f"python -m sla demo --tickets {DEMO_TICKETS}"
+    run_cli(screen_app.env, "demo", "--tickets", 300)  # a second import: "what moved" shows
     exported = screen_app.tmp / "all-tickets.csv"
     run_cli(screen_app.env, "export", exported)
     frame = pd.read_csv(exported, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -368,6 +371,12 @@ def visit_all(app: ScreenApp, pages: dict, folder: Path, findings: Findings, sta
                     if not filters_reachable:
                         findings.add(f"dashboard, phone, {state}",
                                      "the filters cannot be reached on a phone")
+                if state == "full":
+                    second_view(page, folder, findings, "dashboard-moved", viewport, state,
+                                lambda: expand(page, "What moved since the previous import"))
+            if name == "agents":
+                second_view(page, folder, findings, "agents-fair", viewport, state,
+                            lambda: choose(page, "Fairly (against their mix)"))
             if name == "settings":
                 second_view(page, folder, findings, "settings-users", viewport, state,
                             lambda: open_tab(page, "Users"))
@@ -401,6 +410,16 @@ def expand(page, label: str) -> bool:
     if not summary.count():
         return False
     summary.first.click()
+    time.sleep(0.5)
+    return True
+
+
+def choose(page, label: str) -> bool:
+    """Press the segmented-control option of that label; False when there is none."""
+    option = page.locator(MAIN).get_by_role("button", name=label, exact=True)
+    if not option.count():
+        return False
+    option.first.click()
     time.sleep(0.5)
     return True
 
