@@ -95,11 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
-
-    p = commands.add_parser("backup", help="write every collection of the app to an archive")
-    p.add_argument("file", type=Path)
-    p = commands.add_parser("restore", help="replace all data with an archive written by backup")
-    p.add_argument("file", type=Path)
     return parser
 
 
@@ -381,28 +376,10 @@ def cmd_check(args) -> int:
     return 0 if all(item["ok"] for item in results) else 1
 
 
-def cmd_backup(args) -> int:
-    from sla import backup
-
-    done = backup.backup(store.connect(), args.file)
-    print(f"backed up {done.collections} collections ({done.documents:,} documents) to {done.path}")
-    return 0
-
-
-def cmd_restore(args) -> int:
-    from sla import backup
-
-    done = backup.restore(store.connect(), args.file)
-    print(f"restored {done.collections} collections ({done.documents:,} documents) from "
-          f"{done.path}, written {done.created_at}")
-    return 0
-
-
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk,
             "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export, "user": cmd_user,
-            "demo": cmd_demo, "server": cmd_server, "check": cmd_check,
-            "backup": cmd_backup, "restore": cmd_restore}
+            "demo": cmd_demo, "server": cmd_server, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

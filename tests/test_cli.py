@@ -424,3 +424,41 @@ def test_the_wrapper_uses_the_projects_store_from_any_folder(cli_env, tmp_path):
     usage = subprocess.run([str(ROOT / "sla.sh"), "--help"], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=120).stdout
     assert usage.startswith("usage: ./sla.sh")
+
+
+# ---------------------------------------------------------------- hand-offs, changes, fair ranking
+
+def test_handoffs_changes_and_fair_ranking_as_json(cli_env, tmp_path):
+    from tests.test_changes import WEEK1, WEEK2
+    from tests.test_handoffs import EVENT_LOG
+
+    log = tmp_path / "events.csv"
+    log.write_text(EVENT_LOG)
+    sla(cli_env, "import", log)
+    result = sla_json(cli_env, "handoffs")
+    assert {row["team"]: row["breaches_owned"] for row in result["teams"]} == {"L1": 0, "L2": 1}
+    assert sum(row["hours_held"] for row in result["teams"]) == pytest.approx(result["hours_open"])
+    raw = sla_json(cli_env, "handoffs", "--raw", "--priority", "P3")
+    assert {row["team_raw"] for row in raw["teams"]} == {"Service Desk L1", "App Support L2"}
+
+    for number, text in ((1, WEEK1), (2, WEEK2)):
+        week = tmp_path / f"week{number}.csv"
+        week.write_text(text)
+        sla(cli_env, "import", week)
+    moved = sla_json(cli_env, "changes")
+    for name in ("resolution_sla_pct", "response_sla_pct", "pending"):
+        figure = moved[name]
+        assert {"before", "after", "contributions"} <= set(figure)
+        if figure["after"] is not None:
+            total = sum(c["points"] for c in figure["contributions"])
+            assert total == pytest.approx(figure["after"] - (figure["before"] or 0), abs=1e-9)
+    assert set(moved["resolution_sla_pct"]["contributions"][0]) == {
+        "cause", "team", "priority", "tickets", "points"}
+    bad = sla(cli_env, "changes", "--from", "nope", ok=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: nope is not an import id")
+    assert "Traceback" not in bad.stderr
+
+    agents = sla_json(cli_env, "agents")
+    assert all({"expected_resolution_sla_pct", "resolution_vs_expected",
+                "expected_response_sla_pct", "response_vs_expected", "fair_rank"} <= set(row)
+               for row in agents)

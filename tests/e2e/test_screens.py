@@ -416,7 +416,7 @@ def expand(page, label: str) -> bool:
 
 def choose(page, label: str) -> bool:
     """Press the segmented-control option of that label; False when there is none."""
-    option = page.locator(MAIN).get_by_role("button", name=label, exact=True)
+    option = page.locator(MAIN).get_by_text(label, exact=True)
     if not option.count():
         return False
     option.first.click()
