@@ -29,6 +29,15 @@ for kind, column in zip(("response", "resolution"), st.columns(2)):
                     widgets.fmt_hours(summary[f"avg_{kind}_hours"]), border=False)
 widgets.how_calculated("sla", "breaches", "hours", "status", "targets")
 
+left, right = st.columns(2)
+with left:
+    st.subheader("Pending by team")
+    widgets.chart(charts.render_pending_by_team_chart, summary["pending_by_team"], key=(filters,))
+with right:
+    st.subheader("SLA met by team")
+    widgets.chart(charts.render_sla_by_group_chart, data.teams(filters), "team",
+                  list(fields.TEAMS), key=(filters,))
+
 moved = data.changes_between(filters)
 if "error" not in moved:
     with st.container(border=True):
@@ -48,15 +57,6 @@ if "error" not in moved:
                             .rename(columns={"points": "pending_change"})
                     widgets.figure_table(parts, height=widgets.whole_height(len(parts), 12))
             widgets.how_calculated("changes", link=False)
-
-left, right = st.columns(2)
-with left:
-    st.subheader("Pending by team")
-    widgets.chart(charts.render_pending_by_team_chart, summary["pending_by_team"], key=(filters,))
-with right:
-    st.subheader("SLA met by team")
-    widgets.chart(charts.render_sla_by_group_chart, data.teams(filters), "team",
-                  list(fields.TEAMS), key=(filters,))
 
 span = data.data_span()
 heading, choice = st.columns([3, 1], vertical_alignment="bottom")
