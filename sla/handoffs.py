@@ -173,11 +173,13 @@ def _team_rows(segments: pd.DataFrame, owners: pd.Series, settings: dict,
     return sorted(rows, key=lambda r: _order(r, raw))
 
 
+TEAM_ORDER = {team: i for i, team in enumerate(fields.TEAMS)}
+
+
 def _order(row: dict, raw: bool):
-    teams = {team: i for i, team in enumerate(fields.TEAMS)}
     if raw:
         return (-row["hours_held"], row["team_raw"])
-    return (teams.get(row["team"], len(teams)), str(row["team"]))
+    return (TEAM_ORDER.get(row["team"], len(TEAM_ORDER)), str(row["team"]))
 
 
 def check_total(result: dict) -> float:

@@ -456,7 +456,7 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     if lock is not None:
         db.uploads.insert_one(_upload_record(upload_id, report, user, sha256, now, "running"))
     written, done = [], 0
-    timelines = TimelineKeeper(base_clock=_now())
+    timelines = TimelineKeeper(imported_at=_now())
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
@@ -504,8 +504,8 @@ class TimelineKeeper:
     at the end (``finish``). A changed ticket otherwise keeps the timeline it had.
     """
 
-    def __init__(self, base_clock: dt.datetime) -> None:
-        self.imported_at = base_clock
+    def __init__(self, imported_at: dt.datetime) -> None:
+        self.imported_at = imported_at
         self.latest: dt.datetime | None = None
         self.placed: list[dict] = []  # tickets given a point at the file's clock
         self.touched: list[dict] = []  # new or changed tickets with a timeline
