@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Restore an archive written by scripts/backup.sh into the SLA Tracker
-# database. Collections contained in the archive are dropped and replaced.
+# database. A .zip archive (the app's own format) is restored by
+# `python -m sla restore`, which replaces all the app's data whole or not at
+# all; a mongodump archive (.archive.gz) needs mongorestore, which drops and
+# replaces the collections the archive holds.
 #
 # Usage: scripts/restore.sh [--yes] ARCHIVE
 #
 #   --yes, -y   do not ask for confirmation
 #
 # Environment:
-#   MONGO_URI   connection string of the target database (required)
+#   MONGO_URI   connection string of the target database (required for
+#               mongorestore; without it a .zip goes into the app's own store)
 #
 # With docker compose (archives in $BACKUP_DIR on the host = /backups inside):
 #   docker compose exec mongo bash /scripts/restore.sh /backups/sla-tracker-20250101T020000Z.archive.gz
@@ -43,15 +47,19 @@ if [[ ! -f "$archive" ]]; then
     echo "restore.sh: no such file: $archive" >&2
     exit 2
 fi
-if [[ -z "${MONGO_URI:-}" ]]; then
-    echo "restore.sh: MONGO_URI is not set" >&2
-    exit 2
+app_archive=0
+[[ "$archive" == *.zip ]] && app_archive=1
+if (( ! app_archive )); then
+    if [[ -z "${MONGO_URI:-}" ]]; then
+        echo "restore.sh: MONGO_URI is not set" >&2
+        exit 2
+    fi
+    command -v mongorestore >/dev/null || { echo "restore.sh: mongorestore not found on PATH" >&2; exit 2; }
 fi
-command -v mongorestore >/dev/null || { echo "restore.sh: mongorestore not found on PATH" >&2; exit 2; }
 
 if (( ! assume_yes )); then
     # Show the target without its password.
-    target="$(printf '%s' "$MONGO_URI" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"
+    target="$(printf '%s' "${MONGO_URI:-the app store}" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#')"
     if [[ ! -t 0 ]]; then
         echo "restore.sh: refusing to overwrite $target without a terminal; pass --yes" >&2
         exit 2
@@ -63,5 +71,11 @@ if (( ! assume_yes )); then
     fi
 fi
 
+if (( app_archive )); then
+    here="$(cd "$(dirname "$0")" && pwd)"
+    sh "$here/../sla.sh" restore "$archive"
+    echo "restore.sh: restored $archive; every app process reloads its figures by itself"
+    exit 0
+fi
 mongorestore --uri="$MONGO_URI" --archive="$archive" --gzip --drop
 echo "restore.sh: restored $archive. Restart the app so it drops cached results: docker compose restart app"

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 from pymongo.errors import PyMongoError
 
-from sla import changes, config, demo, embedded, export, handoffs, health, metrics, store, users
+from sla import (backup, changes, config, demo, embedded, export, handoffs, health, metrics,
+                 store, users)
 from sla.config import ConfigError
 from sla.embedded import EmbeddedError
 from sla.read import ReadError
@@ -92,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("server", help="the embedded database server")
     p.add_argument("action", choices=("status", "start", "stop"))
+
+    p = commands.add_parser("backup", help="write every collection of the app to an archive "
+                            "(through the driver: no mongodump needed)")
+    p.add_argument("file", type=Path)
+    p = commands.add_parser("restore", help="replace all the app's data with an archive written "
+                            "by backup (whole or not at all)")
+    p.add_argument("file", type=Path)
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
@@ -366,6 +374,22 @@ def cmd_server(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    result = backup.backup(store.connect(), args.file)
+    print(f"backed up {result.collections} collections ({result.documents:,} documents) "
+          f"to {result.path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    if not args.file.is_file():
+        raise backup.BackupError(f"{args.file}: no such file or directory")
+    result = backup.restore(store.connect(), args.file)
+    print(f"restored {result.collections} collections ({result.documents:,} documents) "
+          f"from {result.path}, written {result.created_at}")
+    return 0
+
+
 def cmd_check(args) -> int:
     results = health.run_checks()
     if args.json:
@@ -379,7 +403,8 @@ def cmd_check(args) -> int:
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk,
             "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export, "user": cmd_user,
-            "demo": cmd_demo, "server": cmd_server, "check": cmd_check}
+            "demo": cmd_demo, "server": cmd_server, "backup": cmd_backup,
+            "restore": cmd_restore, "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:
