@@ -29,16 +29,19 @@ ranking = st.segmented_control("Rank", list(RANKINGS), format_func=RANKINGS.get,
 ordered = sorted(agents, key=lambda r: r["fair_rank"]) if ranking == "fair" else agents
 board = pd.DataFrame(ordered)[BOARD_COLUMNS[ranking]]
 board.insert(0, "rank", range(1, len(board) + 1))
-left, right = st.columns([3, 2])
-with left:
+if ranking == "fair":  # the board is wide: it takes the whole width, the chart goes below
     st.subheader("Leaderboard")
-    widgets.figure_table(board, height=420)
-    widgets.download_csv(board, f"agents-{ranking}.csv", "Download leaderboard")
-with right:
-    if ranking == "fair":
-        st.subheader("Resolution SLA vs expected")
-        widgets.chart(charts.render_fair_chart, agents, "resolution", key=(filters, ranking))
-    else:
+    widgets.figure_table(board, height=420, key="board-fair")
+    widgets.download_csv(board, "agents-fair.csv", "Download leaderboard")
+    st.subheader("Resolution SLA vs expected")
+    widgets.chart(charts.render_fair_chart, agents, "resolution", key=(filters, ranking))
+else:
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader("Leaderboard")
+        widgets.figure_table(board, height=420, key="board-score")
+        widgets.download_csv(board, "agents-score.csv", "Download leaderboard")
+    with right:
         st.subheader("Scores")
         widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
 widgets.how_calculated(*(("fair", "sla") if ranking == "fair" else ("score", "sla", "hours")))

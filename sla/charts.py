@@ -323,13 +323,17 @@ def render_fair_chart(rows: list[dict], kind: str = "resolution", limit: int = 1
                alt.Tooltip(f"{column}:Q", title="Difference (points)", format="+,.1f"),
                alt.Tooltip("fair_rank:Q", title="Fair rank")]
     base = alt.Chart(frame).encode(y=y, tooltip=tooltip)
+    title = f"{kind.title()} SLA vs expected (points, 95 % interval)"  # on every layer: a
+    # layer left untitled would add its field name to the shared axis title
     spread = base.mark_rule(color=VOLUME, strokeWidth=2).encode(
-        x=alt.X(f"{column}_low:Q", title=f"{kind.title()} SLA vs expected (points, 95 % interval)"),
-        x2=f"{column}_high:Q")
-    dots = base.mark_point(filled=True, size=70, color=MET).encode(x=f"{column}:Q")
-    labels = base.mark_text(align="left", dx=8, dy=-8).encode(x=f"{column}:Q", text="label:N")
+        x=alt.X(f"{column}_low:Q", title=title), x2=f"{column}_high:Q")
+    dots = base.mark_point(filled=True, size=70, color=MET).encode(
+        x=alt.X(f"{column}:Q", title=title))
+    labels = base.mark_text(align="left", dx=8, dy=-8).encode(
+        x=alt.X(f"{column}:Q", title=title), text="label:N")
     zero = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="gray", strokeDash=[4, 4]) \
-        .encode(x="x:Q")
+        .encode(x=alt.X("x:Q", title=title),
+                tooltip=alt.value("0 points: exactly what the desk reaches on this mix"))
     return alt.layer(spread, zero, dots, labels).properties(height=max(HEIGHT, 26 * len(frame)))
 
 
@@ -371,6 +375,6 @@ def render_changes_chart(contributions: list[dict], unit: str = "points",
                  alt.Tooltip("priority:N", title="Priority"), _count("tickets", "Tickets"),
                  alt.Tooltip("points:Q", title=unit.capitalize(), format="+,.2f")])
     bars = base.mark_bar().encode(color=alt.Color(
-        "direction:N", legend=None, scale=alt.Scale(domain=["Up", "Down"], range=[MET, BREACHED])))
+        "direction:N", title="Direction", legend=None, scale=alt.Scale(domain=["Up", "Down"], range=[MET, BREACHED])))
     labels = base.mark_text(align="left", dx=4).encode(text="label:N")
     return alt.layer(bars, labels).properties(height=max(120, 26 * len(frame)))

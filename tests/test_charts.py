@@ -84,7 +84,18 @@ def every_chart(rows: dict) -> list[alt.TopLevelMixin]:
             charts.render_volume_chart(rows["months"], period="month"),
             charts.render_priority_chart(rows["priorities"]),
             charts.render_leaderboard_chart(rows["agents"]),
-            charts.render_comparison_chart(rows["agents"][0], rows["teams"][0], "L1")]
+            charts.render_comparison_chart(rows["agents"][0], rows["teams"][0], "L1"),
+            charts.render_fair_chart(rows["agents"]),
+            charts.render_handoff_chart(HELD),
+            charts.render_changes_chart(MOVED)]
+
+
+HELD = [{"team": "L1", "hours_held": 30.5, "tickets": 4, "handoffs_in": 0, "handoffs_out": 3,
+         "breaches_owned": 1},
+        {"team": "L2", "hours_held": 12.0, "tickets": 3, "handoffs_in": 3, "handoffs_out": 0,
+         "breaches_owned": 0}]
+MOVED = [{"cause": "newly resolved", "team": "L2", "priority": "P3", "tickets": 5, "points": 2.5},
+         {"cause": "new tickets", "team": "L1", "priority": "P1", "tickets": 2, "points": -1.25}]
 
 
 def test_every_chart_renders_from_metric_rows(hand_rows):

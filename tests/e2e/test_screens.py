@@ -15,7 +15,8 @@ Every visit writes ``test-artifacts/screenshots/screen-<page>-<desktop|phone>-<e
 (the pages are read from Home.py's PAGES; the whole page: the main area scrolls inside its own
 container, so the viewport is made as tall as the content first), plus second views shot and
 checked the same way: ``screen-dashboard-filters-*`` (the Filters expander open),
-``screen-settings-users-*`` (the Users tab), ``screen-dashboard-moved-*`` (what moved since the previous import, full only) and ``screen-sidebar-phone-*`` (the phone's
+``screen-settings-users-*`` (the Users tab), ``screen-agents-fair-*`` (the fair ranking),
+``screen-dashboard-moved-*`` (what moved since the previous import, full only) and ``screen-sidebar-phone-*`` (the phone's
 sidebar opened). The screenshot is taken before the checks, and the checks never stop the
 visits: every problem is collected and ``test_no_screen_shows_a_problem`` fails at the end
 with the whole list (and the app log's errors when a screen showed an exception).
@@ -373,6 +374,9 @@ def visit_all(app: ScreenApp, pages: dict, folder: Path, findings: Findings, sta
                 if state == "full":
                     second_view(page, folder, findings, "dashboard-moved", viewport, state,
                                 lambda: expand(page, "What moved since the previous import"))
+            if name == "agents":
+                second_view(page, folder, findings, "agents-fair", viewport, state,
+                            lambda: choose(page, "Fairly (against their mix)"))
             if name == "settings":
                 second_view(page, folder, findings, "settings-users", viewport, state,
                             lambda: open_tab(page, "Users"))
@@ -406,6 +410,16 @@ def expand(page, label: str) -> bool:
     if not summary.count():
         return False
     summary.first.click()
+    time.sleep(0.5)
+    return True
+
+
+def choose(page, label: str) -> bool:
+    """Press the segmented-control option of that label; False when there is none."""
+    option = page.locator(MAIN).get_by_text(label, exact=True)
+    if not option.count():
+        return False
+    option.first.click()
     time.sleep(0.5)
     return True
 
