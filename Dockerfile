@@ -46,4 +46,5 @@ EXPOSE 8501
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8501/_stcore/health', timeout=4)"]
 
-CMD ["streamlit", "run", "Home.py", "--server.address=0.0.0.0", "--server.port=8501"]
+# app.py serves Home.py's pages and the JSON API (/api/v1/, docs/api.md) on one port.
+CMD ["streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"]

@@ -5,6 +5,7 @@ import streamlit as st
 
 from sla import display, rules, store, users
 from ui import auth, data, widgets
+from ui.tokens import tokens_section
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
 USER_COLUMNS = {"username": "User", "role": "Role", "last_login": "Last login",
@@ -54,7 +55,7 @@ def user_table(records: list[dict]) -> pd.DataFrame:
 
 st.title("Settings")
 widgets.show_flash()
-tab_rules, tab_users = st.tabs(["Rules", "Users"])
+tab_rules, tab_users, tab_tokens = st.tabs(["Rules", "Users", "API tokens"])
 
 with tab_rules:
     st.caption("Every rule in full: the page “How the numbers work”, section “Rules”. A change "
@@ -145,3 +146,6 @@ with tab_users:
             done(f"Changed {display.literal(who)}.")
         except users.UserError as exc:
             st.error(display.literal(exc, None))
+
+with tab_tokens:
+    tokens_section(database, admin)

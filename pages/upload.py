@@ -33,10 +33,13 @@ else:
     else:
         st.subheader("Column mapping")
         st.markdown(upload_flow.layout_line(chosen))
+        if detected := upload_flow.detected_line(chosen):
+            st.info(detected, icon=":material/auto_awesome:")
         saved_line = st.container()
         mapping = upload_flow.mapping_editor(chosen)
         if line := upload_flow.saved_mapping_line(chosen, mapping):
             saved_line.info(line, icon=":material/bookmark:")
+        saved_as = upload_flow.mapping_name_box(chosen)
         if not upload_flow.is_detected(chosen, mapping):
             st.button("Back to the detected mapping", icon=":material/undo:",
                       on_click=upload_flow.back_to_detected, args=(chosen,))
@@ -62,7 +65,7 @@ else:
                     upload_flow.import_file(chosen, file_bytes, user["username"],
                                             lambda fraction, text: bar.progress(
                                                 min(fraction, 1.0), text=text),
-                                            mapping)
+                                            mapping, saved_as)
                 except (read.ReadError, store.StoreError) as exc:
                     st.error(upload_flow.failure(exc, "The import did not happen"),
                              icon=":material/error:")

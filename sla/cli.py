@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import json
 import os
 import sys
 import tempfile
@@ -21,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 from pymongo.errors import PyMongoError
 
-from sla import (backup, changes, config, demo, embedded, export, handoffs, health, metrics,
-                 store, users)
+from sla import (answers, backup, changes, config, demo, embedded, export, health, metrics,
+                 store, tokens, users)
 from sla.config import ConfigError
 from sla.embedded import EmbeddedError
 from sla.read import ReadError
@@ -32,7 +31,7 @@ from sla.users import UserError
 EXIT_FAILED = 2
 PROG = "./sla.sh"
 EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError,
-                   changes.ChangesError)
+                   changes.ChangesError, tokens.TokenError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.add_argument("--user", default=os.environ.get("USER", "cli"), help="recorded as importer")
+    p.add_argument("--mapping", metavar="NAME",
+                   help="read the file through the column mapping saved under NAME")
     p.add_argument("--progress", action="store_true",
                    help="print progress on standard error (default when it is a terminal)")
 
     for name, text in (("summary", "headline figures"), ("teams", "per team"),
-                       ("agents", "per agent, with score"),
+                       ("agents", "per agent, with score"), ("priorities", "per priority"),
                        ("trend", "per ISO week (Monday start) or calendar month"),
                        ("at-risk", "pending tickets close to or past their resolution target")):
         p = commands.add_parser(name, help=text)
@@ -86,6 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q = user_commands.add_parser("unlock", help="end a lockout after failed logins")
     q.add_argument("name")
+
+    p = commands.add_parser("token", help="personal API tokens (docs/api.md)")
+    token_commands = p.add_subparsers(dest="token_command", required=True)
+    q = token_commands.add_parser("add", help="make a token for a user; printed once")
+    q.add_argument("name", help="the user the token acts as (with that user's role)")
+    q.add_argument("--label", default="", help="what the token is for, shown in lists")
+    q = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
+    q.add_argument("--user", help="only this user's tokens")
+    q = token_commands.add_parser("remove", help="revoke one token (by id) or all of a user's")
+    q.add_argument("id_or_user")
 
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
@@ -133,13 +144,7 @@ def filters_from(args: argparse.Namespace) -> metrics.Filters:
 
 
 def to_json(value: object) -> str:
-    return json.dumps(value, indent=2, default=_json_default, ensure_ascii=False)
-
-
-def _json_default(value: object):
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    return str(value)
+    return answers.to_json(value)
 
 
 # ---------------------------------------------------------------- commands
@@ -161,13 +166,15 @@ def cmd_import(args) -> int:
     db = store.connect()
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
     report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
-                               progress=progress)
+                               progress=progress, named=args.mapping)
     if args.json:
         print(to_json(report.as_dict()))
         return 0
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {report.file_name}: {report.rows_read:,} rows read, {report.tickets:,} tickets "
           f"({report.folded:,} rows folded into later rows of the same SR)")
+    if report.detected_as:
+        print(f"  Detected: {report.detected_as}")
     print(f"  inserted {report.inserted:,}, updated {report.updated:,}, "
           f"unchanged {report.unchanged:,}, rejected {report.rejected:,}")
     print(f"  not parsed: {report.durations_not_parsed:,} durations, {report.dates_not_parsed:,} "
@@ -197,17 +204,11 @@ def _output(args, rows: list[dict], columns: list[str]) -> None:
 
 
 def cmd_summary(args) -> int:
-    db = store.connect()
-    result = metrics.summary(db, filters_from(args), store.get_settings(db))
-    keys = ["total_tickets", "resolved", "pending", "pending_by_team", "response_sla_pct",
-            "resolution_sla_pct", "breaches", "avg_response_hours", "avg_resolution_hours",
-            "median_response_hours", "median_resolution_hours", "response_met",
-            "response_breached", "resolution_met", "resolution_breached", "top_performers"]
-    result = {k: result[k] for k in keys}
+    result = answers.summary(store.connect(), filters_from(args))
     if args.json:
         print(to_json(result))
         return 0
-    for key in keys[:-1]:
+    for key in answers.SUMMARY_KEYS[:-1]:
         value = result[key]
         print(f"{key:>24}: {round(value, 1) if isinstance(value, float) else value}")
     print("          top_performers:")
@@ -216,74 +217,58 @@ def cmd_summary(args) -> int:
     return 0
 
 
-FAIR_COLUMNS = [key for kind in ("resolution", "response") for key in (
-    f"expected_{kind}_sla_pct", f"{kind}_vs_expected", f"{kind}_vs_expected_low",
-    f"{kind}_vs_expected_high")] + ["fair_score", "fair_rank"]
-GROUP_COLUMNS = ["total_tickets", "resolved", "pending", "response_met", "response_breached",
-                 "response_sla_pct", "resolution_met", "resolution_breached",
-                 "resolution_sla_pct", "avg_response_hours", "avg_resolution_hours"]
+GROUP_COLUMNS = answers.GROUP_COLUMNS
 
 
 def cmd_teams(args) -> int:
-    rows = metrics.teams(store.connect(), filters_from(args))
-    rows = [{k: r[k] for k in ["team", *GROUP_COLUMNS]} for r in rows]
-    _output(args, rows, ["team", *GROUP_COLUMNS])
+    _output(args, answers.teams(store.connect(), filters_from(args)), answers.TEAM_KEYS)
+    return 0
+
+
+def cmd_priorities(args) -> int:
+    _output(args, answers.priorities(store.connect(), filters_from(args)),
+            answers.PRIORITY_KEYS)
     return 0
 
 
 def cmd_agents(args) -> int:
-    db = store.connect()
-    rows = metrics.agents(db, filters_from(args), store.get_settings(db))
+    rows = answers.agents(store.connect(), filters_from(args))
     columns = ["agent", *[c for c in GROUP_COLUMNS if c not in ("resolved", "pending")], "score",
                "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
     if args.json:
-        print(to_json([{k: r[k] for k in ["agent", *GROUP_COLUMNS, "score", *FAIR_COLUMNS]}
-                       for r in rows]))
+        print(to_json([{k: r[k] for k in answers.AGENT_KEYS} for r in rows]))
     else:
         _print_rows(rows, columns)
     return 0
 
 
 def cmd_trend(args) -> int:
-    rows = metrics.trend(store.connect(), filters_from(args), args.period)
-    columns = ([args.period, f"{args.period}_start"] if args.period == "week"
-               else [args.period, "start"])
-    columns += ["tickets", "response_sla_pct", "resolution_sla_pct"]
-    _output(args, [{k: r[k] for k in columns} for r in rows], columns)
+    rows = answers.trend(store.connect(), filters_from(args), args.period)
+    _output(args, rows, answers.trend_keys(args.period))
     return 0
-
-
-def _data_clock(db) -> dict:
-    """The data's clock, as the pages show it (``metrics.data_clock``)."""
-    uploads = store.recent_uploads(db, 1)
-    return metrics.data_clock(db, uploads[0]["at"] if uploads else None)
 
 
 def cmd_at_risk(args) -> int:
     """The at-risk list measured at the data's clock, as the Dashboard shows it."""
-    db = store.connect()
-    clock = _data_clock(db)
-    rows = (metrics.at_risk(db, filters_from(args), store.get_settings(db), clock["at"])
-            if clock["at"] else [])
+    result = answers.at_risk(store.connect(), filters_from(args))
     if args.json:
-        print(to_json({"as_of": clock["at"], "clock": clock["basis"], "tickets": rows}))
+        print(to_json(result))
         return 0
-    if clock["at"]:
-        print(f"as of {clock['at']:%Y-%m-%d %H:%M} "
-              f"({'the latest import' if clock['basis'] == 'import' else 'the latest date in the data'})")
-    _print_rows(rows, ["sr_number", "priority", "team", "resolved_by", "age_hours",
-                       "target_hours", "hours_left"])
+    if result["as_of"]:
+        print(f"as of {result['as_of']:%Y-%m-%d %H:%M} "
+              f"({'the latest import' if result['clock'] == 'import' else 'the latest date in the data'})")
+    _print_rows(result["tickets"], ["sr_number", "priority", "team", "resolved_by", "age_hours",
+                                    "target_hours", "hours_left"])
     return 0
 
 
 def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
-    db = store.connect()
-    clock = _data_clock(db)["at"] or dt.datetime.now()
-    result = handoffs.handoffs(db, filters_from(args), store.get_settings(db), clock, args.raw)
+    result = answers.handoffs(store.connect(), filters_from(args), args.raw)
     if args.json:
         print(to_json(result))
         return 0
+    clock = result["as_of"]
     print(f"as of {clock:%Y-%m-%d %H:%M}: {result['tickets']:,} tickets, "
           f"{result['tickets_handed_off']:,} handed off"
           + (" (changes between uploads placed at the later upload)" if result["approximate"] else ""))
@@ -294,8 +279,8 @@ def cmd_handoffs(args) -> int:
 
 
 def cmd_changes(args) -> int:
-    db = store.connect()
-    result = changes.changes(db, args.from_import, args.to_import, filters_from(args))
+    result = answers.changes(store.connect(), filters_from(args), args.from_import,
+                             args.to_import)
     if args.json:
         print(to_json(result))
         return 0
@@ -350,6 +335,27 @@ def cmd_user(args) -> int:
     return 0
 
 
+def cmd_token(args) -> int:
+    db = store.connect()
+    if args.token_command == "add":
+        token, record = tokens.add_token(db, args.name, args.label,
+                                         created_by=os.environ.get("USER", "cli"))
+        print(token)
+        print(f"token {record['id']} for {record['username']}: shown this once, keep it "
+              f"secret; revoke it with `{PROG} token remove {record['id']}`", file=sys.stderr)
+    elif args.token_command == "list":
+        for item in tokens.list_tokens(db, args.user):
+            state = f"revoked {item['revoked_at']:%Y-%m-%d %H:%M}" if item["revoked_at"] else (
+                f"last used {item['last_used_at']:%Y-%m-%d %H:%M}" if item["last_used_at"]
+                else "never used")
+            print(f"{item['id']}\t{item['username']}\t{item['created_at']:%Y-%m-%d %H:%M}\t"
+                  f"{state}\t{item['name']}")
+    else:
+        revoked = tokens.revoke(db, args.id_or_user, by=os.environ.get("USER", "cli"))
+        print(f"revoked {', '.join(revoked)}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     frame = demo.generate_export(args.tickets, seed=args.seed)
     report = store.import_file(store.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
@@ -401,8 +407,9 @@ def cmd_check(args) -> int:
 
 
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
-            "agents": cmd_agents, "trend": cmd_trend, "at-risk": cmd_at_risk,
-            "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export, "user": cmd_user,
+            "agents": cmd_agents, "priorities": cmd_priorities, "trend": cmd_trend,
+            "at-risk": cmd_at_risk, "handoffs": cmd_handoffs, "changes": cmd_changes,
+            "export": cmd_export, "user": cmd_user, "token": cmd_token,
             "demo": cmd_demo, "server": cmd_server, "backup": cmd_backup,
             "restore": cmd_restore, "check": cmd_check}
 

@@ -46,6 +46,8 @@ SETTINGS = (
     Setting("SLA_MAX_CELL_CHARS", "32767", "Longest cell, in characters (Excel's own limit)."),
     Setting("SLA_LOCK_WAIT_S", "30", "How long an import (or a Settings change) waits for "
             "another one to finish before it is refused, in seconds."),
+    Setting("SLA_API_RATE_LIMIT", "120", "Requests per minute each API token may make to one "
+            "app process (/api/v1/); beyond it the API answers 429 with Retry-After."),
 )
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"

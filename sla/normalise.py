@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from sla import fields
+from sla import fields, presets
 from sla.read import RawTable
 
 MAX_LISTED_PROBLEMS = 1000  # rows listed per problem kind in a report; counts stay exact
@@ -52,6 +52,7 @@ class ImportReport:
     mapping: dict[str, str] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    detected_as: str = ""  # the native export the headers are, e.g. "Zendesk ticket export"
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -131,6 +132,43 @@ def parse_duration(value: object, unit: str | None = None) -> float | None:
     return hours
 
 
+REMAINING = "remaining"  # an SLA column holding the time left against the tool's goal
+
+
+def remaining_hours(value: object) -> float | None:
+    """Signed hours in a cell of time left against a goal (Jira's ``2h 30m``, ``-1h 5m``):
+    negative when the goal was missed. None for empty; BadValue for anything else."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = " ".join(str(value).split()).lower()
+    if text in fields.EMPTY_WORDS:
+        return None
+    if re.fullmatch(r"[+-]?\d+(?:\.\d+)?", text):  # a bare number says nothing of its unit
+        raise BadValue(value)
+    return _duration_text_hours(text, None)
+
+
+def remaining_outcome(raw: str | None, status_class_: str) -> str | None:
+    """met / breached from the time left: breached once it is negative, met when a resolved
+    ticket had time left; an open ticket with time left has no outcome yet (its clock runs)."""
+    try:
+        hours = remaining_hours(raw)
+    except BadValue:
+        return None
+    if hours is None:
+        return None
+    if hours < 0:
+        return "breached"
+    return "met" if status_class_ == "resolved" else None
+
+
+def _without_thousands(value: object) -> object:
+    """``102,197`` as ``102197``: a tool's display of a whole number of seconds."""
+    if isinstance(value, str) and re.fullmatch(r"\s*\d{1,3}(?:,\d{3})+\s*", value):
+        return value.replace(",", "")
+    return value
+
+
 def _bare_number_hours(number: float, unit: str | None) -> float:
     if unit in fields.UNIT_HOURS:
         return number * fields.UNIT_HOURS[unit]
@@ -184,16 +222,23 @@ def date_order(values: pd.Series) -> str:
     return "excel" if (values.notna() & ~values.map(lambda v: isinstance(v, str))).any() else "iso"
 
 
-def parse_date_column(values: pd.Series, order: str | None = None) -> tuple[pd.Series, str, pd.Series]:
+def parse_date_column(values: pd.Series, order: str | None = None,
+                      formats: tuple[str, ...] = ()) -> tuple[pd.Series, str, pd.Series]:
     """Parse one date column. Returns (datetimes or NaT, the order used, a mask of bad cells).
 
-    ``order`` is the column's order when ``values`` is a part of it (see ``date_order``).
+    ``order`` is the column's order when ``values`` is a part of it (see ``date_order``);
+    ``formats`` (a preset's, as for ``strptime``) are tried on text cells before the rest.
     """
     result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     is_text = values.map(lambda v: isinstance(v, str))
     texts = values[is_text].str.strip()
     blank = texts.str.lower().isin(fields.EMPTY_WORDS)
     texts = texts[~blank]
+    for date_format in formats:
+        exact = pd.to_datetime(texts, format=date_format, errors="coerce")
+        hit = exact.notna()
+        result[texts.index[hit]] = exact[hit]
+        texts = texts[~hit]
     cells = values[values.notna() & ~is_text]
     order = order or ("excel" if len(cells) else "iso")
     if len(cells):
@@ -288,7 +333,8 @@ def team_of(team_raw: str | None, rules: list[dict]) -> str:
     return "Other"
 
 
-def priority_of(raw: str | None) -> str | None:
+def priority_of(raw: str | None, words: dict[str, str] | None = None) -> str | None:
+    """P1..P5 by the contract's forms and words, and a preset's ``words`` (lower case) first."""
     if raw is None:
         return None
     text = raw.strip()
@@ -296,6 +342,8 @@ def priority_of(raw: str | None) -> str | None:
     match = re.fullmatch(r"p?([1-5])", lower) or re.match(r"([1-5])\s*-", lower)
     if match:
         return f"P{match.group(1)}"
+    if words and lower in words:
+        return words[lower]
     return fields.PRIORITY_WORDS.get(lower, text)
 
 
@@ -319,15 +367,27 @@ def sla_from_hours(hours: float | None, priority: str | None, targets: dict, kin
 
 
 def derive(ticket: dict, settings: dict) -> dict:
-    """The settings-dependent fields of a ticket, from its file values."""
-    priority = priority_of(ticket.get("priority_raw"))
+    """The settings-dependent fields of a ticket, from its file values.
+
+    A ticket read through a preset also takes that tool's priority words and resolved statuses
+    (added to the rule's), and its remaining-time SLA cells are judged here.
+    """
+    preset = presets.by_key(ticket.get("preset"))
+    words = preset.priority_words if preset else None
+    resolved = settings["resolved_statuses"]
+    if preset and preset.resolved_words:
+        resolved = [*resolved, *preset.resolved_words]
+    priority = priority_of(ticket.get("priority_raw"), words)
     derived = {
-        "status_class": status_class(ticket.get("status"), settings["resolved_statuses"]),
+        "status_class": status_class(ticket.get("status"), resolved),
         "team": team_of(ticket.get("team_raw"), settings["team_rules"]),
         "priority": priority,
     }
     for kind in ("response", "resolution"):
-        if ticket.get(f"{kind}_sla_in_file"):
+        if ticket.get(f"{kind}_sla_in_file") == REMAINING:
+            derived[f"{kind}_sla"] = remaining_outcome(ticket.get(f"{kind}_sla_raw"),
+                                                       derived["status_class"])
+        elif ticket.get(f"{kind}_sla_in_file"):
             derived[f"{kind}_sla"] = sla_word(ticket.get(f"{kind}_sla_raw"))
         else:
             derived[f"{kind}_sla"] = sla_from_hours(ticket.get(f"{kind}_hours"), priority,
@@ -358,6 +418,9 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
     report = ImportReport(file_name=file_name, rows_read=len(table.frame),
                           mapping=dict(table.mapping), unmapped=list(table.unmapped),
                           notes=list(table.notes))
+    if table.preset is not None:
+        report.detected_as = table.preset.name
+        report.notes.extend(id_notes(table))
     frame = table.frame
     rows = pd.Series(table.row_numbers, index=frame.index)
     sr = frame[table.mapping["sr_number"]].map(clean_sr_number).astype(object)
@@ -421,6 +484,24 @@ def event_timelines(table: RawTable, sr: pd.Series) -> dict[str, list[dict]]:
     return timelines
 
 
+SYS_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def id_notes(table: RawTable) -> list[str]:
+    """A note for each preset column that holds record ids (ServiceNow's sys_ids in its REST
+    form) instead of names: they are kept as they are, since the file has nothing better."""
+    notes = []
+    for name in table.preset.display_columns:
+        header = table.mapping.get(name)
+        if header is None:
+            continue
+        values = table.frame[header].dropna().astype(str).str.strip()
+        if len(values) and values.str.fullmatch(SYS_ID).all():
+            notes.append(f"{header} holds record ids (sys_id), not names; they are kept as "
+                         f"they are (export with sysparm_display_value=true or all to get the names)")
+    return notes
+
+
 def _date_orders(table: RawTable, frame: pd.DataFrame, report: ImportReport) -> dict[str, str]:
     """Each mapped date column's order (section 4), decided over the whole column."""
     orders = {}
@@ -438,6 +519,7 @@ def _date_orders(table: RawTable, frame: pd.DataFrame, report: ImportReport) -> 
 def _build_tickets(table: RawTable, frame: pd.DataFrame, rows: pd.Series, srs, settings: dict,
                    orders: dict[str, str], report: ImportReport) -> list[dict]:
     columns = _parse_columns(table, frame, rows, report, orders)
+    sla_in_file = {name: sla_read_as(table, name) for name in fields.SLA_FIELDS}
     extra_headers = [(h, escape_key(h)) for h in table.unmapped]
     extra_values = {h: frame[h].to_numpy() for h in table.unmapped}
     tickets = []
@@ -445,13 +527,25 @@ def _build_tickets(table: RawTable, frame: pd.DataFrame, rows: pd.Series, srs, s
         ticket = {"sr_number": sr_number}
         for name, values in columns.items():
             ticket[name] = values[position]
-        for name in fields.SLA_FIELDS:
-            ticket[f"{name}_in_file"] = name in table.mapping
+        for name, how in sla_in_file.items():
+            ticket[f"{name}_in_file"] = how
+        if table.preset is not None:
+            ticket["preset"] = table.preset.key
         ticket["extra"] = {key: _plain(extra_values[h][position]) for h, key in extra_headers}
         ticket["content_hash"] = content_hash(ticket)
         ticket.update(derive(ticket, settings))
         tickets.append(ticket)
     return tickets
+
+
+def sla_read_as(table: RawTable, name: str) -> bool | str:
+    """How the file carries an SLA field: False (not at all), True (met/breached words) or
+    REMAINING (a preset's cells of time left against the tool's goal)."""
+    if name not in table.mapping:
+        return False
+    if table.preset is not None and table.preset.is_remaining(table.mapping[name]):
+        return REMAINING
+    return True
 
 
 def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
@@ -464,11 +558,15 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
                          ("category", "category"), ("resolved_by", "resolved_by"),
                          ("team_raw", "team_raw")):
         columns[target] = _texts(frame, mapping.get(name))
+    if table.preset is not None and table.preset.status_codes:
+        codes = table.preset.status_codes
+        columns["status"] = [codes.get(value, value) for value in columns["status"]]
     for name in fields.DATE_FIELDS:
         if name not in mapping:
             columns[name] = [None] * size
             continue
-        parsed, _, bad = parse_date_column(frame[mapping[name]], orders[name])
+        formats = table.preset.date_formats if table.preset is not None else ()
+        parsed, _, bad = parse_date_column(frame[mapping[name]], orders[name], formats)
         for index in bad.index[bad]:
             report.note_problem("dates_not_parsed", int(rows[index]), mapping[name],
                                 frame.at[index, mapping[name]])
@@ -481,10 +579,19 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
         raw = _texts(frame, mapping.get(name))
         columns[f"{name}_raw"] = raw
         if name in mapping:
+            readable = _remaining_readable if sla_read_as(table, name) == REMAINING else sla_word
             for value, row in zip(raw, rows):
-                if value is not None and sla_word(value) is None:
+                if value is not None and readable(value) is None:
                     report.note_problem("sla_not_recognised", int(row), mapping[name], value)
     return columns
+
+
+def _remaining_readable(value: str) -> float | None:
+    """The hours of a remaining-time cell, None when it cannot be read (for the report)."""
+    try:
+        return remaining_hours(value)
+    except BadValue:
+        return None
 
 
 def _texts(frame: pd.DataFrame, header: str | None) -> list:
@@ -498,10 +605,11 @@ def _duration_column(table, frame, rows, report, name) -> list:
     if header is None:
         return [None] * len(frame)
     unit = table.unit_of(name)
+    tidy = _without_thousands if table.preset and table.preset.unit_of(header) else None
     values = []
     for value, row in zip(frame[header].to_numpy(), rows):
         try:
-            values.append(parse_duration(value, unit))
+            values.append(parse_duration(tidy(value) if tidy else value, unit))
         except BadValue:
             report.note_problem("durations_not_parsed", int(row), header, value)
             values.append(None)
@@ -530,12 +638,16 @@ def _hours_between(columns: dict, rows: pd.Series, report: ImportReport) -> list
 FILE_FIELDS = ("sr_number", "status", "priority_raw", "category", "created", "resolved_at",
                "resolved_by", "team_raw", "response_hours", "resolution_hours",
                "response_sla_raw", "resolution_sla_raw", "response_sla_in_file",
-               "resolution_sla_in_file", "extra")
+               "resolution_sla_in_file", "extra", "preset")
 
 
 def content_hash(ticket: dict) -> str:
-    """A hash of what the file says about a ticket: equal hashes mean an unchanged ticket."""
+    """A hash of what the file says about a ticket: equal hashes mean an unchanged ticket.
+
+    ``preset`` counts only when set, so tickets of files no preset reads keep their hashes."""
     payload = {k: ticket.get(k) for k in FILE_FIELDS}
+    if payload["preset"] is None:
+        del payload["preset"]
     text = json.dumps(payload, sort_keys=True, default=_json_default, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

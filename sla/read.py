@@ -3,7 +3,9 @@
 Contract section 1. Excel files are read with python-calamine (several times faster than
 openpyxl on large sheets, and it reads .xls too); CSV with pandas after sniffing the encoding
 and the separator. Values stay as the file typed them (text, numbers, dates, durations);
-turning them into tickets is ``normalise``'s job.
+turning them into tickets is ``normalise``'s job. A header row that is a tool's native export
+(Jira, Zendesk, ServiceNow; ``sla.presets``) is mapped through that tool's preset instead of
+the general synonyms, and the table carries the preset for ``normalise``'s value rules.
 
 An upload may be hostile or merely odd, so a file is looked at before anything parses it:
 
@@ -47,7 +49,7 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from sla import config, display, fields
+from sla import config, display, fields, presets
 
 log = logging.getLogger("sla")
 
@@ -120,6 +122,7 @@ class RawTable:
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # for the import report
     detected: dict[str, str] = field(default_factory=dict)  # the mapping the headers suggest
+    preset: presets.Preset | None = None  # the tool whose export the header row is
 
     @property
     def headers(self) -> list[str]:
@@ -128,7 +131,11 @@ class RawTable:
 
     def unit_of(self, field_name: str) -> str | None:
         header = self.mapping.get(field_name)
-        return fields.header_unit(header) if header is not None else None
+        if header is None:
+            return None
+        if self.preset is not None and self.preset.unit_of(header):
+            return self.preset.unit_of(header)
+        return fields.header_unit(header)
 
 
 def read_table(source: str | Path | bytes, filename: str | None = None,
@@ -1046,14 +1053,15 @@ def _table(frame: pd.DataFrame, numbers: list[int], name: str, **info) -> RawTab
                      if c.startswith("Column ") and c[7:].isdigit() and frame[c].isna().all()]
     frame = frame.drop(columns=unnamed_empty)
     numbers = [n for n, k in zip(numbers, keep) if k]
-    mapping = map_headers(list(frame.columns))
+    preset = presets.detect(list(frame.columns))
+    mapping = preset.mapping(list(frame.columns)) if preset else map_headers(list(frame.columns))
     if "sr_number" not in mapping:  # pragma: no cover - the header search guarantees it
         raise ReadError(f"{name}: no SR number column")
     mapped = set(mapping.values())
     unmapped = [c for c in frame.columns if c not in mapped]
     notes = [HEADER_ONLY_NOTE] if frame.empty else []
     return RawTable(frame=frame, row_numbers=numbers, mapping=mapping, unmapped=unmapped,
-                    notes=notes, detected=dict(mapping), **info)
+                    notes=notes, detected=dict(mapping), preset=preset, **info)
 
 
 def map_headers(headers: list[str]) -> dict[str, str]:

@@ -30,7 +30,7 @@ from pymongo.database import Database
 from pymongo.errors import (BulkWriteError, DuplicateKeyError, InvalidName, OperationFailure,
                             PyMongoError)
 
-from sla import config, embedded, fields, normalise, read, readmodel, rules
+from sla import config, display, embedded, fields, normalise, presets, read, readmodel, rules
 from sla.normalise import ImportReport
 
 log = logging.getLogger("sla")
@@ -352,14 +352,18 @@ def rederive(db: Database, settings: dict) -> tuple[dict, object]:
 
 def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",
                 dry_run: bool = False, progress: Progress | None = None,
-                mapping: dict[str, str | None] | None = None) -> ImportReport:
+                mapping: dict[str, str | None] | None = None, named: str | None = None,
+                saved_as: str | None = None) -> ImportReport:
     """The one import pipeline (CLI, app and bench): read → derive → compare → write.
 
     ReadError when the file fails as a whole (nothing is written then); MappingError, a
     ReadError, when ``mapping`` cannot be imported. ``mapping`` (field -> header) overrides
     the mapping the headers suggest; None uses the one saved for the file's header layout,
     if any, else the detected one. An import with a ``mapping`` saves it for the layout when
-    it differs from the detected one, and forgets the saved one when it does not.
+    it differs from the detected one, and forgets the saved one when it does not; with
+    ``saved_as`` it is saved under that name too. ``named`` reads the file through the
+    mapping saved under that name (``--mapping NAME``), matching its headers by name when the
+    file's layout is another one.
 
     The file is read in full but turned into tickets, compared and written in chunks, so
     memory stays bounded by the file's table, not by its tickets. The same file as the last
@@ -369,14 +373,14 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     progress = progress or _no_progress
     data, name = read.load_bytes(source, file_name)
     sha256 = hashlib.sha256(data).hexdigest()
-    if not dry_run:
+    if not dry_run and named is None:
         previous = _same_file_as_last_import(db, sha256, mapping)
         if previous is not None:
             return _record_unchanged_import(db, previous, name, user, progress)
     progress(0.0, "reading the file")
     table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
     del data, source  # the table holds what is needed; the chunks release it when done
-    table = mapping_in_force(db, table, mapping)
+    table = mapping_in_force(db, table, mapping, named)
     if dry_run:
         report, chunks = normalise.iter_tickets(table, get_settings(db), name)
         del table
@@ -392,18 +396,22 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         for upload_id in recovered:  # again: a dead process's last write may land late
             _drop_unwritten_history(db, upload_id)
         if mapping is not None:
-            _remember_mapping(db, headers, chosen, detected, user)
+            _remember_mapping(db, headers, chosen, detected, user, saved_as)
         return report
 
 
 # ---------------------------------------------------------------- mappings per header layout
 
 def mapping_in_force(db: Database, table: read.RawTable,
-                     mapping: dict[str, str | None] | None) -> read.RawTable:
-    """The table read through ``mapping``, else through the mapping saved for its layout,
-    else as detected. MappingError when ``mapping`` cannot be imported."""
+                     mapping: dict[str, str | None] | None,
+                     named: str | None = None) -> read.RawTable:
+    """The table read through ``mapping``, else through the mapping saved under the name
+    ``named``, else through the mapping saved for its layout, else as detected (a native
+    export through its preset). MappingError when the mapping cannot be imported."""
     if mapping is not None:
         return read.with_mapping(table, mapping)
+    if named is not None:
+        return read.with_mapping(table, mapping_named(db, named, table.headers))
     saved = saved_mapping(db, table.headers)
     return read.with_mapping(table, saved["mapping"]) if saved else table
 
@@ -423,21 +431,64 @@ def saved_mapping(db: Database, headers: list[str]) -> dict | None:
     except (KeyError, IndexError, TypeError, read.MappingError) as exc:
         log.warning("the mapping saved for layout %s does not fit its file: %s", doc["_id"], exc)
         return None
-    return {"mapping": mapping, "user": doc.get("user"), "at": doc.get("at")}
+    return {"mapping": mapping, "user": doc.get("user"), "at": doc.get("at"),
+            "name": doc.get("name")}
+
+
+def mapping_named(db: Database, name: str, headers: list[str]) -> dict[str, str]:
+    """The mapping saved under ``name``, for a file with these headers: by position for the
+    layout it was saved for, else by header name (case and spacing ignored). MappingError,
+    in one sentence, when no mapping has that name or one of its columns is not in the file."""
+    wanted = mapping_name(name)
+    doc = db.mappings.find_one({"name": wanted}) if wanted else None
+    if doc is None:
+        names = sorted(d["name"] for d in db.mappings.find({"name": {"$type": "string"}},
+                                                           {"name": 1}))
+        known = f" the saved names are {', '.join(names)}" if names else " none is named yet"
+        raise read.MappingError(f"No saved column mapping is called {display.clean(name)!r};"
+                                f"{known}.")
+    if doc["_id"] == read.layout_fingerprint(headers):
+        return read.check_mapping({field: headers[position]
+                                   for field, position in doc["positions"].items()}, headers)
+    by_key = {presets.name_key(header): header for header in headers}
+    mapping = {}
+    for field, header in doc["mapping"].items():
+        if presets.name_key(header) not in by_key:
+            raise read.MappingError(f"The column {display.clean(header)!r} of the saved mapping "
+                                    f"{display.clean(name)!r} is not in this file.")
+        mapping[field] = by_key[presets.name_key(header)]
+    return read.check_mapping(mapping, headers)
+
+
+def mapping_name(name: str | None) -> str | None:
+    """A mapping's name as stored: one trimmed line, None when blank."""
+    text = display.clean(name, MAPPING_NAME_CHARS) if name is not None else ""
+    return text or None
+
+
+MAPPING_NAME_CHARS = 60
 
 
 def _remember_mapping(db: Database, headers: list[str], mapping: dict[str, str],
-                      detected: dict[str, str], user: str) -> None:
-    """Save the mapping an import used for its layout, or forget the saved one when the
-    import used the detected mapping."""
+                      detected: dict[str, str], user: str, saved_as: str | None = None) -> None:
+    """Save the mapping an import used for its layout (under ``saved_as`` too, which then
+    names no other layout's mapping), or forget the saved one when the import used the
+    detected mapping and named none. A layout's mapping keeps its name when saved again."""
     key = read.layout_fingerprint(headers)
-    if mapping == detected:
+    name = mapping_name(saved_as)
+    if mapping == detected and name is None:
         db.mappings.delete_one({"_id": key})
         return
-    positions = {name: headers.index(header) for name, header in mapping.items()}
-    db.mappings.replace_one({"_id": key}, {"_id": key, "headers": headers, "mapping": mapping,
-                                           "positions": positions, "user": user, "at": _now()},
-                            upsert=True)
+    if name is None:
+        name = (db.mappings.find_one({"_id": key}, {"name": 1}) or {}).get("name")
+    else:
+        db.mappings.update_many({"name": name, "_id": {"$ne": key}}, {"$unset": {"name": ""}})
+    positions = {field: headers.index(header) for field, header in mapping.items()}
+    doc = {"_id": key, "headers": headers, "mapping": mapping, "positions": positions,
+           "user": user, "at": _now()}
+    if name is not None:
+        doc["name"] = name
+    db.mappings.replace_one({"_id": key}, doc, upsert=True)
 
 
 def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],

@@ -275,7 +275,7 @@ def test_dockerfile_contents():
     assert users and users[-1].split(":")[0] not in ("root", "0"), "must run as a non-root user"
     assert "8501" in first("EXPOSE").split()
     assert json.loads(first("CMD")) == [
-        "streamlit", "run", "Home.py", "--server.address=0.0.0.0", "--server.port=8501"
+        "streamlit", "run", "app.py", "--server.address=0.0.0.0", "--server.port=8501"
     ]
     # No secret or connection string baked into the image.
     for k, rest in instr:

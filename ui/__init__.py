@@ -9,4 +9,5 @@ Pages call these modules for everything that is not layout; they in turn call th
 * ``filters``: the filter bar bound to the URL;
 * ``widgets``: KPI cards, tables, CSV downloads, "How is this calculated?";
 * ``upload``: a chosen file's dry run and its import, with progress.
+* ``tokens``: the API tokens part of Settings (make, list, revoke).
 """

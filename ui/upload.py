@@ -59,6 +59,7 @@ def inspect(file_bytes: bytes, name: str) -> dict:
         saved = store.saved_mapping(data.db(), table.headers)
         chosen = {"sha256": digest, "name": name, "headers": table.headers,
                   "detected": dict(table.detected), "saved": saved,
+                  "preset": table.preset.name if table.preset else None,
                   "start": dict(saved["mapping"] if saved else table.detected),
                   "editor": 0, "sheet": table.sheet, "header_row": table.header_row,
                   "separator": table.separator, "encoding": table.encoding,
@@ -78,6 +79,15 @@ def layout_line(chosen: dict) -> str:
     return f"{where}; the headers are on row {chosen['header_row']:,}."
 
 
+def detected_line(chosen: dict) -> str | None:
+    """The line naming the tool whose export the file is, or None for any other layout."""
+    if not chosen.get("preset"):
+        return None
+    return (f"Detected: {display.literal(chosen['preset'])}. Its columns and its value formats "
+            f"are read as that tool writes them; choose another column below to override any "
+            f"field.")
+
+
 def saved_mapping_line(chosen: dict, mapping: dict[str, str | None]) -> str | None:
     """The line saying the mapping saved for this layout is in use, or None when it is not."""
     saved = chosen["saved"]
@@ -86,7 +96,8 @@ def saved_mapping_line(chosen: dict, mapping: dict[str, str | None]) -> str | No
     at = saved["at"]
     when = f" on {at.day} {at:%b %Y}" if at else ""
     who = f" by {display.literal(saved['user'])}" if saved.get("user") else ""
-    return f"Using the column mapping saved{when}{who} for this layout."
+    called = f" “{display.literal(saved['name'])}”" if saved.get("name") else ""
+    return f"Using the column mapping{called} saved{when}{who} for this layout."
 
 
 # ---------------------------------------------------------------- the mapping
@@ -142,6 +153,17 @@ def preview(chosen: dict, mapping: dict[str, str | None]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- dry run and import
 
+def mapping_name_box(chosen: dict) -> str | None:
+    """The optional name to save the mapping under (for ``./sla.sh import --mapping NAME``)."""
+    saved = chosen["saved"] or {}
+    name = st.text_input("Save this mapping as (optional)", value=saved.get("name") or "",
+                         max_chars=store.MAPPING_NAME_CHARS,
+                         key=f"mapping-name-{chosen['sha256'][:16]}",
+                         help="A name for this column mapping: it is offered again for files "
+                              "with the same columns, and ./sla.sh import --mapping NAME uses it")
+    return store.mapping_name(name)
+
+
 def _key(mapping: dict[str, str | None]) -> tuple:
     return tuple(sorted((k, v) for k, v in mapping.items() if v))
 
@@ -159,9 +181,11 @@ def dry_run(chosen: dict, file_bytes: bytes,
 
 
 def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
-                mapping: dict[str, str | None]) -> normalise.ImportReport:
+                mapping: dict[str, str | None],
+                saved_as: str | None = None) -> normalise.ImportReport:
+    """Import through ``mapping``, saving it under the name ``saved_as`` when one is given."""
     report = store.import_file(data.db(), file_bytes, chosen["name"], user=user,
-                               progress=progress, mapping=mapping)
+                               progress=progress, mapping=mapping, saved_as=saved_as)
     chosen["imported"] = report
     return report
 
@@ -177,6 +201,8 @@ def failure(exc: Exception, what: str) -> str:
 def show_report(report: normalise.ImportReport, heading: str) -> None:
     """An import report (or a dry run's): the counts, the problems, the rows with problems."""
     st.subheader(heading)
+    if report.detected_as:
+        st.caption(f"Detected: {display.literal(report.detected_as)}")
     cols = st.columns(5)
     widgets.kpi(cols[0], "New", widgets.fmt_int(report.inserted))
     widgets.kpi(cols[1], "Updated", widgets.fmt_int(report.updated))

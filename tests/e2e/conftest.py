@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the real-browser tests: ``streamlit run Home.py`` on a free port
+"""Fixtures and helpers for the real-browser tests: ``streamlit run app.py`` on a free port
 against a fresh store, users made with the CLI, and Chromium driven by Playwright (sync API).
 
 The store is MONGO_URI with a database name of its own when MONGO_URI is set; otherwise the
@@ -99,7 +99,7 @@ def _stop_group(process: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory) -> App:
-    """``streamlit run Home.py`` (headless, on a free port) against a store of its own, with an
+    """``streamlit run app.py`` (headless, on a free port) against a store of its own, with an
     admin and a viewer created through ``python -m sla user add``.
 
     With MONGO_URI set, the app uses it under a unique SLA_DB, dropped at the end; otherwise
@@ -138,12 +138,13 @@ def store_env(tmp: Path) -> tuple[dict, str | None]:
 
 
 def start_streamlit(env: dict, tmp: Path, name: str = "app") -> tuple[subprocess.Popen, App]:
-    """``streamlit run Home.py`` headless on a free port, in its own process group."""
+    """``streamlit run app.py`` (Home.py's pages and the API) headless on a free port, in its
+    own process group."""
     port = free_port()
     log = tmp / f"streamlit-{name}.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)

@@ -1,0 +1,340 @@
+"""The JSON API over real HTTP: ``streamlit run app.py`` (pages and API on one port) against a
+store of its own, data and tokens made with the CLI, requests with urllib.
+
+Covers the tokens (none, malformed, unknown, revoked, of a removed user: 401), the roles
+(403), the same figures as ``./sla.sh … --json`` for the same filters, paging, the CSV's
+neutralised formulas, 422 on bad parameters, 429 past the rate limit, the OpenAPI document
+(validated, and every answer checked against its schema), the docs page, 404 and 405.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate
+
+from sla import api, demo
+from tests.e2e.conftest import _stop_group, _wait_healthy, release_store, sla_cli, start_streamlit, store_env
+
+RATE_LIMIT = 40  # SLA_API_RATE_LIMIT of the test server: low enough to reach quickly
+FORMULA_CATEGORY = "=1+2"
+FORMULA_AGENT = "@SUM(A1)"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    body: bytes
+
+    def json(self):
+        assert self.headers.get("content-type", "").startswith("application/json"), self.headers
+        return json.loads(self.body)
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict
+    log: object
+
+    def get(self, path: str, token: str | None = None, method: str = "GET",
+            headers: dict | None = None) -> Answer:
+        request = urllib.request.Request(self.url + path, method=method,
+                                         headers={**({"Authorization": f"Bearer {token}"}
+                                                     if token else {}), **(headers or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                return Answer(reply.status, {k.lower(): v for k, v in reply.headers.items()},
+                              reply.read())
+        except urllib.error.HTTPError as reply:
+            return Answer(reply.code, {k.lower(): v for k, v in reply.headers.items()},
+                          reply.read())
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        return sla_cli(self.env, *args, stdin=stdin)
+
+    def cli_json(self, *args: str):
+        return json.loads(self.cli(*args, "--json"))
+
+    def token(self, user: str = "viewer") -> str:
+        """A new token of ``user`` (each test its own, so each has its own rate window)."""
+        (line,) = self.cli("token", "add", user).splitlines()
+        return line
+
+
+def exports() -> tuple[bytes, bytes]:
+    """Two exports of the same desk a few weeks apart (CSV, so a cell starting with = stays
+    text); the later one has a ticket whose category and agent look like formulas."""
+    end = dt.date(2026, 10, 31)
+    first = demo.generate_export(300, seed=5, end=end - dt.timedelta(days=21))
+    second = demo.generate_export(340, seed=5, end=end)
+    second.loc[0, "Assigned SR Category"] = FORMULA_CATEGORY
+    second.loc[0, "Resolved By"] = FORMULA_AGENT
+    return (first.to_csv(index=False).encode(), second.to_csv(index=False).encode())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Server:
+    """``streamlit run app.py`` on a free port against a fresh store holding two imports, an
+    admin and a viewer; the API's rate limit lowered to RATE_LIMIT a minute."""
+    tmp = tmp_path_factory.mktemp("api")
+    env, mongo_uri = store_env(tmp)
+    env["SLA_API_RATE_LIMIT"] = str(RATE_LIMIT)
+    process, app = start_streamlit(env, tmp, "api")
+    running = Server(app.url, env, app.log)
+    try:
+        _wait_healthy(app.url, process, app.log)
+        for name, role in (("admin", "admin"), ("viewer", "viewer")):
+            running.cli("user", "add", name, "--role", role, stdin="pass-word-1234\n")
+        for index, content in enumerate(exports()):
+            path = tmp / f"export-{index}.csv"
+            path.write_bytes(content)
+            running.cli("import", path)
+        yield running
+    finally:
+        _stop_group(process)
+        release_store(env, mongo_uri)
+
+
+@pytest.fixture(scope="module")
+def document(server) -> dict:
+    """The server's OpenAPI document (fetched without a token)."""
+    answer = server.get("/api/v1/openapi.json")
+    assert answer.status == 200
+    return answer.json()
+
+
+def check_schema(document: dict, path: str, value) -> None:
+    """``value`` is what the document promises for a 200 from GET ``path``."""
+    schema = document["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+    jsonschema.Draft202012Validator(schema["schema"]).validate(value)
+
+
+def assert_error(answer: Answer, status: int) -> str:
+    assert answer.status == status, (answer.status, answer.body[:300])
+    body = answer.json()
+    assert list(body) == ["error"] and isinstance(body["error"], str)
+    message = body["error"]
+    assert message.endswith(".") and "\n" not in message and "Traceback" not in message
+    return message
+
+
+# ---------------------------------------------------------------- the limit, without a server
+
+def test_the_rate_limit_counts_a_sliding_minute_per_token():
+    limit = api.RateLimit(limit=2)
+    limit.check("a", now=100.0)
+    limit.check("a", now=110.0)
+    limit.check("b", now=110.0)
+    with pytest.raises(api.ApiError) as refused:
+        limit.check("a", now=130.0)
+    assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "30"}
+    limit.check("a", now=160.5)  # the first request has left the window
+
+
+# ---------------------------------------------------------------- tokens and roles
+
+def test_no_token_or_a_bad_one_is_401(server):
+    well_formed_unknown = "sla_0123abcd_" + "A" * 43
+    for headers in ({}, {"Authorization": "Basic dXNlcjpwYXNz"},
+                    {"Authorization": "Bearer"}, {"Authorization": "Bearer not-a-token"},
+                    {"Authorization": f"Bearer {well_formed_unknown}"}):
+        answer = server.get("/api/v1/summary", headers=headers)
+        assert_error(answer, 401)
+        assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_revoked_token_is_401_and_the_users_other_token_still_works(server):
+    kept, revoked = server.token(), server.token()
+    assert server.get("/api/v1/summary", revoked).status == 200
+    token_id = revoked.split("_")[1]
+    assert server.cli("token", "remove", token_id).strip() == f"revoked {token_id}"
+    assert_error(server.get("/api/v1/summary", revoked), 401)
+    assert server.get("/api/v1/summary", kept).status == 200
+
+
+def test_the_tokens_of_a_removed_user_stop_working(server):
+    server.cli("user", "add", "leaver", "--role", "admin", stdin="pass-word-1234\n")
+    token = server.token("leaver")
+    assert server.get("/api/v1/tokens", token).status == 200
+    server.cli("user", "remove", "leaver")
+    assert_error(server.get("/api/v1/summary", token), 401)
+
+
+def test_the_token_list_is_for_admins_and_never_holds_a_token(server, document):
+    viewer, admin = server.token(), server.token("admin")
+    message = assert_error(server.get("/api/v1/tokens", viewer), 403)
+    assert "admin" in message
+    answer = server.get("/api/v1/tokens", admin)
+    assert answer.status == 200
+    listed = answer.json()
+    check_schema(document, "/api/v1/tokens", listed)
+    ids = {t["id"] for t in listed["tokens"]}
+    assert {viewer.split("_")[1], admin.split("_")[1]} <= ids
+    assert viewer.encode() not in answer.body and admin.encode() not in answer.body
+    assert b"digest" not in answer.body
+
+
+# ---------------------------------------------------------------- the same figures as the CLI
+
+SAME_AS_CLI = [  # (API path and query, CLI arguments)
+    ("/summary", ["summary"]),
+    ("/summary?team=L2&priority=P3", ["summary", "--team", "L2", "--priority", "P3"]),
+    ("/summary?team=L1&team=Business&status=pending",
+     ["summary", "--team", "L1", "--team", "Business", "--status", "pending"]),
+    ("/summary?from=2026-09-01&to=2026-09-30", ["summary", "--from", "2026-09-01",
+                                                "--to", "2026-09-30"]),
+    ("/teams?priority=P2&priority=P3", ["teams", "--priority", "P2", "--priority", "P3"]),
+    ("/agents?team=L2", ["agents", "--team", "L2"]),
+    ("/trend", ["trend"]),
+    ("/trend?period=month&status=resolved", ["trend", "--period", "month", "--status",
+                                             "resolved"]),
+    ("/priorities?team=L1", ["priorities", "--team", "L1"]),
+    ("/at-risk?priority=P3", ["at-risk", "--priority", "P3"]),
+    ("/handoffs", ["handoffs"]),
+    ("/handoffs?raw=true&team=L2", ["handoffs", "--raw", "--team", "L2"]),
+    ("/changes", ["changes"]),
+    ("/changes?team=L1", ["changes", "--team", "L1"]),
+]
+
+
+@pytest.mark.parametrize("query, args", SAME_AS_CLI, ids=[q for q, _ in SAME_AS_CLI])
+def test_the_api_answers_what_the_cli_prints(server, document, query, args):
+    token = server.token()
+    answer = server.get("/api/v1" + query, token)
+    assert answer.status == 200, answer.body[:300]
+    value = answer.json()
+    assert value == server.cli_json(*args)
+    assert answer.headers["cache-control"] == "no-store"
+    check_schema(document, "/api/v1" + query.split("?")[0], value)
+
+
+def test_filters_select_what_they_say(server):
+    token = server.token()
+    everything = server.get("/api/v1/summary", token).json()["total_tickets"]
+    by_team = {row["team"]: row["total_tickets"]
+               for row in server.get("/api/v1/teams", token).json()}
+    assert sum(by_team.values()) == everything and len(by_team) >= 3
+    two = server.get("/api/v1/summary?team=L1&team=L2", token).json()["total_tickets"]
+    assert two == by_team["L1"] + by_team["L2"]
+    odd = server.get(f"/api/v1/tickets?agent={urllib.parse.quote(FORMULA_AGENT)}", token)
+    assert [t["resolved_by"] for t in odd.json()["tickets"]] == [FORMULA_AGENT]
+
+
+# ---------------------------------------------------------------- tickets: pages and CSV
+
+def test_pages_cover_the_tickets_once_in_the_csv_order(server, document):
+    token = server.token()
+    query = "team=L1&status=resolved"
+    first = server.get(f"/api/v1/tickets?{query}&page_size=50", token).json()
+    check_schema(document, "/api/v1/tickets", first)
+    total = first["total"]
+    assert total == server.cli_json("summary", "--team", "L1", "--status",
+                                    "resolved")["total_tickets"]
+    assert first["pages"] == -(-total // 50) and first["page"] == 1 and first["page_size"] == 50
+    numbers = [t["sr_number"] for t in first["tickets"]]
+    for page in range(2, first["pages"] + 1):
+        numbers += [t["sr_number"] for t in
+                    server.get(f"/api/v1/tickets?{query}&page_size=50&page={page}",
+                               token).json()["tickets"]]
+    past = server.get(f"/api/v1/tickets?{query}&page_size=50&page={first['pages'] + 1}", token)
+    assert past.json()["tickets"] == [] and past.json()["total"] == total
+    rows = list(csv.DictReader(io.StringIO(
+        server.get(f"/api/v1/tickets.csv?{query}", token).body.decode("utf-8-sig"))))
+    assert numbers == [row["SR number"] for row in rows] and len(set(numbers)) == total
+    assert all(t["team"] == "L1" and t["status_class"] == "resolved" for t in first["tickets"])
+
+
+def test_the_csv_neutralises_formulas_and_json_keeps_the_value(server):
+    token = server.token()
+    answer = server.get("/api/v1/tickets.csv", token)
+    assert answer.status == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    assert "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.body.decode("utf-8-sig"))))
+    odd = [row for row in rows if row["Agent (resolved by)"].endswith(FORMULA_AGENT)]
+    assert len(odd) == 1
+    assert odd[0]["Agent (resolved by)"] == "'" + FORMULA_AGENT
+    assert odd[0]["Category"] == "'" + FORMULA_CATEGORY
+    assert not any(value.startswith(("=", "+", "@")) for row in rows for value in row.values())
+    tickets = server.get("/api/v1/tickets?page_size=1000", token).json()["tickets"]
+    assert FORMULA_CATEGORY in {t["category"] for t in tickets}
+
+
+# ---------------------------------------------------------------- errors
+
+BAD_QUERIES = [
+    "/summary?team=L9", "/summary?status=open", "/summary?status=pending&status=resolved",
+    "/summary?from=2026-13-01", "/summary?from=2026-10-01&to=2026-09-01", "/summary?tem=L1",
+    "/summary?priority=", "/trend?period=day", "/handoffs?raw=maybe", "/tickets?page=0",
+    "/tickets?page=abc", "/tickets?page_size=1001", "/tickets?page_size=-5",
+    "/changes?from_import=xyz", "/changes?from=2026-01-01", "/tokens?user=admin",
+]
+
+
+def test_bad_parameters_are_422_in_one_sentence(server):
+    token = server.token("admin")
+    for query in BAD_QUERIES:
+        assert_error(server.get("/api/v1" + query, token), 422)
+
+
+def test_unknown_paths_are_404_and_other_methods_405(server):
+    token = server.token()
+    assert "/api/v1/docs" in assert_error(server.get("/api/v1/nothing-here", token), 404)
+    assert_error(server.get("/api/v2/summary", token), 404)
+    answer = server.get("/api/v1/summary", token, method="POST")
+    assert_error(answer, 405)
+    assert "GET" in answer.headers["allow"]
+    unknown_import = "0" * 24
+    assert_error(server.get(f"/api/v1/changes?to_import={unknown_import}", token), 404)
+
+
+def test_past_the_rate_limit_is_429_with_retry_after_for_that_token_only(server):
+    token, other = server.token(), server.token()
+    statuses = [server.get("/api/v1/teams", token).status for _ in range(RATE_LIMIT)]
+    assert statuses == [200] * RATE_LIMIT
+    answer = server.get("/api/v1/teams", token)
+    assert_error(answer, 429)
+    assert 1 <= int(answer.headers["retry-after"]) <= 60
+    assert server.get("/api/v1/teams", other).status == 200
+
+
+# ---------------------------------------------------------------- the documents and the pages
+
+def test_the_openapi_document_validates_and_lists_every_endpoint(document):
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+    paths = set(document["paths"])
+    for name in ("summary", "teams", "agents", "trend", "priorities", "at-risk", "handoffs",
+                 "changes", "tickets", "tickets.csv"):
+        assert f"/api/v1/{name}" in paths
+    team = next(p for p in document["paths"]["/api/v1/summary"]["get"]["parameters"]
+                if p["name"] == "team")
+    assert team["schema"]["type"] == "array" and "L2" in team["schema"]["items"]["enum"]
+
+
+def test_the_docs_page_is_self_contained(server, document):
+    answer = server.get("/api/v1/docs")
+    assert answer.status == 200 and answer.headers["content-type"].startswith("text/html")
+    page = answer.body.decode()
+    for path in document["paths"]:
+        assert path in page
+    lowered = page.lower()
+    assert "<script" not in lowered and "src=" not in lowered and "<link" not in lowered
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+def test_the_pages_are_served_beside_the_api(server):
+    assert server.get("/_stcore/health").body == b"ok"
+    home = server.get("/")
+    assert home.status == 200 and b"<html" in home.body.lower()

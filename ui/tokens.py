@@ -1,0 +1,73 @@
+"""The API tokens part of Settings: the tokens as a table, a form that makes one (shown
+once, in a code box to copy), and one that revokes a token or all of a user's."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pymongo.database import Database
+
+from sla import display, tokens, users
+from ui import widgets
+
+TOKEN_COLUMNS = {"id": "Token id", "username": "User", "name": "For", "created_at": "Created",
+                 "created_by": "Made by", "last_used_at": "Last used",
+                 "revoked_at": "Revoked"}
+
+
+def _when(value) -> str:
+    return "–" if value is None or pd.isna(value) else value.strftime("%Y-%m-%d %H:%M")
+
+
+def token_table(records: list[dict]) -> pd.DataFrame:
+    """Tokens with readable column names and dates (never the tokens themselves)."""
+    frame = pd.DataFrame(records, columns=list(TOKEN_COLUMNS)).astype(object)
+    for name in ("created_at", "last_used_at", "revoked_at"):
+        frame[name] = frame[name].map(_when)
+    return frame.rename(columns=TOKEN_COLUMNS)
+
+
+def _token_choice(record: dict) -> str:
+    return f"{record['id']} · {record['username']}" + (f" · {record['name']}"
+                                                       if record["name"] else "")
+
+
+def tokens_section(database: Database, admin: dict) -> None:
+    """Make, list and revoke personal API tokens (docs/api.md)."""
+    st.caption("A token acts for its user, with that user's role at each use: `Authorization: "
+               "Bearer <token>` on /api/v1/ (the API docs: /api/v1/docs). It is shown once.")
+    with st.form("add_token", clear_on_submit=True):
+        st.markdown("**Make a token**")
+        columns = st.columns(2)
+        owner = columns[0].selectbox("For user", [u["username"] for u in users.list_users(database)])
+        label = columns[1].text_input("What it is for (optional)", max_chars=tokens.MAX_LABEL)
+        make = st.form_submit_button("Make token")
+    if make and owner:
+        try:
+            token, record = tokens.add_token(database, owner, label, created_by=admin["username"])
+        except tokens.TokenError as exc:
+            st.error(display.literal(exc, None))
+        else:
+            st.success(f"Token {record['id']} made for {display.literal(owner)}. Copy it now: "
+                       "it is not shown again.", icon=":material/key:")
+            st.code(token, language=None)
+    records = tokens.list_tokens(database)
+    st.dataframe(token_table(records), hide_index=True, placeholder=widgets.MISSING)
+    st.caption("Times in UTC.")
+    live = [r for r in records if not r["revoked_at"]]
+    if not live:
+        return
+    with st.form("revoke_token"):
+        st.markdown("**Revoke a token**")
+        chosen = st.selectbox("Token", live, format_func=_token_choice)
+        every = st.checkbox("Revoke every token of this token's user")
+        revoke = st.form_submit_button("Revoke")
+    if revoke and chosen:
+        target = chosen["username"] if every else chosen["id"]
+        try:
+            revoked = tokens.revoke(database, target, by=admin["username"])
+        except tokens.TokenError as exc:
+            st.error(display.literal(exc, None))
+        else:
+            widgets.flash(f"Revoked {', '.join(revoked)}.")
+            st.rerun()
