@@ -166,13 +166,13 @@ class AnswerCache:
                     return self._answers[key]
             try:
                 answer = compute()
-            finally:
+                with self._guard:
+                    self._answers[key] = answer
+                    while len(self._answers) > self.entries:
+                        self._answers.popitem(last=False)
+            finally:  # kept (or failed) before the lock goes: no one computes it twice
                 with self._guard:
                     self._locks.pop(key, None)
-            with self._guard:
-                self._answers[key] = answer
-                while len(self._answers) > self.entries:
-                    self._answers.popitem(last=False)
             return answer
 
     def _forget_older(self, where: tuple, version: int) -> None:

@@ -105,7 +105,9 @@ def _write_archive(db: Database, path: Path, lock: store.WriteLock) -> dict:
     manifest = {"format": FORMAT, "kind": KIND, "app_version": app_version(),
                 "database": db.name, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "collections": {}}
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    # Readable by its owner only: it holds password hashes and token digests.
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
+    with handle, zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for name in app_collections(db):
             manifest["collections"][name] = _write_collection(db, name, archive)
             lock.refresh()
@@ -245,6 +247,7 @@ def restore(db: Database, path: Path) -> Result:
     path = Path(path)
     manifest = read_manifest(path)
     with store.write_lock(db, "a restore") as lock:
+        _put_back_set_aside(db)
         _drop_leftovers(db)
         try:
             _load_all(db, path, manifest, lock)
@@ -276,9 +279,18 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
 
 
+def _put_back_set_aside(db: Database) -> None:
+    """Move back the collections a restore cut off while swapping had set aside (its undo
+    failed too), so they are never dropped as leftovers: until this restore has loaded the
+    whole archive they may be the only copy of the data as it was."""
+    for name in db.list_collection_names():
+        if name.startswith(OLD_PREFIX) and name != OLD_PREFIX + META:
+            log.info("putting back %s, set aside by a restore that was cut off", name)
+            db[name].rename(name[len(OLD_PREFIX):], dropTarget=True)
+
+
 def _drop_leftovers(db: Database) -> None:
-    """Drop a restore's temporary collections (at the start of a restore, those of one cut
-    off while swapping: this restore replaces their data anyway)."""
+    """Drop a restore's temporary collections."""
     for name in db.list_collection_names():
         if name.startswith((NEW_PREFIX, OLD_PREFIX)):
             db.drop_collection(name)

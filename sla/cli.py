@@ -20,8 +20,8 @@ from pathlib import Path
 import pandas as pd
 from pymongo.errors import PyMongoError
 
-from sla import (answers, backup, changes, config, demo, embedded, export, health, metrics,
-                 store, tokens, users)
+from sla import (answers, backup, changes, config, demo, display, embedded, export, health,
+                 metrics, store, tokens, users)
 from sla.config import ConfigError
 from sla.embedded import EmbeddedError
 from sla.read import ReadError
@@ -349,7 +349,7 @@ def cmd_token(args) -> int:
                 f"last used {item['last_used_at']:%Y-%m-%d %H:%M}" if item["last_used_at"]
                 else "never used")
             print(f"{item['id']}\t{item['username']}\t{item['created_at']:%Y-%m-%d %H:%M}\t"
-                  f"{state}\t{item['name']}")
+                  f"{state}\t{display.clean(item['name'])}")
     else:
         revoked = tokens.revoke(db, args.id_or_user, by=os.environ.get("USER", "cli"))
         print(f"revoked {', '.join(revoked)}")

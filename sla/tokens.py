@@ -12,7 +12,9 @@ and cost every API request a quarter of a second. An unsalted digest can also be
 by an index, where bcrypt's salted hashes would have to be tried one by one.
 
 A token carries no role of its own: each use looks its owner up, so the owner's role at
-that moment applies, and the tokens of a removed user stop working at once. Revoking keeps
+that moment applies, and the tokens of a removed user stop working at once. The owner is
+matched by the user document's id, not only the name: a new user given a removed user's
+name does not inherit the old tokens. Revoking keeps
 the record (who, when made, last used, when revoked) and drops the digest.
 """
 
@@ -61,10 +63,12 @@ def add_token(db: Database, username: str, label: str = "", created_by: str = "c
     if len(label) > MAX_LABEL:
         raise TokenError(f"a token's name has at most {MAX_LABEL} characters")
     ensure_indexes(db)
+    owner_id = db.users.find_one({"username": user["username"]}, {"_id": 1})["_id"]
     while True:
         token_id = secrets.token_hex(ID_BYTES)
         token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(SECRET_BYTES)}"
-        record = {"id": token_id, "username": user["username"], "name": label,
+        record = {"id": token_id, "username": user["username"], "user_id": owner_id,
+                  "name": label,
                   "digest": digest(token), "created_at": _now(), "created_by": created_by,
                   "last_used_at": None, "revoked_at": None}
         try:
@@ -76,13 +80,13 @@ def add_token(db: Database, username: str, label: str = "", created_by: str = "c
 
 def public(record: dict) -> dict:
     """What may be shown of a token's record (no digest, no database id)."""
-    return {k: v for k, v in record.items() if k not in ("_id", "digest")}
+    return {k: v for k, v in record.items() if k not in ("_id", "digest", "user_id")}
 
 
 def list_tokens(db: Database, username: str | None = None) -> list[dict]:
     """Every token (of ``username`` only, when given), newest first, revoked ones included."""
     query = {"username": users.normal_username(username)} if username else {}
-    found = db.api_tokens.find(query, {"_id": 0, "digest": 0}).sort([("created_at", -1),
+    found = db.api_tokens.find(query, {"_id": 0, "digest": 0, "user_id": 0}).sort([("created_at", -1),
                                                                      ("id", 1)])
     return list(found)
 
@@ -115,8 +119,8 @@ def authenticate(db: Database, token: str | None) -> dict:
     record = db.api_tokens.find_one({"digest": digest(token), "revoked_at": None})
     if record is None:
         raise TokenError(REFUSED)
-    user = users.get_user(db, record["username"])
-    if user is None:
+    user = db.users.find_one({"username": record["username"]}, {"username": 1, "role": 1})
+    if user is None or user["_id"] != record.get("user_id"):
         raise TokenError(REFUSED)
     _note_use(db, record)
     return {"username": user["username"], "role": user["role"], "token_id": record["id"]}

@@ -202,19 +202,21 @@ def test_a_zip_that_is_no_backup_and_a_file_that_is_no_zip_are_refused(db, tmp_p
         backup.restore(db, text)
 
 
+def _duplicate_user(manifest, members):
+    """Two users with one name: the unique index on users refuses the second."""
+    key = f"{backup.MEMBER_DIR}users.bson"
+    user = bson.decode_all(members[key])[0]
+    members[key] += bson.encode({**user, "_id": bson.ObjectId()})
+    _reseal(manifest, members, "users")
+
+
 def test_a_restore_failing_while_loading_changes_nothing(filled, tmp_path):
     """The archive is sound but the server refuses part of it: two users with one name break
     the unique index on users, after the collections before it were loaded."""
     db = filled
     backup.backup(db, tmp_path / "good.zip")
 
-    def duplicate_user(manifest, members):
-        key = f"{backup.MEMBER_DIR}users.bson"
-        user = bson.decode_all(members[key])[0]
-        members[key] += bson.encode({**user, "_id": bson.ObjectId()})
-        _reseal(manifest, members, "users")
-
-    bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", duplicate_user)
+    bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", _duplicate_user)
     store.import_file(db, _export(demo.generate_export(30, seed=4, end=END)), "other.xlsx")
     before, version = _everything(db), store.data_version(db)
 
@@ -223,6 +225,28 @@ def test_a_restore_failing_while_loading_changes_nothing(filled, tmp_path):
 
     assert _everything(db) == before and store.data_version(db) == version
     assert not [n for n in db.list_collection_names() if n.startswith("_restore")]
+
+
+def test_a_restore_after_one_cut_off_while_swapping_keeps_the_set_aside_data(filled, tmp_path):
+    """A restore cut off mid-swap (its undo failed too) left ``tickets`` set aside and another
+    collection in its place; the next restore, failing while loading, puts it back first."""
+    db = filled
+    backup.backup(db, tmp_path / "good.zip")
+    bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", _duplicate_user)
+    tickets = sorted(db.tickets.find({}), key=lambda d: d["_id"])
+    db.tickets.rename(backup.OLD_PREFIX + "tickets")
+    db.tickets.insert_one({"_id": "from the archive, half swapped in"})
+
+    with pytest.raises(backup.BackupError, match="failed before anything was replaced"):
+        backup.restore(db, bad)
+
+    assert sorted(db.tickets.find({}), key=lambda d: d["_id"]) == tickets
+    assert not [n for n in db.list_collection_names() if n.startswith("_restore")]
+
+
+def test_an_archive_is_readable_by_its_owner_only(filled, tmp_path):
+    backup.backup(filled, tmp_path / "b.zip")
+    assert (tmp_path / "b.zip").stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.parametrize("step", ["first set aside", "last set aside", "first moved in",
@@ -367,3 +391,21 @@ def test_scripts_use_the_app_when_mongodump_is_absent(cli_env, db_name, server_u
     restored = _script("restore.sh", "--yes", str(archives[0]), env=env)
     assert restored.returncode == 0, restored.stderr
     assert _everything(db) == before
+
+
+def test_backup_script_without_mongo_uri_backs_up_the_embedded_store(tmp_path):
+    """No MONGO_URI and no mongodump: backup.sh backs up the app's own (embedded) store."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MONGO_URI", "SLA_DB")}
+    env.update({"SLA_DATA_DIR": str(tmp_path / "data"), "BACKUP_DIR": str(tmp_path / "backups"),
+                "PYTHONPATH": str(ROOT)})
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                  if not (Path(p) / "mongodump").exists())
+    try:
+        made = _script("backup.sh", env=env)
+        assert made.returncode == 0, made.stderr
+        archives = list((tmp_path / "backups").glob("sla-tracker-*Z.zip"))
+        assert len(archives) == 1 and "python -m sla backup" in made.stdout
+        assert backup.read_manifest(archives[0])["database"] == "sla_tracker"
+    finally:
+        subprocess.run([sys.executable, "-m", "sla", "server", "stop"], env=env, cwd=ROOT,
+                       capture_output=True, timeout=60)

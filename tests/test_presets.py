@@ -612,9 +612,9 @@ def test_the_upload_page_names_the_tool_and_saves_a_named_mapping(app_db):  # no
     content = ZENDESK_ROWS.rename(columns={"Group": "Squad"}).to_csv(index=False).encode()
     app = uploaded("zendesk.csv", content)
     detected = [i.value for i in app.info if i.value.startswith("Detected:")]
-    assert detected == ["Detected: Zendesk ticket export. Its columns and its value formats are "
-                        "read as that tool writes them; choose another column below to "
-                        "override any field."]
+    assert detected == ["Detected: Zendesk ticket export, so its columns and value formats are "
+                        "read as that tool writes them (choose another column below to "
+                        "override any field)."]
     assert "Detected: Zendesk ticket export" in [c.value for c in app.caption]  # dry run
     choose(app, content, list(read.FIELD_NAMES).index("team_raw"), "Squad")
     app.text_input[0].input("Zendesk squads").run()

@@ -61,6 +61,9 @@ def test_a_revoked_token_and_a_removed_users_tokens_are_refused(people):
     users.remove_user(people, "bob")
     with pytest.raises(tokens.TokenError):
         tokens.authenticate(people, second)
+    users.add_user(people, "bob", "another-pass-5678", "admin")
+    with pytest.raises(tokens.TokenError):  # a new bob does not inherit the old bob's tokens
+        tokens.authenticate(people, second)
 
 
 def test_revoking_by_user_name_revokes_all_their_live_tokens(people):

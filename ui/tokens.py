@@ -48,8 +48,8 @@ def tokens_section(database: Database, admin: dict) -> None:
         except tokens.TokenError as exc:
             st.error(display.literal(exc, None))
         else:
-            st.success(f"Token {record['id']} made for {display.literal(owner)}. Copy it now: "
-                       "it is not shown again.", icon=":material/key:")
+            st.success(f"Token {record['id']} made for {display.literal(owner)}; copy it now, "
+                       "as it is not shown again.", icon=":material/key:")
             st.code(token, language=None)
     records = tokens.list_tokens(database)
     st.dataframe(token_table(records), hide_index=True, placeholder=widgets.MISSING)

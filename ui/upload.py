@@ -83,9 +83,9 @@ def detected_line(chosen: dict) -> str | None:
     """The line naming the tool whose export the file is, or None for any other layout."""
     if not chosen.get("preset"):
         return None
-    return (f"Detected: {display.literal(chosen['preset'])}. Its columns and its value formats "
-            f"are read as that tool writes them; choose another column below to override any "
-            f"field.")
+    return (f"Detected: {display.literal(chosen['preset'])}, so its columns and value formats "
+            f"are read as that tool writes them (choose another column below to override any "
+            f"field).")
 
 
 def saved_mapping_line(chosen: dict, mapping: dict[str, str | None]) -> str | None:
