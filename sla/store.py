@@ -41,7 +41,9 @@ BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
 LOOKUP_CHUNK = 100
 LOOKUP_SCAN_RATIO = 20
 DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolution_sla")
-TRACKED_FIELDS = normalise.FILE_FIELDS[1:] + DERIVED_FIELDS
+# What a ticket's history records; not "preset" (which tool's export it came from): a file
+# read by a preset for the first time changes no value a user would call a change.
+TRACKED_FIELDS = tuple(f for f in normalise.FILE_FIELDS[1:] if f != "preset") + DERIVED_FIELDS
 _indexed: set[tuple[int, str]] = set()
 
 
@@ -670,7 +672,8 @@ def _write_chunk(db: Database, new: list[dict], changed: list[tuple[dict, dict]]
                  tickets: list[dict], upload_id, now, user: str) -> None:
     """History of the changed tickets, then the tickets, then the agents seen, in batches
     sized for the store."""
-    history = [_history_entry(t, old, upload_id, now, user, "import") for t, old in changed]
+    history = [entry for t, old in changed
+               if (entry := _history_entry(t, old, upload_id, now, user, "import"))["changes"]]
     for part in _chunks(history, BATCH):
         db.ticket_history.insert_many(part, ordered=False)
     for part in _chunks(new, BATCH):
