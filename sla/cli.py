@@ -143,10 +143,6 @@ def filters_from(args: argparse.Namespace) -> metrics.Filters:
                            status_class=args.status)
 
 
-def to_json(value: object) -> str:
-    return answers.to_json(value)
-
-
 # ---------------------------------------------------------------- commands
 
 class ProgressLine:
@@ -168,7 +164,7 @@ def cmd_import(args) -> int:
     report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
                                progress=progress, named=args.mapping)
     if args.json:
-        print(to_json(report.as_dict()))
+        print(answers.to_json(report.as_dict()))
         return 0
     verb = "would import" if args.dry_run else "imported"
     print(f"{verb} {report.file_name}: {report.rows_read:,} rows read, {report.tickets:,} tickets "
@@ -198,7 +194,7 @@ def _print_rows(rows: list[dict], columns: list[str]) -> None:
 
 def _output(args, rows: list[dict], columns: list[str]) -> None:
     if args.json:
-        print(to_json(rows))
+        print(answers.to_json(rows))
     else:
         _print_rows(rows, columns)
 
@@ -206,7 +202,7 @@ def _output(args, rows: list[dict], columns: list[str]) -> None:
 def cmd_summary(args) -> int:
     result = answers.summary(store.connect(), filters_from(args))
     if args.json:
-        print(to_json(result))
+        print(answers.to_json(result))
         return 0
     for key in answers.SUMMARY_KEYS[:-1]:
         value = result[key]
@@ -215,9 +211,6 @@ def cmd_summary(args) -> int:
     _print_rows(result["top_performers"], ["agent", "total_tickets", "response_sla_pct",
                                            "resolution_sla_pct", "score"])
     return 0
-
-
-GROUP_COLUMNS = answers.GROUP_COLUMNS
 
 
 def cmd_teams(args) -> int:
@@ -233,10 +226,10 @@ def cmd_priorities(args) -> int:
 
 def cmd_agents(args) -> int:
     rows = answers.agents(store.connect(), filters_from(args))
-    columns = ["agent", *[c for c in GROUP_COLUMNS if c not in ("resolved", "pending")], "score",
-               "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
+    columns = ["agent", *[c for c in answers.GROUP_COLUMNS if c not in ("resolved", "pending")],
+               "score", "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
     if args.json:
-        print(to_json([{k: r[k] for k in answers.AGENT_KEYS} for r in rows]))
+        print(answers.to_json([{k: r[k] for k in answers.AGENT_KEYS} for r in rows]))
     else:
         _print_rows(rows, columns)
     return 0
@@ -252,7 +245,7 @@ def cmd_at_risk(args) -> int:
     """The at-risk list measured at the data's clock, as the Dashboard shows it."""
     result = answers.at_risk(store.connect(), filters_from(args))
     if args.json:
-        print(to_json(result))
+        print(answers.to_json(result))
         return 0
     if result["as_of"]:
         print(f"as of {result['as_of']:%Y-%m-%d %H:%M} "
@@ -266,7 +259,7 @@ def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
     result = answers.handoffs(store.connect(), filters_from(args), args.raw)
     if args.json:
-        print(to_json(result))
+        print(answers.to_json(result))
         return 0
     clock = result["as_of"]
     print(f"as of {clock:%Y-%m-%d %H:%M}: {result['tickets']:,} tickets, "
@@ -282,7 +275,7 @@ def cmd_changes(args) -> int:
     result = answers.changes(store.connect(), filters_from(args), args.from_import,
                              args.to_import)
     if args.json:
-        print(to_json(result))
+        print(answers.to_json(result))
         return 0
     print(f"from the import of {result['from']['file_name']} ({result['from']['at']:%Y-%m-%d %H:%M}, "
           f"{result['from']['id']}) to {result['to']['file_name']} "
@@ -399,7 +392,7 @@ def cmd_restore(args) -> int:
 def cmd_check(args) -> int:
     results = health.run_checks()
     if args.json:
-        print(to_json(results))
+        print(answers.to_json(results))
     else:
         for item in results:
             print(f"{'ok ' if item['ok'] else 'FAIL'} {item['check']}: {item['detail']}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 import uuid
 from pathlib import Path
 
@@ -94,3 +95,24 @@ def uci_csv(tmp_path_factory) -> Path:
 def write_csv(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_bytes(text.encode(encoding))
     return path
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 15) -> None:
+    """Ask a process to end, and kill it when it has not after ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def rounded(value, digits: int = 9):
+    """Floats rounded to ``digits`` decimals all the way down, so figures summed in another
+    row order compare equal."""
+    if isinstance(value, dict):
+        return {key: rounded(item, digits) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rounded(item, digits) for item in value]
+    return round(value, digits) if isinstance(value, float) else value
+

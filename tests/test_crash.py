@@ -16,7 +16,7 @@ import pytest
 from pymongo import MongoClient
 
 from sla import demo, metrics, store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rounded
 
 ROWS = 30_000
 KILL_TIMEOUT_S = 120
@@ -76,13 +76,6 @@ def state(db) -> dict:
             "tickets": tickets, "history": changes}
 
 
-def rounded(value):
-    """Floats to 9 decimals, all the way down (sums may add up in another row order)."""
-    if isinstance(value, dict):
-        return {k: rounded(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [rounded(v) for v in value]
-    return round(value, 9) if isinstance(value, float) else value
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 
@@ -508,12 +510,7 @@ def test_nginx_proxies_streamlit_websocket(tmp_path):
             run_alone(try_ws("https://evil.example.com"))
     finally:
         for proc in (ng_proc, st_proc):
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc)
 
 
 # --------------------------------------------------------------------------- Streamlit config

@@ -21,6 +21,7 @@ import pytest
 
 from sla import demo, metrics, normalise, presets, read, rules, store
 from tests.conftest import SHARED_DATA
+from tests.conftest import rounded as figures_rounded
 from tests.handset import HAND_CSV
 from tests.test_cli import database, sla
 from tests.test_pages import app_db  # noqa: F401 (a fixture)
@@ -215,12 +216,8 @@ def imported(server_uri, snapshot):
 
 
 def rounded(value):
-    """Figures with floats to 6 decimals, so sums taken in another order compare equal."""
-    if isinstance(value, dict):
-        return {key: rounded(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rounded(item) for item in value]
-    return round(value, 6) if isinstance(value, float) else value
+    """Figures with floats to 6 decimals (``tests.conftest.rounded``)."""
+    return figures_rounded(value, 6)
 
 
 def same_figures(got: dict, want: dict) -> None:

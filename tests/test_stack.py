@@ -37,6 +37,7 @@ import pytest
 from sla import demo
 from tests import containers
 from tests.containers import podman
+from tests.conftest import stop_process
 
 ROOT = containers.ROOT
 STACK_DIR = ROOT / "tests" / "stack"
@@ -314,12 +315,7 @@ def stack(tmp_path_factory):
         if stack is not None:
             _tear_down(stack)
         if service is not None:
-            service.terminate()
-            try:
-                service.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait()
+            stop_process(service, timeout_s=30)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
