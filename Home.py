@@ -6,7 +6,7 @@ Run with ``streamlit run Home.py``. Pages live in ``pages/``; what they compute 
 
 import streamlit as st
 
-from sla import display
+from sla.core import display
 from ui import auth, data
 
 st.set_page_config(page_title=auth.APP_TITLE, page_icon=":material/speed:", layout="wide")

@@ -23,8 +23,16 @@ from common import ROOT, machine_line
 
 sys.path.insert(0, str(ROOT))
 from tests.e2e.conftest import (  # noqa: E402 - the e2e tests' own helpers
-    CHROMIUM, CHROMIUM_ARGS, IDLE_APP, _stop_group, _wait_healthy, release_store, sla_cli,
-    start_streamlit, store_env)
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE_APP,
+    _stop_group,
+    _wait_healthy,
+    release_store,
+    sla_cli,
+    start_streamlit,
+    store_env,
+)
 
 CHARTS = 4  # Pending by team, SLA by team, Weekly trend, By priority
 ADMIN = ("bench", "bench-pass-1234")

@@ -27,8 +27,10 @@ import oldway
 from bench_designs import dashboard_figures
 from common import Timer, machine_line, print_table, temporary_store
 
-from sla import readmodel, store
-from sla.metrics import Filters
+from sla.core.filters import Filters
+from sla.service import importing
+from sla.storage import connection, snapshots, versions
+from sla.storage.settings import get_settings
 
 GENERATED_FILTERS = [  # (ours, the old way's) for the same selection of generated tickets
     (Filters(teams=("L2",)), {"team": ["L2 Application Support", "Level 2 - Infrastructure"]}),
@@ -47,17 +49,17 @@ TARGETS = {"seed": "≤ 0.5× the old way", "100k": "≤ 300 ms", "1m": "≤ 1 s
 
 
 def fresh(uri: str, name: str):
-    database = store.connect(uri, name)
+    database = connection.connect(uri, name)
     database.client.drop_database(name)
-    store._indexed.clear()
-    return store.connect(uri, name)
+    connection._indexed.clear()
+    return connection.connect(uri, name)
 
 
 def bench_set(uri: str, label: str, path) -> list[tuple]:
     print(f"{label}: {path.name}", flush=True)
     ours = fresh(uri, f"bench_dash_{label}")
     with Timer() as imported:
-        store.import_file(ours, path)
+        importing.import_file(ours, path)
     print(f"  imported in {imported.seconds:.1f} s", flush=True)
     old = fresh(uri, f"bench_dash_old_{label}")
     with Timer() as loaded:
@@ -65,10 +67,10 @@ def bench_set(uri: str, label: str, path) -> list[tuple]:
         oldway.ensure_old_indexes(old)
     print(f"  old layout loaded (insert_many) in {loaded.seconds:.1f} s", flush=True)
 
-    settings, now = store.get_settings(ours), dt.datetime(2026, 11, 1)
-    readmodel.CACHE.clear()
+    settings, now = get_settings(ours), dt.datetime(2026, 11, 1)
+    snapshots.CACHE.clear()
     with Timer() as first:
-        snapshot = store.snapshot(ours)
+        snapshot = versions.snapshot(ours)
         dashboard_figures(snapshot, Filters(), settings, now)
     memory = snapshot.frame.memory_usage(deep=True).sum() / 1e6
     rows = [(f"{label}: first Dashboard after an import (snapshot load + figures; "

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_designs.py [--sizes 100000 1000000] [--uri URI]
 
-For each size, a generated export is imported with ``store.import_file`` (which maintains
+For each size, a generated export is imported with ``importing.import_file`` (which maintains
 design A), then:
 
 A. columnar snapshot (the design the app uses, ``sla.readmodel``): the Parquet bytes written
@@ -24,8 +24,12 @@ import sys
 
 from common import Timer, machine_line, temporary_store
 
-from sla import metrics, pipelines, readmodel, store
-from sla.metrics import Filters
+from sla.analytics import metrics, readmodel
+from sla.core.filters import Filters
+from sla.service import importing
+from sla.storage import connection, snapshots, versions
+from sla.storage.settings import get_settings
+from tests import pipelines
 
 NEW_FILTER = Filters(teams=("L2",), priorities=("P3",))
 
@@ -40,13 +44,13 @@ def dashboard_figures(source, filters: Filters, settings: dict, now: dt.datetime
 
 
 def design_a(db, settings: dict, now: dt.datetime) -> dict:
-    info = store.version_info(db)
-    files = db[f"{readmodel.BUCKET}.files"].find_one({"_id": info["snapshot"]})
-    readmodel.CACHE.clear()
+    info = versions.version_info(db)
+    files = db[f"{snapshots.BUCKET}.files"].find_one({"_id": info["snapshot"]})
+    snapshots.CACHE.clear()
     with Timer() as load:
-        snapshot = store.snapshot(db)
+        snapshot = versions.snapshot(db)
     with Timer() as publish:
-        store.publish(db, readmodel.load_frame(db, info["snapshot"], readmodel.COLUMNS))
+        versions.publish(db, snapshots.load_frame(db, info["snapshot"], readmodel.COLUMNS))
     with Timer() as figures:
         dashboard_figures(snapshot, NEW_FILTER, settings, now)
     with Timer() as unfiltered:
@@ -84,13 +88,13 @@ def design_b(db, settings: dict, now: dt.datetime) -> dict:
 
 
 def load(db, rows: int) -> float:
-    from sla import demo
+    from sla.service import demo
 
     frame = demo.generate_export(rows, seed=3, with_priority=True)
     data = frame.to_csv(index=False).encode()
     del frame
     with Timer() as timer:
-        store.import_file(db, data, f"generated-{rows}.csv", user="bench")
+        importing.import_file(db, data, f"generated-{rows}.csv", user="bench")
     return timer.seconds
 
 
@@ -106,13 +110,13 @@ def main() -> int:
     results = []
     with temporary_store(args.uri) as uri:
         for size in args.sizes:
-            db = store.connect(uri, f"bench_designs_{size}")
+            db = connection.connect(uri, f"bench_designs_{size}")
             db.client.drop_database(db.name)
-            store._indexed.clear()
-            db = store.connect(uri, f"bench_designs_{size}")
+            connection._indexed.clear()
+            db = connection.connect(uri, f"bench_designs_{size}")
             print(f"{size:,} tickets: importing…", flush=True)
             imported = load(db, size)
-            settings, now = store.get_settings(db), dt.datetime(2026, 11, 1)
+            settings, now = get_settings(db), dt.datetime(2026, 11, 1)
             a = design_a(db, settings, now)
             print(f"  A {a}", flush=True)
             b = design_b(db, settings, now) if size <= args.b_up_to else None

@@ -11,7 +11,7 @@ Sets (built once and cached in bench/.cache by bench/datasets.py):
 * 1m: 1,000,000 generated tickets as .csv, imported by ``python -m sla import --progress`` in
   a child process, so that its peak memory is measured alone.
 
-Ours is ``store.import_file`` (the pipeline the CLI and the app use); the old way is
+Ours is ``importing.import_file`` (the pipeline the CLI and the app use); the old way is
 ``oldway.old_import`` (pandas + openpyxl, one ``insert_one`` per row) into the same server.
 A re-import of the unchanged file is timed twice: as the next import (recognised by its hash)
 and after another change to the store (every row read and compared).
@@ -31,7 +31,8 @@ import datasets
 import oldway
 from common import ROOT, Timer, machine_line, print_table, temporary_store
 
-from sla import store
+from sla.service import importing
+from sla.storage import connection, versions
 
 TARGETS = {"import": "ours ≥ 10× faster (seed)", "100k": "≤ 25 s",
            "reimport": "≤ 10 % of the first import", "1m": "completes with progress, "
@@ -39,21 +40,21 @@ TARGETS = {"import": "ours ≥ 10× faster (seed)", "100k": "≤ 25 s",
 
 
 def fresh(uri: str, name: str):
-    client_db = store.connect(uri, name)
+    client_db = connection.connect(uri, name)
     client_db.client.drop_database(name)
-    store._indexed.clear()
-    return store.connect(uri, name)
+    connection._indexed.clear()
+    return connection.connect(uri, name)
 
 
 def ours_with_reimports(db, path) -> tuple[float, float, float, int]:
     """First import, re-import of the same file, re-import after another change; tickets."""
     with Timer() as first:
-        report = store.import_file(db, path)
+        report = importing.import_file(db, path)
     with Timer() as again:
-        store.import_file(db, path)
-    store.publish(db)  # another change happened: the next import compares every row
+        importing.import_file(db, path)
+    versions.publish(db)  # another change happened: the next import compares every row
     with Timer() as compared:
-        unchanged = store.import_file(db, path)
+        unchanged = importing.import_file(db, path)
     assert unchanged.unchanged == report.tickets, "a re-import changed tickets"
     return first.seconds, again.seconds, compared.seconds, report.tickets
 

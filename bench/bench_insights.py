@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 from common import machine_line
 
-from sla import changes, fields, handoffs, metrics
-from sla.metrics import Filters
-from sla.readmodel import Snapshot, typed
+from sla.analytics import changes, handoffs, metrics
+from sla.analytics.readmodel import Snapshot, typed
+from sla.core import fields
+from sla.core.filters import Filters
 
 TEAMS = ["L1 Service Desk", "L2 Application Support", "Business Apps", "Vendor", None]
 NOW = dt.datetime(2026, 11, 1)
@@ -52,7 +53,7 @@ def generated(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame["team"] = [None] * n
     frame["content_hash"] = ""
     frame = typed(frame)
-    from sla import normalise
+    from sla.ingest import normalise
 
     rules = fields.DEFAULT_SETTINGS["team_rules"]
     frame["team"] = frame["team_raw"].astype(object).map(

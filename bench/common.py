@@ -33,7 +33,7 @@ def temporary_store(uri: str | None = None):
     if uri:
         yield uri
         return
-    from sla import embedded
+    from sla.storage import embedded
 
     folder = Path(tempfile.mkdtemp(prefix="sla-bench-"))
     try:

@@ -30,11 +30,10 @@ from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
-
 from common import CACHE, UCI_ARCHIVE, Timer
 
-from sla import demo
-from sla.fields import DEFAULT_SETTINGS
+from sla.core.fields import DEFAULT_SETTINGS
+from sla.service import demo
 
 SHEET_NAME = "SR Report"
 TITLE_ROWS = 2  # rows above the header in every workbook written here

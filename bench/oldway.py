@@ -33,14 +33,12 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import datasets
 import pandas as pd
+from common import Timer, temporary_store
 from pymongo import ASCENDING, MongoClient
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
-
-from common import Timer, temporary_store
-
-import datasets
 
 COLLECTION = "tickets_old"
 DB_NAME = "sla_bench_oldway"

@@ -5,8 +5,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from sla import charts, display
-from ui import auth, data, filters, widgets
+from sla.core import display
+from ui import auth, charts, data, filters, widgets
 
 user = auth.require_role()
 st.title("Agent Performance")

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from sla import changes, charts, fields, metrics
-from ui import auth, data, filters, widgets
+from sla.analytics import changes, metrics
+from sla.core import fields
+from ui import auth, charts, data, filters, widgets
 
 user = auth.require_role()
 st.title("Dashboard")

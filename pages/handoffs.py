@@ -4,8 +4,8 @@ between teams, and the breaches each team owns."""
 import pandas as pd
 import streamlit as st
 
-from sla import charts, display
-from ui import auth, data, filters, widgets
+from sla.core import display
+from ui import auth, charts, data, filters, widgets
 
 LEVELS = {"team": "Per team", "raw": "Per team name in the file"}
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from sla import display
+from sla.core import display
 from ui import auth, data, widgets
 
 user = auth.require_role()

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from sla import charts, display, fields
-from ui import auth, data, filters, widgets
+from sla.core import display, fields
+from ui import auth, charts, data, filters, widgets
 
 user = auth.require_role()
 st.title("Team Performance")

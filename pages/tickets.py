@@ -3,7 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from sla import display, normalise, store
+from sla.core import display
+from sla.service import edits
 from ui import auth, data, filters, widgets
 
 user = auth.require_role()
@@ -25,7 +26,7 @@ sr = st.text_input("Open ticket (SR number)", value=default, key="sr").strip()
 if not sr:
     st.caption("Pick a row above or type an SR number to see the full record and its history.")
     st.stop()
-ticket = store.get_ticket(data.db(), sr)
+ticket = data.ticket(sr)
 if ticket is None:
     st.warning(f"No ticket {display.literal(sr)}.")
     st.stop()
@@ -46,14 +47,14 @@ with left:
 with right:
     st.markdown("**Columns kept from the file**")
     extra = ticket.get("extra") or {}
-    st.dataframe(pd.DataFrame({"column": [normalise.unescape_key(k) for k in extra],
+    st.dataframe(pd.DataFrame({"column": list(extra),
                                "value": [display.value(v) for v in extra.values()]}),
                  hide_index=True, placeholder=widgets.MISSING,
                  height=widgets.whole_height(len(extra)),
                  column_config={"column": "Column", "value": "Value"})
 
 st.markdown("**History across imports and edits**")
-history = store.ticket_history(data.db(), sr)
+history = data.ticket_history(sr)
 if history:
     st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"],
                                 "field": display.label(f), "old": display.value(c["old"]),
@@ -75,11 +76,10 @@ if user and user["role"] == "admin":
                                           ("category", "Category"), ("resolved_by", "Agent"),
                                           ("team_raw", "Team (raw)")]}
             if st.form_submit_button("Save changes", type="primary"):
-                changes = store.edit_ticket(data.db(), sr,
-                                            {k: normalise.clean_text(v) for k, v in values.items()},
+                changes = edits.edit_ticket(data.db(), sr, edits.cleaned(values),
                                             user["username"])
                 st.success(f"Saved: {', '.join(changes) or 'nothing changed'}.")
         confirm = st.checkbox(f"Yes, delete ticket {display.literal(sr)}")
         if st.button("Delete ticket", disabled=not confirm, icon=":material/delete:"):
-            store.delete_ticket(data.db(), sr, user["username"])
+            edits.delete_ticket(data.db(), sr, user["username"])
             st.success(f"Ticket {display.literal(sr)} deleted (recorded in its history).")

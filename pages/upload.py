@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from sla import display, read, store
+from sla.core import display
+from sla.ingest import table
+from sla.storage import connection
 from ui import auth
 from ui import upload as upload_flow
 
@@ -20,7 +22,7 @@ else:
     file_bytes = upload.getvalue()
     try:
         chosen = upload_flow.inspect(file_bytes, upload.name)
-    except read.ReadError as exc:
+    except table.ReadError as exc:
         st.error(upload_flow.failure(exc, "This file cannot be imported"), icon=":material/error:")
         st.stop()
 
@@ -54,7 +56,7 @@ else:
         else:
             try:
                 report = upload_flow.dry_run(chosen, file_bytes, mapping)
-            except read.ReadError as exc:
+            except table.ReadError as exc:
                 st.error(upload_flow.failure(exc, "This file cannot be imported"),
                          icon=":material/error:")
                 st.stop()
@@ -66,7 +68,7 @@ else:
                                             lambda fraction, text: bar.progress(
                                                 min(fraction, 1.0), text=text),
                                             mapping, saved_as)
-                except (read.ReadError, store.StoreError) as exc:
+                except (table.ReadError, connection.StoreError) as exc:
                     st.error(upload_flow.failure(exc, "The import did not happen"),
                              icon=":material/error:")
                     st.stop()

@@ -20,18 +20,22 @@ from pathlib import Path
 import pandas as pd
 from pymongo.errors import PyMongoError
 
-from sla import (answers, backup, changes, config, demo, display, embedded, export, health,
-                 metrics, store, tokens, users)
-from sla.config import ConfigError
-from sla.embedded import EmbeddedError
-from sla.read import ReadError
-from sla.store import StoreError
-from sla.users import UserError
+from sla.analytics import changes, export, metrics
+from sla.core import config, display, filters
+from sla.core.config import ConfigError
+from sla.core.filters import Filters
+from sla.core.params import Param, ParamError
+from sla.ingest.table import ReadError
+from sla.service import answers, demo, health, importing, queries
+from sla.storage import backup, connection, embedded, tokens, users
+from sla.storage.connection import StoreError
+from sla.storage.embedded import EmbeddedError
+from sla.storage.users import UserError
 
 EXIT_FAILED = 2
 PROG = "./sla.sh"
 EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError,
-                   changes.ChangesError, tokens.TokenError)
+                   changes.ChangesError, tokens.TokenError, ParamError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_filters(p)
     p.add_argument("file", type=Path)
 
+    _add_admin_commands(commands)
+    return parser
+
+
+def _add_admin_commands(commands) -> None:
+    """Users, tokens, the demo data, the embedded server, backups and the readiness check."""
     p = commands.add_parser("user", help="manage users")
     user_commands = p.add_subparsers(dest="user_command", required=True)
     q = user_commands.add_parser("add", help="add a user; password read from standard input")
@@ -114,33 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
-    return parser
 
 
 def _add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
-    if dates:
-        parser.add_argument("--from", dest="date_from", type=_date,
-                            help="created on or after (YYYY-MM-DD)")
-        parser.add_argument("--to", dest="date_to", type=_date,
-                            help="created on or before (YYYY-MM-DD)")
-    parser.add_argument("--team", action="append", default=[], help="L1, L2, Business, Other, Unassigned")
-    parser.add_argument("--priority", action="append", default=[], help="P1 .. P5")
-    parser.add_argument("--agent", action="append", default=[])
-    parser.add_argument("--status", choices=("resolved", "pending"), help="status class")
+    """The filter options, as texts: ``filters.parse`` reads them as the URL and the API's."""
+    for param in filters.PARAMS if dates else filters.SELECTIONS:
+        parser.add_argument(f"--{param.name}", dest=f"filter_{param.name}", metavar=param.name.upper(),
+                            action="append", default=[], help=_help(param))
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+def _help(param: Param) -> str:
+    choices = f" ({', '.join(param.choices)})" if param.choices else ""
+    return param.help.rstrip(".") + choices
 
 
-def filters_from(args: argparse.Namespace) -> metrics.Filters:
-    return metrics.Filters(date_from=getattr(args, "date_from", None),
-                           date_to=getattr(args, "date_to", None), teams=tuple(args.team),
-                           priorities=tuple(args.priority), agents=tuple(args.agent),
-                           status_class=args.status)
+def filters_from(args: argparse.Namespace) -> Filters:
+    """The filters given on the command line; ParamError (exit 2) when one cannot be used."""
+    return filters.parse({name[len("filter_"):]: texts for name, texts in vars(args).items()
+                          if name.startswith("filter_")})
 
 
 # ---------------------------------------------------------------- commands
@@ -159,9 +160,9 @@ class ProgressLine:
 
 
 def cmd_import(args) -> int:
-    db = store.connect()
+    db = connection.connect()
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
-    report = store.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
+    report = importing.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
                                progress=progress, named=args.mapping)
     if args.json:
         print(answers.to_json(report.as_dict()))
@@ -200,7 +201,7 @@ def _output(args, rows: list[dict], columns: list[str]) -> None:
 
 
 def cmd_summary(args) -> int:
-    result = answers.summary(store.connect(), filters_from(args))
+    result = answers.summary(connection.connect(), filters_from(args))
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -214,18 +215,18 @@ def cmd_summary(args) -> int:
 
 
 def cmd_teams(args) -> int:
-    _output(args, answers.teams(store.connect(), filters_from(args)), answers.TEAM_KEYS)
+    _output(args, answers.teams(connection.connect(), filters_from(args)), answers.TEAM_KEYS)
     return 0
 
 
 def cmd_priorities(args) -> int:
-    _output(args, answers.priorities(store.connect(), filters_from(args)),
+    _output(args, answers.priorities(connection.connect(), filters_from(args)),
             answers.PRIORITY_KEYS)
     return 0
 
 
 def cmd_agents(args) -> int:
-    rows = answers.agents(store.connect(), filters_from(args))
+    rows = answers.agents(connection.connect(), filters_from(args))
     columns = ["agent", *[c for c in answers.GROUP_COLUMNS if c not in ("resolved", "pending")],
                "score", "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
     if args.json:
@@ -236,14 +237,14 @@ def cmd_agents(args) -> int:
 
 
 def cmd_trend(args) -> int:
-    rows = answers.trend(store.connect(), filters_from(args), args.period)
+    rows = answers.trend(connection.connect(), filters_from(args), args.period)
     _output(args, rows, answers.trend_keys(args.period))
     return 0
 
 
 def cmd_at_risk(args) -> int:
     """The at-risk list measured at the data's clock, as the Dashboard shows it."""
-    result = answers.at_risk(store.connect(), filters_from(args))
+    result = answers.at_risk(connection.connect(), filters_from(args))
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -257,7 +258,7 @@ def cmd_at_risk(args) -> int:
 
 def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
-    result = answers.handoffs(store.connect(), filters_from(args), args.raw)
+    result = answers.handoffs(connection.connect(), filters_from(args), args.raw)
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -272,7 +273,7 @@ def cmd_handoffs(args) -> int:
 
 
 def cmd_changes(args) -> int:
-    result = answers.changes(store.connect(), filters_from(args), args.from_import,
+    result = answers.changes(connection.connect(), filters_from(args), args.from_import,
                              args.to_import)
     if args.json:
         print(answers.to_json(result))
@@ -292,7 +293,7 @@ def _figure(value) -> str:
 
 
 def cmd_export(args) -> int:
-    frame = export.tickets_frame(store.connect(), filters_from(args))
+    frame = queries.tickets_frame(connection.connect(), filters_from(args))
     try:
         args.file.write_bytes(export.to_csv_bytes(frame))
     except OSError as exc:
@@ -308,7 +309,7 @@ def _read_password(prompt: str) -> str:
 
 
 def cmd_user(args) -> int:
-    db = store.connect()
+    db = connection.connect()
     if args.user_command == "add":
         users.add_user(db, args.name, _read_password("password: "), args.role)
         print(f"added {args.role} {args.name}")
@@ -329,7 +330,7 @@ def cmd_user(args) -> int:
 
 
 def cmd_token(args) -> int:
-    db = store.connect()
+    db = connection.connect()
     if args.token_command == "add":
         token, record = tokens.add_token(db, args.name, args.label,
                                          created_by=os.environ.get("USER", "cli"))
@@ -351,7 +352,7 @@ def cmd_token(args) -> int:
 
 def cmd_demo(args) -> int:
     frame = demo.generate_export(args.tickets, seed=args.seed)
-    report = store.import_file(store.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
+    report = importing.import_file(connection.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
                                user="demo")
     print(f"demo data: inserted {report.inserted:,}, updated {report.updated:,}, "
           f"unchanged {report.unchanged:,}")
@@ -374,7 +375,7 @@ def cmd_server(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    result = backup.backup(store.connect(), args.file)
+    result = backup.backup(connection.connect(), args.file)
     print(f"backed up {result.collections} collections ({result.documents:,} documents) "
           f"to {result.path}")
     return 0
@@ -383,7 +384,7 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     if not args.file.is_file():
         raise backup.BackupError(f"{args.file}: no such file or directory")
-    result = backup.restore(store.connect(), args.file)
+    result = backup.restore(connection.connect(), args.file)
     print(f"restored {result.collections} collections ({result.documents:,} documents) "
           f"from {result.path}, written {result.created_at}")
     return 0

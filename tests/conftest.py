@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from pymongo import MongoClient
 
-from sla import demo, embedded
+from sla.service import demo
+from sla.storage import connection, embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -43,9 +44,8 @@ def db_name() -> str:
 @pytest.fixture
 def db(server_uri, db_name):
     """A fresh, indexed database on the test server, dropped afterwards."""
-    from sla import store
 
-    database = store.connect(server_uri, db_name)
+    database = connection.connect(server_uri, db_name)
     yield database
     database.client.drop_database(db_name)
     database.client.close()

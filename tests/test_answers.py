@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 
-from sla import answers, store
-from sla.metrics import Filters
+from sla.core.filters import Filters
+from sla.service import answers, importing, queries
 from tests.handset import hand_bytes
 
 
 def test_answers_keep_exactly_the_cli_keys(db):
-    store.import_file(db, hand_bytes(), "hand.csv", user="test")
+    importing.import_file(db, hand_bytes(), "hand.csv", user="test")
     assert list(answers.summary(db)) == answers.SUMMARY_KEYS
     assert [list(r) for r in answers.teams(db)] == [answers.TEAM_KEYS] * len(answers.teams(db))
     assert all(list(r) == answers.PRIORITY_KEYS for r in answers.priorities(db))
@@ -21,7 +21,7 @@ def test_answers_keep_exactly_the_cli_keys(db):
 
 
 def test_ticket_pages_split_the_filtered_tickets(db):
-    store.import_file(db, hand_bytes(), "hand.csv", user="test")
+    importing.import_file(db, hand_bytes(), "hand.csv", user="test")
     filters = Filters(teams=("L1",))
     pages = [answers.tickets(db, filters, page, 2) for page in (1, 2, 3, 4)]
     total = answers.summary(db, filters)["total_tickets"]
@@ -33,7 +33,7 @@ def test_ticket_pages_split_the_filtered_tickets(db):
 
 def test_the_cache_answers_once_per_version_and_forgets_older_versions(db):
     calls = []
-    cache = answers.AnswerCache(entries=3)
+    cache = queries.AnswerCache(entries=3)
 
     def compute(value):
         calls.append(value)

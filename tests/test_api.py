@@ -22,8 +22,16 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from sla import api, demo
-from tests.e2e.conftest import _stop_group, _wait_healthy, release_store, sla_cli, start_streamlit, store_env
+from sla import api
+from sla.service import demo
+from tests.e2e.conftest import (
+    _stop_group,
+    _wait_healthy,
+    release_store,
+    sla_cli,
+    start_streamlit,
+    store_env,
+)
 
 RATE_LIMIT = 40  # SLA_API_RATE_LIMIT of the test server: low enough to reach quickly
 FORMULA_CATEGORY = "=1+2"

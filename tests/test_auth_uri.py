@@ -16,7 +16,8 @@ import pytest
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
-from sla import store
+from sla.service import importing
+from sla.storage import connection
 from tests.conftest import ROOT
 from tests.handset import hand_bytes
 
@@ -76,14 +77,14 @@ def run_cli(port: int, *args: str, password: str = PASSWORD, stdin: str = "", tm
 
 
 def test_the_server_refuses_anonymous_clients(auth_port):
-    with pytest.raises(store.StoreError, match="refused the login"):
-        store.connect(f"mongodb://127.0.0.1:{auth_port}/?directConnection=true", DB)
+    with pytest.raises(connection.StoreError, match="refused the login"):
+        connection.connect(f"mongodb://127.0.0.1:{auth_port}/?directConnection=true", DB)
 
 
 def test_store_works_through_an_authenticated_uri(auth_port):
-    db = store.connect(_uri(auth_port), DB)
+    db = connection.connect(_uri(auth_port), DB)
     db.tickets.delete_many({})
-    report = store.import_file(db, hand_bytes(), "hand.csv")
+    report = importing.import_file(db, hand_bytes(), "hand.csv")
     assert report.inserted + report.unchanged == 10
     assert db.tickets.count_documents({}) == 10
 

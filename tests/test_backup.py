@@ -25,7 +25,12 @@ from pymongo import MongoClient
 from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
-from sla import backup, demo, metrics, store, users
+from sla.analytics import metrics
+from sla.core.filters import Filters
+from sla.service import demo, edits, importing
+from sla.storage import backup, connection, users, versions, writelock
+from sla.storage.settings import get_settings
+from sla.storage.tickets import ticket_history
 from tests.conftest import ROOT
 from tests.test_auth_uri import DB as AUTH_DB
 from tests.test_auth_uri import _uri, auth_port  # noqa: F401 - a fixture used below
@@ -42,14 +47,14 @@ def _fill(db) -> None:
     """Two imports (the second changes tickets, so there is history), a settings change, a
     user and a remembered column mapping: every collection the app writes."""
     first = demo.generate_export(300, seed=5, end=END)
-    store.import_file(db, _export(first), "first.xlsx", user="alice")
+    importing.import_file(db, _export(first), "first.xlsx", user="alice")
     second = first.copy()
     second.loc[: 40, "Status"] = "Closed"
     second.loc[: 20, "Resolved By"] = "Someone Else"
-    store.import_file(db, _export(second), "second.xlsx", user="bob")
-    settings = store.get_settings(db)
+    importing.import_file(db, _export(second), "second.xlsx", user="bob")
+    settings = get_settings(db)
     settings["at_risk_fraction"] = 0.6
-    store.save_settings(db, settings, user="alice")
+    edits.save_settings(db, settings, user="alice")
     users.add_user(db, "alice", "a-long-password", "admin")
     db.mappings.insert_one({"_id": "layout-x", "headers": ["a"], "mapping": {}, "positions": {}})
 
@@ -71,16 +76,16 @@ def _everything(db) -> dict:
 
 
 def _figures(db) -> dict:
-    everything = metrics.Filters()
-    settings = store.get_settings(db)
-    return {"summary": metrics.summary(db, everything, settings),
-            "teams": metrics.teams(db, everything),
-            "agents": metrics.agents(db, everything, settings),
-            "history": [store.ticket_history(db, sr) for sr in sorted(db.tickets.distinct("_id"))]}
+    everything = Filters()
+    settings = get_settings(db)
+    return {"summary": metrics.summary(versions.snapshot(db), everything, settings),
+            "teams": metrics.teams(versions.snapshot(db), everything),
+            "agents": metrics.agents(versions.snapshot(db), everything, settings),
+            "history": [ticket_history(db, sr) for sr in sorted(db.tickets.distinct("_id"))]}
 
 
 def _versions(db) -> tuple[int, int]:
-    return store.data_version(db), store.versions(db)["users"]
+    return versions.data_version(db), versions.versions(db)["users"]
 
 
 @pytest.fixture
@@ -109,7 +114,7 @@ def test_backup_wipe_restore_gives_every_collection_figure_and_history_back(fill
     assert _figures(db) == figures
     data, users_version = _versions(db)
     assert data > versions[0] and users_version > versions[1], "app processes must reload"
-    assert db.meta.find_one({"_id": store.LOCK_ID}) is None, "the lock is released"
+    assert db.meta.find_one({"_id": writelock.LOCK_ID}) is None, "the lock is released"
 
 
 def test_restore_replaces_what_changed_since_and_moves_versions_past_both(filled, tmp_path):
@@ -118,15 +123,15 @@ def test_restore_replaces_what_changed_since_and_moves_versions_past_both(filled
     before, figures = _everything(db), _figures(db)
     later = demo.generate_export(50, seed=9, end=END)
     later["SR Number"] = "L-" + later["SR Number"].astype(str)
-    store.import_file(db, _export(later), "later.xlsx")
+    importing.import_file(db, _export(later), "later.xlsx")
     db.create_collection("made_later")
-    version_now = store.data_version(db)
+    version_now = versions.data_version(db)
 
     backup.restore(db, tmp_path / "b.zip")
 
     assert _everything(db) == before, "collections made after the backup are gone too"
     assert _figures(db) == figures
-    assert store.data_version(db) > version_now
+    assert versions.data_version(db) > version_now
 
 
 def _rewrite(source: Path, target: Path, change) -> Path:
@@ -181,13 +186,13 @@ def test_a_bad_archive_is_refused_and_nothing_is_touched(filled, tmp_path, chang
     backup.backup(db, tmp_path / "good.zip")
     bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", change)
     db.tickets.delete_many({"_id": {"$in": db.tickets.distinct("_id")[:5]}})
-    before, version = _everything(db), store.data_version(db)
+    before, version = _everything(db), versions.data_version(db)
 
     with pytest.raises(backup.BackupError, match=message) as refused:
         backup.restore(db, bad)
 
     assert "\n" not in str(refused.value)
-    assert _everything(db) == before and store.data_version(db) == version
+    assert _everything(db) == before and versions.data_version(db) == version
 
 
 def test_a_zip_that_is_no_backup_and_a_file_that_is_no_zip_are_refused(db, tmp_path):
@@ -217,13 +222,13 @@ def test_a_restore_failing_while_loading_changes_nothing(filled, tmp_path):
     backup.backup(db, tmp_path / "good.zip")
 
     bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", _duplicate_user)
-    store.import_file(db, _export(demo.generate_export(30, seed=4, end=END)), "other.xlsx")
-    before, version = _everything(db), store.data_version(db)
+    importing.import_file(db, _export(demo.generate_export(30, seed=4, end=END)), "other.xlsx")
+    before, version = _everything(db), versions.data_version(db)
 
     with pytest.raises(backup.BackupError, match="failed before anything was replaced"):
         backup.restore(db, bad)
 
-    assert _everything(db) == before and store.data_version(db) == version
+    assert _everything(db) == before and versions.data_version(db) == version
     assert not [n for n in db.list_collection_names() if n.startswith("_restore")]
 
 
@@ -259,8 +264,8 @@ def test_a_restore_failing_while_swapping_is_undone(filled, tmp_path, monkeypatc
     """
     db = filled
     backup.backup(db, tmp_path / "b.zip")
-    store.import_file(db, _export(demo.generate_export(30, seed=4, end=END)), "other.xlsx")
-    before, version = _everything(db), store.data_version(db)
+    importing.import_file(db, _export(demo.generate_export(30, seed=4, end=END)), "other.xlsx")
+    before, version = _everything(db), versions.data_version(db)
     n = len(before)
     failing_rename = {"first set aside": 1, "last set aside": n - 1, "first moved in": n,
                       "meta moved in": 2 * n - 1}[step]
@@ -279,7 +284,7 @@ def test_a_restore_failing_while_swapping_is_undone(filled, tmp_path, monkeypatc
 
     set_aside = min(failing_rename - 1, n - 1)
     assert len(calls) == failing_rename + set_aside, "each collection set aside is renamed back"
-    assert _everything(db) == before and store.data_version(db) == version
+    assert _everything(db) == before and versions.data_version(db) == version
     assert not [n for n in db.list_collection_names() if n.startswith("_restore")]
 
 
@@ -287,8 +292,8 @@ def test_a_restore_waits_for_the_write_lock_and_then_is_refused(filled, tmp_path
     db = filled
     backup.backup(db, tmp_path / "b.zip")
     monkeypatch.setenv("SLA_LOCK_WAIT_S", "0.5")
-    with store.write_lock(db, "the import of x.xlsx"):
-        with pytest.raises(store.Busy, match=r"another change \(the import of x.xlsx\)"):
+    with writelock.write_lock(db, "the import of x.xlsx"):
+        with pytest.raises(writelock.Busy, match=r"another change \(the import of x.xlsx\)"):
             backup.restore(db, tmp_path / "b.zip")
 
 
@@ -301,7 +306,7 @@ def _cli(env: dict, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_backup_and_restore(cli_env, db_name, server_uri, tmp_path):
-    db = store.connect(server_uri, db_name)
+    db = connection.connect(server_uri, db_name)
     _fill(db)
     before, figures = _everything(db), _figures(db)
     archive = tmp_path / "nightly.zip"
@@ -337,7 +342,7 @@ def test_cli_errors_are_one_line(cli_env, tmp_path):
 
 def test_backup_and_restore_as_the_least_privileged_user(auth_port, tmp_path):  # noqa: F811
     """The app user (readWrite on its database only) can do both: no root, no mongodump."""
-    db = store.connect(_uri(auth_port), AUTH_DB)
+    db = connection.connect(_uri(auth_port), AUTH_DB)
     _fill(db)
     before, figures = _everything(db), _figures(db)
     backup.backup(db, tmp_path / "b.zip")
@@ -362,7 +367,7 @@ def _script(name: str, *args: str, env: dict) -> subprocess.CompletedProcess:
 def test_scripts_use_the_app_when_mongodump_is_absent(cli_env, db_name, server_uri, tmp_path):
     """backup.sh and restore.sh on a PATH without the MongoDB tools: they run
     ``python -m sla backup|restore`` (through sla.sh) and keep their naming and clean-up."""
-    db = store.connect(server_uri, db_name)
+    db = connection.connect(server_uri, db_name)
     _fill(db)
     before = _everything(db)
     bin_dir = tmp_path / "bin"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from sla import changes, store
-from sla.changes import ChangesError
-from sla.metrics import Filters
+from sla.analytics.changes import ChangesError
+from sla.core.filters import Filters
+from sla.service import edits, importing, queries
+from sla.storage import uploads
 
 approx = pytest.approx
 HEAD = "SR Number,Created,Status,Priority,Team,Resolution SLA\n"
@@ -45,13 +46,13 @@ def adds_up(result: dict) -> None:
 @pytest.fixture
 def two_weeks(db):
     """Two imports of the hand-worked weeks."""
-    store.import_file(db, WEEK1.encode(), "week1.csv")
-    store.import_file(db, WEEK2.encode(), "week2.csv")
+    importing.import_file(db, WEEK1.encode(), "week1.csv")
+    importing.import_file(db, WEEK2.encode(), "week2.csv")
     return db
 
 
 def test_the_change_splits_into_causes_that_add_up(two_weeks):
-    result = changes.changes(two_weeks)
+    result = queries.changes(two_weeks)
     assert (result["from"]["file_name"], result["to"]["file_name"]) == ("week1.csv", "week2.csv")
     resolution = result["resolution_sla_pct"]
     assert resolution["before"] == approx(200 / 3)
@@ -69,13 +70,13 @@ def test_the_change_splits_into_causes_that_add_up(two_weeks):
 
 
 def test_edits_and_deletes_in_the_app_are_their_own_causes(db):
-    store.import_file(db, WEEK1.encode(), "week1.csv")
-    store.edit_ticket(db, "T2", {"resolution_sla_raw": "Breached"}, "alice")
-    store.delete_ticket(db, "T4", "alice")
+    importing.import_file(db, WEEK1.encode(), "week1.csv")
+    edits.edit_ticket(db, "T2", {"resolution_sla_raw": "Breached"}, "alice")
+    edits.delete_ticket(db, "T4", "alice")
     week2 = "\n".join(line for line in WEEK2.splitlines()
                       if not line.startswith(("T2,", "T4,"))) + "\n"
-    store.import_file(db, week2.encode(), "week2.csv")
-    result = changes.changes(db)
+    importing.import_file(db, week2.encode(), "week2.csv")
+    result = queries.changes(db)
     # After: T1 breached, T2 breached (edited), T3 met, T5 met -> 2 of 4 = 50 %.
     assert result["resolution_sla_pct"]["after"] == approx(50.0)
     found = contributions(result, "resolution_sla_pct")
@@ -85,11 +86,11 @@ def test_edits_and_deletes_in_the_app_are_their_own_causes(db):
 
 
 def test_filters_count_tickets_moving_in_and_out_of_the_selection(db):
-    store.import_file(db, WEEK1.encode(), "week1.csv")
-    store.import_file(db, WEEK2.replace("T2,2026-03-02 09:00,Resolved,P3,L2 Apps",
+    importing.import_file(db, WEEK1.encode(), "week1.csv")
+    importing.import_file(db, WEEK2.replace("T2,2026-03-02 09:00,Resolved,P3,L2 Apps",
                                         "T2,2026-03-02 09:00,Resolved,P3,L1 Desk").encode(),
                       "week2.csv")
-    result = changes.changes(db, filters=Filters(teams=("L1",)))
+    result = queries.changes(db, filters=Filters(teams=("L1",)))
     # L1 before: T3 breached, T4 met (50 %); after: T2 T3 T4 T5 met (100 %).
     assert (result["resolution_sla_pct"]["before"], result["resolution_sla_pct"]["after"]) \
         == (approx(50.0), approx(100.0))
@@ -99,34 +100,34 @@ def test_filters_count_tickets_moving_in_and_out_of_the_selection(db):
 
 
 def test_imports_are_chosen_by_id_and_errors_are_one_line(two_weeks):
-    kept = changes.comparable_imports(two_weeks)
+    kept = uploads.comparable_imports(two_weeks)
     newest, older = str(kept[0]["_id"]), str(kept[1]["_id"])
-    backwards = changes.changes(two_weeks, from_id=newest, to_id=older)
+    backwards = queries.changes(two_weeks, from_import=newest, to_import=older)
     assert backwards["resolution_sla_pct"]["after"] == approx(200 / 3)
     adds_up(backwards)
     with pytest.raises(ChangesError, match="not an import id"):
-        changes.changes(two_weeks, from_id="nope")
+        queries.changes(two_weeks, from_import="nope")
     with pytest.raises(ChangesError, match="there is no import"):
-        changes.changes(two_weeks, from_id="0" * 24)
+        queries.changes(two_weeks, from_import="0" * 24)
 
 
 def test_one_import_has_nothing_to_compare(db):
     with pytest.raises(ChangesError, match="no import"):
-        changes.changes(db)
-    store.import_file(db, WEEK1.encode(), "week1.csv")
-    store.import_file(db, WEEK1.encode(), "week1-again.csv")  # unchanged: nothing moved
+        queries.changes(db)
+    importing.import_file(db, WEEK1.encode(), "week1.csv")
+    importing.import_file(db, WEEK1.encode(), "week1-again.csv")  # unchanged: nothing moved
     with pytest.raises(ChangesError, match="only one import"):
-        changes.changes(db)
+        queries.changes(db)
 
 
 def test_the_snapshots_of_recent_imports_are_kept(db):
-    for week in range(changes.KEEP_IMPORT_SNAPSHOTS + 2):
-        store.import_file(db, (HEAD + f"W{week},2026-03-02 08:00,Open,P3,L1,\n").encode(),
+    for week in range(uploads.KEEP_IMPORT_SNAPSHOTS + 2):
+        importing.import_file(db, (HEAD + f"W{week},2026-03-02 08:00,Open,P3,L1,\n").encode(),
                           f"week{week}.csv")
-    kept = changes.comparable_imports(db)
-    assert len(kept) == changes.KEEP_IMPORT_SNAPSHOTS
+    kept = uploads.comparable_imports(db)
+    assert len(kept) == uploads.KEEP_IMPORT_SNAPSHOTS
     oldest = db.uploads.find_one({"file_name": "week0.csv"})
     with pytest.raises(ChangesError, match="no longer kept"):
-        changes.changes(db, from_id=str(oldest["_id"]))
-    result = changes.changes(db, from_id=str(kept[-1]["_id"]))
-    assert result["pending"]["change"] == changes.KEEP_IMPORT_SNAPSHOTS - 1
+        queries.changes(db, from_import=str(oldest["_id"]))
+    result = queries.changes(db, from_import=str(kept[-1]["_id"]))
+    assert result["pending"]["change"] == uploads.KEEP_IMPORT_SNAPSHOTS - 1

@@ -9,17 +9,20 @@ import re
 import altair as alt
 import pytest
 
-from sla import charts, metrics, store
+from sla.analytics import metrics
+from sla.service import importing
+from sla.storage import versions
 from tests.handset import hand_bytes
+from ui import charts
 
 
 @pytest.fixture
 def hand_rows(db):
     """Metric rows of the hand-checked set, as the pages pass them to the charts."""
-    store.import_file(db, hand_bytes(), "hand.csv")
-    return {"summary": metrics.summary(db), "teams": metrics.teams(db),
-            "agents": metrics.agents(db), "trend": metrics.trend(db),
-            "months": metrics.trend(db, period="month"), "priorities": metrics.priorities(db)}
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    return {"summary": metrics.summary(versions.snapshot(db)), "teams": metrics.teams(versions.snapshot(db)),
+            "agents": metrics.agents(versions.snapshot(db)), "trend": metrics.trend(versions.snapshot(db)),
+            "months": metrics.trend(versions.snapshot(db), period="month"), "priorities": metrics.priorities(versions.snapshot(db))}
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:

@@ -20,7 +20,8 @@ import pandas as pd
 import pytest
 from pymongo import MongoClient
 
-from sla import display, export
+from sla.analytics import export
+from sla.core import display
 from tests.conftest import ROOT
 from tests.handset import HAND_CSV
 
@@ -378,7 +379,8 @@ def test_a_database_name_with_a_slash_is_named_as_such(env):
 
 def test_a_database_that_dies_during_an_import_is_one_sentence(tmp_path):
     """The embedded server is killed while the CLI imports into it; run again, it completes."""
-    from sla import demo, embedded
+    from sla.service import demo
+    from sla.storage import embedded
 
     folder = tmp_path / "data"
     uri = embedded.ensure_server(folder)

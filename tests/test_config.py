@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from sla import config
+from sla.core import config
 from tests.conftest import ROOT
 
 

@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from sla import demo
+from sla.service import demo
 from tests import containers
 from tests.containers import podman
 
@@ -136,8 +136,8 @@ def test_every_process_runs_as_the_image_user(container):
     assert read_only.returncode != 0, "the application code must not be writable by the app user"
 
 
-COUNTS = ("from sla import store; import json; db = store.connect(); print(json.dumps("
-          "{'data_version': store.data_version(db), **{name: db[name].count_documents({}) "
+COUNTS = ("from sla.storage import connection, versions; import json; db = connection.connect(); print(json.dumps("
+          "{'data_version': versions.data_version(db), **{name: db[name].count_documents({}) "
           "for name in sorted(db.list_collection_names())}}))")
 
 

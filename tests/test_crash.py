@@ -15,7 +15,9 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from sla import demo, metrics, store
+from sla.analytics import metrics
+from sla.service import demo
+from sla.storage import connection, versions, writelock
 from tests.conftest import ROOT, rounded
 
 ROWS = 30_000
@@ -63,7 +65,7 @@ def kill_when(process: subprocess.Popen, ready) -> None:
 
 
 def database(env: dict):
-    return store.connect(env["MONGO_URI"], env["SLA_DB"])
+    return connection.connect(env["MONGO_URI"], env["SLA_DB"])
 
 
 def state(db) -> dict:
@@ -72,7 +74,7 @@ def state(db) -> dict:
                for t in db.tickets.find({}, {"content_hash": 1, "status_class": 1})}
     changes = sorted((h["sr_number"], tuple(sorted(h["changes"])))
                      for h in db.ticket_history.find({}, {"sr_number": 1, "changes": 1}))
-    return {"summary": rounded(metrics.summary(db)), "teams": rounded(metrics.teams(db)),
+    return {"summary": rounded(metrics.summary(versions.snapshot(db))), "teams": rounded(metrics.teams(versions.snapshot(db))),
             "tickets": tickets, "history": changes}
 
 
@@ -93,7 +95,7 @@ def test_a_first_import_killed_then_run_again_equals_one_clean_import(cli_env, c
     kill_when(process, lambda: db.tickets.estimated_document_count() > 2_000)
     assert 0 < db.tickets.count_documents({}) < ROWS
     assert db.uploads.find_one()["status"] == "running"
-    assert store.data_version(db) == 0  # nothing published: pages still show the old data
+    assert versions.data_version(db) == 0  # nothing published: pages still show the old data
 
     again = run_import(cli_env, exports["week1"])
     assert "rejected 0" in again.stdout
@@ -130,7 +132,7 @@ def test_two_imports_at_once_wait_for_each_other(cli_env, clean_env, exports):
 
 def test_a_held_lock_refuses_a_second_import_in_one_line(cli_env, exports, monkeypatch):
     db = database(cli_env)
-    with store.write_lock(db, "the import of week1.csv"):
+    with writelock.write_lock(db, "the import of week1.csv"):
         result = subprocess.run([sys.executable, "-m", "sla", "import", str(exports["week1"])],
                                 cwd=ROOT, env={**cli_env, "SLA_LOCK_WAIT_S": "1"},
                                 capture_output=True, text=True, timeout=120)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sla import display
+from sla.core import display
 
 
 @pytest.mark.parametrize("value", [
@@ -65,7 +65,7 @@ def test_value_as_a_table_cell(item, shown):
 
 
 def test_every_field_has_a_display_name():
-    from sla import export
+    from sla.analytics import export
     for name in export.COLUMNS:
         assert display.label(name) != name
     assert display.label("some_new_field") == "Some new field"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from sla import embedded, store
+from sla.storage import connection, embedded
 from tests.conftest import ROOT
 
 
@@ -66,7 +66,7 @@ def test_ensure_server_starts_one_and_reuses_it(data_dir):
 
     assert embedded.ensure_server(data_dir) == uri  # same process: reused
     other = subprocess.run(
-        [sys.executable, "-c", "from pathlib import Path; from sla import embedded; "
+        [sys.executable, "-c", "from pathlib import Path; from sla.storage import embedded; "
          f"print(embedded.ensure_server(Path({str(data_dir)!r})))"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=True)
     assert other.stdout.strip() == uri  # another process: reused too
@@ -144,7 +144,7 @@ def test_connect_without_mongo_uri_starts_the_embedded_server(tmp_path, monkeypa
     monkeypatch.setenv("SLA_DATA_DIR", str(folder))
     monkeypatch.setenv("SLA_DB", f"sla_test_{uuid.uuid4().hex[:10]}")
     try:
-        db = store.connect()
+        db = connection.connect()
         port = embedded.running_port(folder)
         assert port is not None
         assert db.client.address == ("127.0.0.1", port)

@@ -9,9 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sla import export, store
-from sla.display import FIELD_LABELS
-from sla.metrics import Filters
+from sla.analytics import export
+from sla.core.display import FIELD_LABELS
+from sla.core.filters import Filters
+from sla.service import importing
+from sla.storage import versions
 from tests.handset import HAND_CSV, hand_bytes
 
 BOM = b"\xef\xbb\xbf"
@@ -20,7 +22,7 @@ BOM = b"\xef\xbb\xbf"
 @pytest.fixture
 def hand_db(db):
     """The test database holding the ten hand-checked tickets."""
-    store.import_file(db, hand_bytes(), "hand.csv")
+    importing.import_file(db, hand_bytes(), "hand.csv")
     return db
 
 
@@ -35,7 +37,7 @@ def read_back(data: bytes, **options) -> pd.DataFrame:
 
 
 def test_tickets_frame_columns_and_order(hand_db):
-    frame = export.tickets_frame(hand_db)
+    frame = export.tickets_frame(versions.snapshot(hand_db))
     assert list(frame.columns) == export.COLUMNS
     assert list(frame["sr_number"]) == ["T10", "T9", "T8", "T7", "T6", "T5", "T4", "T3", "T2", "T1"]
     assert pd.api.types.is_datetime64_any_dtype(frame["created"])
@@ -56,13 +58,13 @@ def test_tickets_frame_columns_and_order(hand_db):
     (Filters(teams=("Nobody",)), []),
 ])
 def test_tickets_frame_filters(hand_db, filters, expected):
-    frame = export.tickets_frame(hand_db, filters)
+    frame = export.tickets_frame(versions.snapshot(hand_db), filters)
     assert list(frame["sr_number"]) == expected
     assert list(frame.columns) == export.COLUMNS
 
 
 def test_tickets_frame_limit(hand_db):
-    assert list(export.tickets_frame(hand_db, limit=3)["sr_number"]) == ["T10", "T9", "T8"]
+    assert list(export.tickets_frame(versions.snapshot(hand_db), limit=3)["sr_number"]) == ["T10", "T9", "T8"]
 
 
 def test_csv_neutralises_formula_cells_but_not_numbers():
@@ -99,7 +101,7 @@ def test_csv_with_a_carriage_return_in_a_cell_round_trips():
 
 
 def test_csv_round_trips_through_pandas(hand_db):
-    frame = export.tickets_frame(hand_db)
+    frame = export.tickets_frame(versions.snapshot(hand_db))
     frame.loc[frame["sr_number"] == "T7", "category"] = "Réseau – café"
     data = export.to_csv_bytes(frame)
     assert data.startswith(BOM)
@@ -119,7 +121,7 @@ def test_csv_round_trips_through_pandas(hand_db):
 
 
 def test_csv_of_the_hand_set_matches_the_source_file(hand_db):
-    got = read_back(export.to_csv_bytes(export.tickets_frame(hand_db))).set_index("sr_number")
+    got = read_back(export.to_csv_bytes(export.tickets_frame(versions.snapshot(hand_db)))).set_index("sr_number")
     source = pd.read_csv(io.StringIO(HAND_CSV), dtype=str, keep_default_na=False)
     source = source.set_index("SR Number")
     assert sorted(got.index) == sorted(source.index)

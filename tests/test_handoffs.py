@@ -8,8 +8,12 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sla import handoffs, metrics, store
-from sla.metrics import Filters
+from sla.analytics import handoffs, metrics
+from sla.core.filters import Filters
+from sla.service import edits, importing
+from sla.storage import snapshots, uploads, versions
+from sla.storage.settings import get_settings
+from sla.storage.tickets import get_ticket
 
 approx = pytest.approx
 
@@ -32,8 +36,13 @@ NOW = dt.datetime(2026, 3, 5, 8, 0)
 @pytest.fixture
 def log_db(db):
     """The test database holding the three hand-worked tickets of ``EVENT_LOG``."""
-    store.import_file(db, EVENT_LOG.encode(), "events.csv")
+    importing.import_file(db, EVENT_LOG.encode(), "events.csv")
     return db
+
+
+def check_total(result: dict) -> float:
+    """Hours held by all teams minus the tickets' open hours: 0 up to rounding."""
+    return float(sum(row["hours_held"] for row in result["teams"]) - result["hours_open"])
 
 
 def by_team(result: dict, key: str = "team") -> dict:
@@ -41,7 +50,7 @@ def by_team(result: dict, key: str = "team") -> dict:
 
 
 def test_event_log_gives_exact_hours_per_team(log_db):
-    result = handoffs.handoffs(log_db, Filters(), store.get_settings(log_db), NOW)
+    result = handoffs.handoffs(versions.snapshot(log_db), Filters(), get_settings(log_db), NOW)
     teams = by_team(result)
     assert set(teams) == {"L1", "L2"}
     assert teams["L1"] == {"team": "L1", "tickets": 2, "hours_held": approx(4.5),
@@ -51,18 +60,18 @@ def test_event_log_gives_exact_hours_per_team(log_db):
                            "median_hours_held": approx(24.0), "handoffs_in": 1,
                            "handoffs_out": 1, "breaches_owned": 1}
     assert result["hours_open"] == approx(28 + 0.5 + 24)
-    assert handoffs.check_total(result) == approx(0.0, abs=1e-9)
+    assert check_total(result) == approx(0.0, abs=1e-9)
     assert (result["tickets"], result["tickets_handed_off"]) == (3, 1)
     assert result["approximate"] is False
 
 
 def test_raw_level_and_filters(log_db):
-    settings = store.get_settings(log_db)
-    raw = by_team(handoffs.handoffs(log_db, Filters(), settings, NOW, raw=True), "team_raw")
+    settings = get_settings(log_db)
+    raw = by_team(handoffs.handoffs(versions.snapshot(log_db), Filters(), settings, NOW, raw=True), "team_raw")
     assert raw["App Support L2"]["team"] == "L2"
     assert raw["App Support L2"]["hours_held"] == approx(48.0)
     assert raw["Service Desk L1"]["breaches_owned"] == 0
-    only_p1 = handoffs.handoffs(log_db, Filters(priorities=("P1",)), settings, NOW)
+    only_p1 = handoffs.handoffs(versions.snapshot(log_db), Filters(priorities=("P1",)), settings, NOW)
     assert by_team(only_p1) == {"L1": {"team": "L1", "tickets": 1, "hours_held": approx(0.5),
                                        "median_hours_held": approx(0.5), "handoffs_in": 0,
                                        "handoffs_out": 0, "breaches_owned": 0}}
@@ -72,11 +81,11 @@ def test_snapshot_uploads_place_a_change_at_the_later_upload(db):
     first = "SR Number,Created,Status,Priority,Team\nT1,2026-03-01 08:00,Open,P3,L1 Desk\n"
     second = ("SR Number,Created,Status,Priority,Team\nT1,2026-03-01 08:00,Open,P3,L2 Apps\n"
               "T2,2026-03-05 08:00,Open,P4,L2 Apps\n")
-    store.import_file(db, first.encode(), "week1.csv")
-    store.import_file(db, second.encode(), "week2.csv")
-    assert [p["team_raw"] for p in store.get_ticket(db, "T1")["timeline"]] == ["L1 Desk",
+    importing.import_file(db, first.encode(), "week1.csv")
+    importing.import_file(db, second.encode(), "week2.csv")
+    assert [p["team_raw"] for p in get_ticket(db, "T1")["timeline"]] == ["L1 Desk",
                                                                                "L2 Apps"]
-    result = handoffs.handoffs(db, Filters(), store.get_settings(db), dt.datetime(2026, 3, 6, 8))
+    result = handoffs.handoffs(versions.snapshot(db), Filters(), get_settings(db), dt.datetime(2026, 3, 6, 8))
     teams = by_team(result)
     assert teams["L1"]["hours_held"] == approx(96.0)  # 1 Mar 08:00 to the file's 5 Mar 08:00
     assert teams["L2"]["hours_held"] == approx(24.0 + 24.0)  # T1's last day, T2's one day
@@ -85,12 +94,11 @@ def test_snapshot_uploads_place_a_change_at_the_later_upload(db):
 
 
 def test_timelines_survive_a_settings_change_and_a_restart_of_the_cache(log_db):
-    from sla import readmodel
 
-    settings = store.get_settings(log_db)
-    store.save_settings(log_db, settings)
-    readmodel.CACHE.clear()
-    teams = by_team(handoffs.handoffs(log_db, Filters(), settings, NOW))
+    settings = get_settings(log_db)
+    edits.save_settings(log_db, settings)
+    snapshots.CACHE.clear()
+    teams = by_team(handoffs.handoffs(versions.snapshot(log_db), Filters(), settings, NOW))
     assert teams["L2"]["hours_held"] == approx(48.0)
 
 
@@ -107,10 +115,10 @@ def uci_reference(path, clock: dt.datetime) -> tuple[float, int]:
 
 
 def test_uci_hand_offs_follow_the_event_rows(db, uci_csv):
-    store.import_file(db, uci_csv)
-    clock = metrics.data_clock(db, None)["at"]
-    result = handoffs.handoffs(db, Filters(), store.get_settings(db), clock, raw=True)
-    assert handoffs.check_total(result) == approx(0.0, abs=1e-3)
+    importing.import_file(db, uci_csv)
+    clock = metrics.data_clock(versions.snapshot(db), None)["at"]
+    result = handoffs.handoffs(versions.snapshot(db), Filters(), get_settings(db), clock, raw=True)
+    assert check_total(result) == approx(0.0, abs=1e-3)
     handed, incidents = uci_reference(uci_csv, clock)
     assert result["tickets"] + result["tickets_left_out"] == incidents
     counted = sum(row["handoffs_in"] for row in result["teams"])
@@ -120,12 +128,12 @@ def test_uci_hand_offs_follow_the_event_rows(db, uci_csv):
 
 
 def test_a_team_changed_by_hand_is_placed_at_the_data_clock(log_db):
-    store.edit_ticket(log_db, "INC3", {"team_raw": "Service Desk L1"}, "alice")
-    points = store.get_ticket(log_db, "INC3")["timeline"]
+    edits.edit_ticket(log_db, "INC3", {"team_raw": "Service Desk L1"}, "alice")
+    points = get_ticket(log_db, "INC3")["timeline"]
     assert [(p["team_raw"], p["exact"]) for p in points] == [("App Support L2", True),
                                                               ("Service Desk L1", False)]
-    teams = by_team(handoffs.handoffs(log_db, Filters(), store.get_settings(log_db), NOW))
-    clock = metrics.data_clock(log_db, store.recent_uploads(log_db, 1)[0]["at"])["at"]
+    teams = by_team(handoffs.handoffs(versions.snapshot(log_db), Filters(), get_settings(log_db), NOW))
+    clock = metrics.data_clock(versions.snapshot(log_db), uploads.recent_uploads(log_db, 1)[0]["at"])["at"]
     assert points[1]["at"] == clock
     # The data's clock is INC3's own created time (the latest date held), so L1 held it
     # from the start: all of its 24 hours move from L2 to L1.

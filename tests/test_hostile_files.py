@@ -33,7 +33,8 @@ import openpyxl
 import pytest
 from pymongo.database import Database
 
-from sla import store, users
+from sla.service import importing
+from sla.storage import connection, users, versions
 from tests.conftest import ROOT
 from tests.handset import hand_bytes
 from tests.test_pages import PASSWORD, app_db, page  # noqa: F401 - app_db is a fixture
@@ -583,7 +584,7 @@ def test_there_are_at_least_thirty_cases_with_distinct_ids():
 # ---------------------------------------------------------------- the store before and after
 
 def seeded(db: Database) -> Database:
-    store.import_file(db, hand_bytes(), "hand.csv", user="seed")
+    importing.import_file(db, hand_bytes(), "hand.csv", user="seed")
     return db
 
 
@@ -592,7 +593,7 @@ def store_state(db: Database) -> dict:
     return {"tickets": sorted((t["_id"], t["content_hash"]) for t in tickets),
             "uploads": db.uploads.count_documents({}),
             "history": db.ticket_history.count_documents({}),
-            "version": store.data_version(db)}
+            "version": versions.data_version(db)}
 
 
 def one_line(message: str) -> None:
@@ -645,7 +646,7 @@ def test_the_memory_measure_sees_the_child_s_own_peak(tmp_path):
 @pytest.fixture
 def cli_db(cli_env, server_uri) -> Database:
     cli_env.pop("SLA_DEBUG", None)
-    return seeded(store.connect(server_uri, cli_env["SLA_DB"]))
+    return seeded(connection.connect(server_uri, cli_env["SLA_DB"]))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)

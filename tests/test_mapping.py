@@ -9,7 +9,9 @@ from collections import Counter
 
 import pytest
 
-from sla import read, store
+from sla.ingest import table
+from sla.service import importing
+from sla.storage import mappings
 from tests.handset import HAND_CSV
 from tests.test_cli import database, sla
 
@@ -26,7 +28,7 @@ def teams(db) -> dict[str, int]:
 
 def with_squad(table_or_headers) -> dict[str, str]:
     """The detected mapping of the squad file plus the team column."""
-    return {**read.map_headers(table_or_headers), **SQUAD}
+    return {**table.map_headers(table_or_headers), **SQUAD}
 
 
 SQUAD_HEADERS = SQUAD_CSV.splitlines()[0].split(",")
@@ -36,29 +38,29 @@ SQUAD_HEADERS = SQUAD_CSV.splitlines()[0].split(",")
 
 def test_fingerprint_ignores_case_and_spacing_of_headers():
     headers = ["SR Number", "Created", "Response Time (hrs)"]
-    assert read.layout_fingerprint(headers) == read.layout_fingerprint(
+    assert table.layout_fingerprint(headers) == table.layout_fingerprint(
         ["sr  number", " CREATED ", "response_time (hrs)"])
 
 
 def test_fingerprint_differs_by_order_and_by_names():
     headers = ["SR Number", "Created", "Team"]
-    assert read.layout_fingerprint(headers) != read.layout_fingerprint(
+    assert table.layout_fingerprint(headers) != table.layout_fingerprint(
         ["Created", "SR Number", "Team"])
-    assert read.layout_fingerprint(headers) != read.layout_fingerprint(
+    assert table.layout_fingerprint(headers) != table.layout_fingerprint(
         ["SR Number", "Created", "Group"])
-    assert read.layout_fingerprint(headers) != read.layout_fingerprint(headers[:2])
+    assert table.layout_fingerprint(headers) != table.layout_fingerprint(headers[:2])
 
 
 # ---------------------------------------------------------------- an override
 
 def test_detected_mapping_misses_the_squad_column(db):
-    report = store.import_file(db, SQUAD_CSV.encode(), "squad.csv")
+    report = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv")
     assert "team_raw" not in report.mapping
     assert teams(db) == {"Unassigned": 10}
 
 
 def test_an_override_feeds_the_team_from_the_chosen_column(db):
-    report = store.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
+    report = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
                                mapping=with_squad(SQUAD_HEADERS))
     assert report.mapping["team_raw"] == "Squad" and "Squad" not in report.unmapped
     assert teams(db) == HAND_TEAMS
@@ -67,7 +69,7 @@ def test_an_override_feeds_the_team_from_the_chosen_column(db):
 
 
 def test_a_dry_run_with_an_override_writes_nothing(db):
-    report = store.import_file(db, SQUAD_CSV.encode(), "squad.csv", dry_run=True,
+    report = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", dry_run=True,
                                mapping=with_squad(SQUAD_HEADERS))
     assert report.teams_unassigned == 1 and report.inserted == 10
     assert db.tickets.count_documents({}) == 0 and db.mappings.count_documents({}) == 0
@@ -76,9 +78,9 @@ def test_a_dry_run_with_an_override_writes_nothing(db):
 # ---------------------------------------------------------------- remembered per layout
 
 def test_the_saved_mapping_is_used_by_a_later_cli_import_of_the_same_layout(db, cli_env, tmp_path):
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
                       mapping=with_squad(SQUAD_HEADERS))
-    saved = store.saved_mapping(db, SQUAD_HEADERS)
+    saved = mappings.saved_mapping(db, SQUAD_HEADERS)
     assert saved["mapping"]["team_raw"] == "Squad" and saved["user"] == "alice"
     assert abs(saved["at"] - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)) \
         < dt.timedelta(minutes=5)
@@ -98,25 +100,25 @@ def test_the_saved_mapping_is_used_by_a_later_cli_import_of_the_same_layout(db, 
 
 
 def test_a_file_of_another_layout_does_not_get_the_saved_mapping(db):
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=with_squad(SQUAD_HEADERS))
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=with_squad(SQUAD_HEADERS))
     other = SQUAD_CSV.replace("Priority,", "Urgency,", 1)
-    report = store.import_file(db, other.encode(), "other.csv", dry_run=True)
+    report = importing.import_file(db, other.encode(), "other.csv", dry_run=True)
     assert "team_raw" not in report.mapping
 
 
 def test_importing_with_the_detected_mapping_forgets_the_saved_one(db):
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=with_squad(SQUAD_HEADERS))
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=with_squad(SQUAD_HEADERS))
     assert db.mappings.count_documents({}) == 1
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=read.map_headers(SQUAD_HEADERS))
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=table.map_headers(SQUAD_HEADERS))
     assert db.mappings.count_documents({}) == 0
     assert teams(db) == {"Unassigned": 10}
 
 
 def test_an_import_without_a_mapping_leaves_the_saved_one_alone(db):
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", user="alice",
                       mapping=with_squad(SQUAD_HEADERS))
-    store.import_file(db, SQUAD_CSV.replace("Ann", "Anne").encode(), "again.csv", user="bob")
-    assert store.saved_mapping(db, SQUAD_HEADERS)["user"] == "alice"
+    importing.import_file(db, SQUAD_CSV.replace("Ann", "Anne").encode(), "again.csv", user="bob")
+    assert mappings.saved_mapping(db, SQUAD_HEADERS)["user"] == "alice"
     assert teams(db) == HAND_TEAMS
 
 
@@ -128,8 +130,8 @@ def test_an_import_without_a_mapping_leaves_the_saved_one_alone(db):
     ({"sr_number": "SR Number", "status": "Colour"}, "not in this file"),
 ])
 def test_an_invalid_mapping_is_refused_in_one_line_and_stores_nothing(db, mapping, words):
-    with pytest.raises(read.MappingError) as refused:
-        store.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=mapping)
+    with pytest.raises(table.MappingError) as refused:
+        importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping=mapping)
     message = str(refused.value)
     assert words in message and "\n" not in message and message.count(". ") == 0
     assert message.endswith(".")
@@ -139,9 +141,9 @@ def test_an_invalid_mapping_is_refused_in_one_line_and_stores_nothing(db, mappin
 
 def test_an_invalid_mapping_is_refused_after_an_import_of_the_same_file(db):
     """The same-file shortcut does not let an invalid mapping through."""
-    store.import_file(db, SQUAD_CSV.encode(), "squad.csv")
-    with pytest.raises(read.MappingError):
-        store.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping={"status": "Status"})
+    importing.import_file(db, SQUAD_CSV.encode(), "squad.csv")
+    with pytest.raises(table.MappingError):
+        importing.import_file(db, SQUAD_CSV.encode(), "squad.csv", mapping={"status": "Status"})
     assert db.uploads.count_documents({}) == 1
 
 
@@ -151,15 +153,15 @@ SAME_FILE = "the same file as the import of"
 
 
 def test_the_same_file_with_another_mapping_is_read_again(db):
-    first = store.import_file(db, SQUAD_CSV.encode(), "squad.csv")
+    first = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv")
     assert not any(SAME_FILE in note for note in first.notes)
-    second = store.import_file(db, SQUAD_CSV.encode(), "squad.csv",
+    second = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv",
                                mapping=with_squad(SQUAD_HEADERS))
     assert not any(SAME_FILE in note for note in second.notes)
     assert second.updated == 10 and teams(db) == HAND_TEAMS
-    third = store.import_file(db, SQUAD_CSV.encode(), "squad.csv",
+    third = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv",
                               mapping=with_squad(SQUAD_HEADERS))
     assert any(SAME_FILE in note for note in third.notes)  # same mapping: the shortcut
-    fourth = store.import_file(db, SQUAD_CSV.encode(), "squad.csv")  # the saved mapping
+    fourth = importing.import_file(db, SQUAD_CSV.encode(), "squad.csv")  # the saved mapping
     assert any(SAME_FILE in note for note in fourth.notes)
     assert teams(db) == HAND_TEAMS

@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from sla import metrics, store
-from sla.metrics import Filters
+from sla.analytics import metrics
+from sla.core.filters import Filters
+from sla.service import importing
+from sla.storage import versions
+from sla.storage.settings import get_settings
 from tests.handset import hand_bytes
 
 approx = pytest.approx
@@ -16,12 +19,12 @@ approx = pytest.approx
 @pytest.fixture
 def hand_db(db):
     """The test database holding the ten hand-checked tickets."""
-    store.import_file(db, hand_bytes(), "hand.csv")
+    importing.import_file(db, hand_bytes(), "hand.csv")
     return db
 
 
 def test_summary(hand_db):
-    result = metrics.summary(hand_db)
+    result = metrics.summary(versions.snapshot(hand_db))
     assert result["total_tickets"] == 10
     assert result["resolved"] == 7  # T1 T2 T4 T5 T7 T8 T9
     assert result["pending"] == 3  # T3 T6 T10
@@ -42,7 +45,7 @@ def test_summary(hand_db):
 
 
 def test_agents_and_score(hand_db):
-    rows = {r["agent"]: r for r in metrics.agents(hand_db)}
+    rows = {r["agent"]: r for r in metrics.agents(versions.snapshot(hand_db))}
     assert set(rows) == {"Ann", "Bob", "Cat"}  # T6 and T10 have no agent
     ann = rows["Ann"]
     assert (ann["total_tickets"], ann["response_met"], ann["response_breached"]) == (5, 4, 1)
@@ -54,7 +57,7 @@ def test_agents_and_score(hand_db):
     assert ann["median_resolution_hours"] == approx(7.0)
     assert rows["Bob"]["score"] == 0.0  # under five tickets
     assert rows["Bob"]["response_sla_pct"] == 50.0 and rows["Bob"]["resolution_sla_pct"] == 100.0
-    assert [r["agent"] for r in metrics.agents(hand_db)][0] == "Ann"
+    assert [r["agent"] for r in metrics.agents(versions.snapshot(hand_db))][0] == "Ann"
 
 
 def test_score_rules():
@@ -74,7 +77,7 @@ def test_top_performers_order_and_limit():
 
 
 def test_teams(hand_db):
-    rows = metrics.teams(hand_db)
+    rows = metrics.teams(versions.snapshot(hand_db))
     assert [r["team"] for r in rows] == ["L1", "L2", "Business", "Other", "Unassigned"]
     l1, l2, business, other, unassigned = rows
     assert (l1["total_tickets"], l1["resolved"], l1["pending"]) == (5, 4, 1)
@@ -89,11 +92,11 @@ def test_teams(hand_db):
 
 
 def test_team_with_no_tickets_is_left_out(hand_db):
-    assert [r["team"] for r in metrics.teams(hand_db, Filters(agents=("Ann",)))] == ["L1", "Other"]
+    assert [r["team"] for r in metrics.teams(versions.snapshot(hand_db), Filters(agents=("Ann",)))] == ["L1", "Other"]
 
 
 def test_trend_by_iso_week(hand_db):
-    rows = metrics.trend(hand_db)
+    rows = metrics.trend(versions.snapshot(hand_db))
     assert [(r["week"], r["week_start"], r["tickets"]) for r in rows] == [
         ("2026-W10", dt.date(2026, 3, 2), 3), ("2026-W11", dt.date(2026, 3, 9), 4),
         ("2026-W12", dt.date(2026, 3, 16), 3)]
@@ -111,11 +114,11 @@ def test_trend_by_iso_week(hand_db):
     (Filters(date_from=dt.date(2027, 1, 1)), 0),
 ])
 def test_filters(hand_db, filters, expected):
-    assert metrics.summary(hand_db, filters)["total_tickets"] == expected
+    assert metrics.summary(versions.snapshot(hand_db), filters)["total_tickets"] == expected
 
 
 def test_empty_selection_gives_nulls_not_errors(hand_db):
-    result = metrics.summary(hand_db, Filters(teams=("Nobody",)))
+    result = metrics.summary(versions.snapshot(hand_db), Filters(teams=("Nobody",)))
     assert result["total_tickets"] == 0
     assert result["response_sla_pct"] is None and result["median_resolution_hours"] is None
     assert result["pending_by_team"] == {"L1": 0, "L2": 0, "Business": 0, "Other": 0,
@@ -124,30 +127,30 @@ def test_empty_selection_gives_nulls_not_errors(hand_db):
 
 
 def test_priorities(hand_db):
-    rows = metrics.priorities(hand_db)
+    rows = metrics.priorities(versions.snapshot(hand_db))
     assert [(r["priority"], r["total_tickets"]) for r in rows] == [
         ("P1", 2), ("P2", 3), ("P3", 3), ("P4", 2)]
 
 
 def test_at_risk_is_measured_at_the_given_time(hand_db):
-    settings = store.get_settings(hand_db)
-    rows = metrics.at_risk(hand_db, Filters(), settings, now=dt.datetime(2026, 3, 19))
+    settings = get_settings(hand_db)
+    rows = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=dt.datetime(2026, 3, 19))
     assert [r["sr_number"] for r in rows] == ["T3", "T6", "T10"]
     assert rows[0]["hours_left"] == approx(24 - (14 * 24 + 13))  # created 4 March 11:00
-    early = metrics.at_risk(hand_db, Filters(), settings, now=dt.datetime(2026, 3, 18, 2))
+    early = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=dt.datetime(2026, 3, 18, 2))
     assert "T10" not in [r["sr_number"] for r in early]  # 2 h old, 80 % of 4 h is 3.2 h
 
 
 def test_trend_by_month(hand_db):
-    rows = metrics.trend(hand_db, period="month")
+    rows = metrics.trend(versions.snapshot(hand_db), period="month")
     assert [(r["label"], r["start"], r["tickets"]) for r in rows] == [
         ("2026-03", dt.date(2026, 3, 1), 10)]
     assert (rows[0]["response_met"], rows[0]["response_breached"]) == (7, 2)
-    weeks = metrics.trend(hand_db, period="week")
+    weeks = metrics.trend(versions.snapshot(hand_db), period="week")
     assert [r["label"] for r in weeks] == ["2026-W10", "2026-W11", "2026-W12"]
     assert [r["start"] for r in weeks] == [r["week_start"] for r in weeks]
     with pytest.raises(ValueError):
-        metrics.trend(hand_db, period="day")
+        metrics.trend(versions.snapshot(hand_db), period="day")
 
 
 def test_month_view_is_suggested_for_long_ranges():
@@ -159,27 +162,27 @@ def test_month_view_is_suggested_for_long_ranges():
 
 def test_data_clock_is_the_latest_date_of_an_old_export(hand_db):
     latest = dt.datetime(2026, 3, 18)  # T10 created; the hand set has no resolved dates
-    assert metrics.data_clock(hand_db, None) == {"at": latest, "basis": "data"}
-    assert metrics.data_clock(hand_db, dt.datetime(2026, 11, 25, 9)) == \
+    assert metrics.data_clock(versions.snapshot(hand_db), None) == {"at": latest, "basis": "data"}
+    assert metrics.data_clock(versions.snapshot(hand_db), dt.datetime(2026, 11, 25, 9)) == \
         {"at": latest, "basis": "data"}
 
 
 def test_data_clock_of_a_live_export_is_the_import_time(hand_db):
     imported = dt.datetime(2026, 3, 18, 20)  # within a day of the latest date
-    assert metrics.data_clock(hand_db, imported) == {"at": imported, "basis": "import"}
+    assert metrics.data_clock(versions.snapshot(hand_db), imported) == {"at": imported, "basis": "import"}
     earlier = dt.datetime(2026, 3, 17)  # dates after the import are not trusted as the clock
-    assert metrics.data_clock(hand_db, earlier) == {"at": earlier, "basis": "import"}
+    assert metrics.data_clock(versions.snapshot(hand_db), earlier) == {"at": earlier, "basis": "import"}
 
 
 def test_at_risk_at_the_data_clock_of_an_old_export(hand_db):
     """Imported months later, the list is what it was on the export's last day."""
-    settings = store.get_settings(hand_db)
-    clock = metrics.data_clock(hand_db, dt.datetime(2026, 11, 25))
-    rows = metrics.at_risk(hand_db, Filters(), settings, now=clock["at"])
+    settings = get_settings(hand_db)
+    clock = metrics.data_clock(versions.snapshot(hand_db), dt.datetime(2026, 11, 25))
+    rows = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=clock["at"])
     assert [r["sr_number"] for r in rows] == ["T3", "T6"]  # T10 was created at the clock
     assert rows[0]["age_hours"] == approx(13 * 24 + 13)
     settings["at_risk_fraction"] = 0.5
-    assert [r["sr_number"] for r in metrics.at_risk(hand_db, Filters(), settings,
+    assert [r["sr_number"] for r in metrics.at_risk(versions.snapshot(hand_db), Filters(), settings,
                                                     now=dt.datetime(2026, 3, 18, 2, 30))] \
         == ["T3", "T6", "T10"]  # 2.5 h old, half of 4 h is 2 h
 

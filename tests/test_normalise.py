@@ -7,30 +7,39 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sla import fields, normalise
-from sla.normalise import BadValue, parse_duration
-from sla.read import read_table
+from sla.core import fields
+from sla.ingest import normalise
+from sla.ingest.read import read_table
+from sla.ingest.values import (
+    BadValue,
+    clean_sr_number,
+    clean_text,
+    parse_date_column,
+    parse_duration,
+    sla_word,
+)
+from tests.tickets import parse_tickets
 
 SETTINGS = fields.DEFAULT_SETTINGS
 
 
 def tickets_from_csv(text: str) -> tuple[list[dict], normalise.ImportReport]:
-    return normalise.parse_tickets(read_table(text.encode(), "t.csv"), SETTINGS, "t.csv")
+    return parse_tickets(read_table(text.encode(), "t.csv"), SETTINGS, "t.csv")
 
 
 # ---------------------------------------------------------------- text
 
 @pytest.mark.parametrize("raw", ["", "  ", "?", "-", "N/A", "na", "NULL", "None", "none"])
 def test_empty_words_are_empty(raw):
-    assert normalise.clean_text(raw) is None
+    assert clean_text(raw) is None
 
 
 def test_text_is_trimmed_and_whole_numbers_lose_the_point():
-    assert normalise.clean_text("  Open   now ") == "Open now"
-    assert normalise.clean_sr_number(1001.0) == "1001"
-    assert normalise.clean_sr_number("1001.0") == "1001"
-    assert normalise.clean_sr_number(" SR-7 ") == "SR-7"
-    assert normalise.clean_sr_number(1001.5) == "1001.5"
+    assert clean_text("  Open   now ") == "Open now"
+    assert clean_sr_number(1001.0) == "1001"
+    assert clean_sr_number("1001.0") == "1001"
+    assert clean_sr_number(" SR-7 ") == "SR-7"
+    assert clean_sr_number(1001.5) == "1001.5"
 
 
 # ---------------------------------------------------------------- durations
@@ -102,7 +111,7 @@ def test_resolution_hours_from_dates_when_the_file_has_no_resolution_time():
 # ---------------------------------------------------------------- dates
 
 def dates(values: list) -> tuple[list, str]:
-    parsed, order, _ = normalise.parse_date_column(pd.Series(values, dtype=object))
+    parsed, order, _ = parse_date_column(pd.Series(values, dtype=object))
     return [None if pd.isna(v) else v.to_pydatetime() for v in parsed], order
 
 
@@ -176,13 +185,13 @@ def test_priority(raw, priority):
 
 @pytest.mark.parametrize("word", ["Met", "yes", "Y", "TRUE", "1", "Within SLA", "achieved", "In SLA"])
 def test_sla_met_words(word):
-    assert normalise.sla_word(word) == "met"
+    assert sla_word(word) == "met"
 
 
 @pytest.mark.parametrize("word", ["Breached", "no", "n", "false", "0", "Violated", "missed",
                                   "Out of SLA", "not met"])
 def test_sla_breached_words(word):
-    assert normalise.sla_word(word) == "breached"
+    assert sla_word(word) == "breached"
 
 
 def test_unrecognised_sla_values_are_empty_and_counted():
@@ -240,7 +249,7 @@ def test_content_hash_changes_with_the_file_values_only():
 
 
 def test_seed_export_tickets(seed_xlsx, seed_frame):
-    tickets, report = normalise.parse_tickets(read_table(seed_xlsx), SETTINGS)
+    tickets, report = parse_tickets(read_table(seed_xlsx), SETTINGS)
     assert report.rejected == 0 and len(tickets) == len(seed_frame)
     first = seed_frame.iloc[0]
     ticket = tickets[0]

@@ -4,13 +4,15 @@ export and shows the figures the ``sla`` package gives; it is kept in git withou
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from sla import demo, metrics, store
+from sla.analytics import metrics
+from sla.service import demo
+from sla.storage import connection, versions
+from sla.storage.settings import get_settings
 from tests.conftest import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "sla_analysis.ipynb"
@@ -56,10 +58,10 @@ def test_the_notebook_runs_headless_and_shows_the_packages_figures(
     try:
         NotebookClient(notebook, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(ROOT)}}).execute()
-        db = store.connect(server_uri, db_name)
-        summary = metrics.summary(db, settings=store.get_settings(db))
+        db = connection.connect(server_uri, db_name)
+        summary = metrics.summary(versions.snapshot(db), settings=get_settings(db))
     finally:
-        store.connect(server_uri, db_name).client.drop_database(db_name)
+        connection.connect(server_uri, db_name).client.drop_database(db_name)
 
     assert summary["total_tickets"] == 250
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]

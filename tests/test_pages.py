@@ -20,7 +20,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sla import demo, export, metrics, store, users
+from sla.analytics import export
+from sla.core.filters import Filters
+from sla.service import demo, edits, importing
+from sla.storage import connection, uploads, users, versions
+from sla.storage.settings import get_settings
 from tests.conftest import ROOT
 from tests.handset import HAND_CSV, hand_bytes
 from ui import auth
@@ -38,7 +42,7 @@ def app_db(server_uri, db_name, tmp_path, monkeypatch):
     monkeypatch.setenv("SLA_COOKIE_KEY", "test-cookie-key-0123456789abcdefghijklmnop")
     st.cache_data.clear()
     st.cache_resource.clear()
-    database = store.connect(server_uri, db_name)
+    database = connection.connect(server_uri, db_name)
     yield database
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -48,7 +52,7 @@ def app_db(server_uri, db_name, tmp_path, monkeypatch):
 @pytest.fixture
 def hand_app(app_db):
     """The hand-checked tickets loaded, an admin 'alice' and a viewer 'victor'."""
-    store.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
+    importing.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
     users.add_user(app_db, "alice", PASSWORD, "admin")
     users.add_user(app_db, "victor", PASSWORD, "viewer")
     return app_db
@@ -80,7 +84,7 @@ def submit_login(app: AppTest, username: str, password: str = PASSWORD) -> AppTe
 def as_user(username: str, app: AppTest) -> AppTest:
     """The session state a successful login leaves behind, with a session started in the
     database (the user must exist)."""
-    database = store.connect()
+    database = connection.connect()
     try:
         app.session_state[auth.SESSION_ID] = users.start_session(database, username)
     finally:
@@ -299,7 +303,7 @@ def test_empty_store_and_empty_filters_say_different_things(app_db):
     no_exception(app)
     assert [i.value for i in app.info][0].startswith("No tickets yet: an admin imports")
     assert not app.metric
-    store.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
+    importing.import_file(app_db, hand_bytes(), "hand.csv", user="alice")
     app.multiselect(key="team").set_value(["Business"])
     app.selectbox(key="status").set_value("pending").run()
     assert [i.value for i in app.info][0].startswith("No tickets match these filters")
@@ -326,7 +330,7 @@ def test_default_date_range_is_all_the_data_held(hand_app):
     assert metric_values(app)["Total tickets"] == "10"
     assert any("2026-03-02 – 2026-03-18" in c.value for c in app.sidebar.caption)
     newer = hand_bytes().decode().replace("T1,2026-03-02", "T1,2026-06-30").encode()
-    store.import_file(hand_app, newer, "newer.csv")
+    importing.import_file(hand_app, newer, "newer.csv")
     app.run()  # an open page sees the wider range at its next run
     assert metric_values(app)["Total tickets"] == "10"
     assert any("2026-03-03 – 2026-06-30" in c.value for c in app.sidebar.caption)
@@ -382,7 +386,7 @@ def test_dashboard_says_what_moved_since_the_previous_import(hand_app):
     app = page("dashboard.py")
     app.run()
     assert not any("since the import of" in m.value for m in app.markdown)  # one import only
-    store.import_file(hand_app, HAND_CSV.replace("T3,2026-03-04 11:00,Open,P3,L2 Apps,Bob,1,,Met,",
+    importing.import_file(hand_app, HAND_CSV.replace("T3,2026-03-04 11:00,Open,P3,L2 Apps,Bob,1,,Met,",
                                                  "T3,2026-03-04 11:00,Resolved,P3,L2 Apps,Bob,1,"
                                                  "30,Met,Breached").encode(), "week2.csv")
     app.run()
@@ -417,7 +421,7 @@ def test_ticket_download_is_exactly_the_filtered_rows(hand_app, captured_downloa
     no_exception(app)
     data = dict(captured_downloads)["Download these tickets (CSV)"]
     expected = export.to_csv_bytes(export.tickets_frame(
-        hand_app, metrics.Filters(teams=("L1",), status_class="resolved")))
+        versions.snapshot(hand_app), Filters(teams=("L1",), status_class="resolved")))
     assert data.decode() == expected.decode()
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert sorted(frame["SR number"]) == ["T1", "T2", "T8", "T9"]
@@ -450,7 +454,7 @@ def test_upload_through_the_file_uploader(app_db):
     no_exception(app)
     assert app_db.tickets.count_documents({}) == 120
     assert any("Imported." in s.value for s in app.success)
-    (upload,) = store.recent_uploads(app_db)
+    (upload,) = uploads.recent_uploads(app_db)
     assert upload["user"] == "alice" and upload["inserted"] == 120
 
 
@@ -503,7 +507,7 @@ def test_values_from_the_file_are_shown_as_text_not_markdown(app_db):
     users.add_user(app_db, "alice", PASSWORD, "admin")
     quoted = '"' + HOSTILE_AGENT.replace('"', '""') + '"'
     text = HAND_CSV.replace(",Ann,", f",{quoted},").replace(",Bob,", ",{},".format("B" * 5000))
-    store.import_file(app_db, text.encode(), "[report](http://evil.example).csv", user="alice")
+    importing.import_file(app_db, text.encode(), "[report](http://evil.example).csv", user="alice")
     app = page("agents.py")
     app.query_params["who"] = HOSTILE_AGENT
     app.run()
@@ -529,9 +533,9 @@ def test_an_import_after_a_settings_change_follows_the_new_rules(app_db):
     app = page("upload.py")
     app.run()
     app.get("file_uploader")[0].upload("hand.csv", hand_bytes()).run()
-    settings = store.get_settings(app_db)
+    settings = get_settings(app_db)
     settings["team_rules"].append({"team": "L2", "words": ["weird group"], "exact": []})
-    store.save_settings(app_db, settings)
+    edits.save_settings(app_db, settings)
     next(b for b in app.button if b.label == "Import").click().run()
     no_exception(app)
     assert app_db.tickets.find_one({"_id": "T7"})["team"] == "L2"

@@ -19,12 +19,21 @@ from contextlib import contextmanager
 import pandas as pd
 import pytest
 
-from sla import demo, metrics, normalise, presets, read, rules, store
+from sla.analytics import metrics
+from sla.core import rules
+from sla.core.filters import Filters
+from sla.ingest import normalise, presets, read
+from sla.ingest.table import FIELD_NAMES, MappingError, RawTable, map_headers
+from sla.ingest.values import BadValue, remaining_hours, remaining_outcome
+from sla.service import demo, importing
+from sla.storage import connection, mappings, versions
+from sla.storage.settings import get_settings
 from tests.conftest import SHARED_DATA
 from tests.conftest import rounded as figures_rounded
 from tests.handset import HAND_CSV
 from tests.test_cli import database, sla
 from tests.test_pages import app_db  # noqa: F401 (a fixture)
+from tests.tickets import parse_tickets
 
 pytestmark = pytest.mark.timeout(900)
 approx = pytest.approx
@@ -187,7 +196,7 @@ def servicenow_frame(rows: pd.DataFrame, rest: bool, names: bool = True) -> pd.D
 def fresh_db(server_uri: str):
     """A database of its own on the test server, dropped afterwards."""
     name = f"sla_test_{uuid.uuid4().hex[:10]}"
-    db = store.connect(server_uri, name)
+    db = connection.connect(server_uri, name)
     try:
         yield db
     finally:
@@ -195,9 +204,9 @@ def fresh_db(server_uri: str):
 
 
 def figures(db) -> dict:
-    settings = store.get_settings(db)
-    return {"summary": metrics.summary(db, metrics.Filters(), settings),
-            "teams": metrics.teams(db), "agents": metrics.agents(db, settings=settings)}
+    settings = get_settings(db)
+    return {"summary": metrics.summary(versions.snapshot(db), Filters(), settings),
+            "teams": metrics.teams(versions.snapshot(db)), "agents": metrics.agents(versions.snapshot(db), settings=settings)}
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +217,7 @@ def imported(server_uri, snapshot):
     def run(name: str, content: bytes, file_name: str):
         if name not in done:
             with fresh_db(server_uri) as db:
-                report = store.import_file(db, content, file_name)
+                report = importing.import_file(db, content, file_name)
                 done[name] = (report, figures(db))
         return done[name]
 
@@ -304,20 +313,20 @@ def test_servicenow_rest_without_names_keeps_the_sys_ids(imported, snapshot):
 def test_zendesk_dates_are_read_in_utc(server_uri, snapshot):
     first = snapshot.iloc[:5]
     with fresh_db(server_uri) as db:
-        store.import_file(db, zendesk_frame(first).to_csv(index=False).encode(), "z.csv")
+        importing.import_file(db, zendesk_frame(first).to_csv(index=False).encode(), "z.csv")
         for row in first.itertuples():
             assert db.tickets.find_one({"_id": row.number})["created"] == row.opened
 
 
 # ---------------------------------------------------------------- value rules
 
-def table_of(frame: pd.DataFrame, name: str = "export.csv") -> read.RawTable:
+def table_of(frame: pd.DataFrame, name: str = "export.csv") -> RawTable:
     return read.read_table(frame.to_csv(index=False).encode(), name)
 
 
 def tickets_of(frame: pd.DataFrame) -> tuple[dict, normalise.ImportReport]:
-    tickets, report = normalise.parse_tickets(table_of(frame),
-                                              copy.deepcopy(rules.DEFAULT_SETTINGS))
+    tickets, report = parse_tickets(table_of(frame),
+                                    copy.deepcopy(rules.DEFAULT_SETTINGS))
     return {t["sr_number"]: t for t in tickets}, report
 
 
@@ -325,13 +334,13 @@ def tickets_of(frame: pd.DataFrame) -> tuple[dict, normalise.ImportReport]:
     ("2h 30m", 2.5), ("-1h 5m", -65 / 60), ("45m", 0.75), ("-2d 4h", -52.0), ("0m", 0.0),
     ("", None), (None, None)])
 def test_remaining_time_is_signed(text, hours):
-    assert normalise.remaining_hours(text) == (None if hours is None else approx(hours))
+    assert remaining_hours(text) == (None if hours is None else approx(hours))
 
 
 @pytest.mark.parametrize("text", ["soon", "90", "1:30:99x"])
 def test_remaining_time_refuses_junk_and_bare_numbers(text):
-    with pytest.raises(normalise.BadValue):
-        normalise.remaining_hours(text)
+    with pytest.raises(BadValue):
+        remaining_hours(text)
 
 
 @pytest.mark.parametrize("text, status, outcome", [
@@ -339,7 +348,7 @@ def test_remaining_time_refuses_junk_and_bare_numbers(text):
     ("2h 30m", "resolved", "met"), ("2h 30m", "pending", None), ("", "resolved", None),
     ("what", "resolved", None)])
 def test_remaining_time_outcome(text, status, outcome):
-    assert normalise.remaining_outcome(text, status) == outcome
+    assert remaining_outcome(text, status) == outcome
 
 
 JIRA_ROWS = pd.DataFrame({
@@ -446,7 +455,7 @@ def test_the_servicenow_rest_demo_file_imports_with_the_right_mapping(db):
     if not REST_DEMO.exists():
         pytest.skip("shared/data/servicenow_demo_incidents_REST.csv is absent")
     raw = pd.read_csv(REST_DEMO, dtype=str, keep_default_na=False)
-    report = store.import_file(db, REST_DEMO)
+    report = importing.import_file(db, REST_DEMO)
     assert report.detected_as == "ServiceNow REST export"
     assert report.mapping == {
         "sr_number": "number", "status": "incident_state", "priority": "priority",
@@ -467,7 +476,7 @@ def test_the_servicenow_rest_demo_file_imports_with_the_right_mapping(db):
     assert first["priority"] == "P3" and first["resolution_sla"] == "met"
     levels = raw["priority"].map(lambda p: f"P{p}")
     assert sorted(t["priority"] for t in db.tickets.find({}, {"priority": 1})) == sorted(levels)
-    summary = metrics.summary(db, metrics.Filters(), store.get_settings(db))
+    summary = metrics.summary(versions.snapshot(db), Filters(), get_settings(db))
     assert (summary["resolution_met"], summary["resolution_breached"]) == \
         (int((raw["made_sla"] == "true").sum()), int((raw["made_sla"] == "false").sum()))
 
@@ -495,7 +504,7 @@ def test_the_seed_layout_and_other_files_are_not_detected(seed_frame):
     assert presets.detect(list(seed_frame.columns)) is None
     assert presets.detect(demo.SEED_COLUMNS) is None
     table = read.read_table(HAND_CSV.encode(), "hand.csv")
-    assert table.preset is None and table.mapping == read.map_headers(table.headers)
+    assert table.preset is None and table.mapping == map_headers(table.headers)
     assert presets.detect(["Id", "Status", "Created at"]) is None  # Id alone is no Zendesk
     assert presets.detect(["Issue key", "Status"]) is None
 
@@ -503,7 +512,7 @@ def test_the_seed_layout_and_other_files_are_not_detected(seed_frame):
 def test_a_seed_file_reads_as_before(seed_xlsx):
     """Tickets of a file no preset reads carry no preset and keep the contract's words."""
     table = read.read_table(seed_xlsx)
-    tickets, report = normalise.parse_tickets(table, copy.deepcopy(rules.DEFAULT_SETTINGS))
+    tickets, report = parse_tickets(table, copy.deepcopy(rules.DEFAULT_SETTINGS))
     assert report.detected_as == "" and all("preset" not in t for t in tickets)
     ticket = {"priority_raw": "Urgent", "status": "Solved", "team_raw": None,
               "response_sla_in_file": False, "resolution_sla_in_file": True,
@@ -518,7 +527,7 @@ def test_a_seed_file_reads_as_before(seed_xlsx):
 def test_the_uci_log_is_read_as_a_servicenow_list_export(uci_csv):
     table = read.read_table(uci_csv)
     assert table.preset is presets.SERVICENOW_LIST
-    assert table.mapping == read.map_headers(table.headers)  # the same columns as before
+    assert table.mapping == map_headers(table.headers)  # the same columns as before
 
 
 # ---------------------------------------------------------------- overrides and saved mappings
@@ -528,7 +537,7 @@ def test_a_chosen_column_overrides_the_preset(db):
     content = frame.to_csv(index=False).encode()
     table = read.read_table(content, "jira.csv")
     mapping = {**table.detected, "resolution_sla": "SLA Status", "team_raw": "Summary"}
-    report = store.import_file(db, content, "jira.csv", mapping=mapping)
+    report = importing.import_file(db, content, "jira.csv", mapping=mapping)
     assert report.detected_as == "Jira Service Management issue export"
     assert report.mapping["resolution_sla"] == "SLA Status"
     outcomes = {t["_id"]: t["resolution_sla"] for t in db.tickets.find({}, {"resolution_sla": 1})}
@@ -539,7 +548,7 @@ def test_a_chosen_column_overrides_the_preset(db):
     # The tool's remaining-time column keeps its reading in whichever field it feeds.
     moved = {**table.detected, "response_sla": "Custom field (Time to resolution)",
              "resolution_sla": None}
-    store.import_file(db, content, "jira.csv", mapping=moved)
+    importing.import_file(db, content, "jira.csv", mapping=moved)
     assert db.tickets.find_one({"_id": "SD-2"})["response_sla"] == "breached"
 
 
@@ -548,9 +557,9 @@ def test_a_named_mapping_is_saved_offered_again_and_used_by_the_cli(db, cli_env,
     content = frame.to_csv(index=False).encode()
     table = read.read_table(content, "z.csv")
     assert "team_raw" not in table.detected
-    store.import_file(db, content, "z.csv", user="alice",
+    importing.import_file(db, content, "z.csv", user="alice",
                       mapping={**table.detected, "team_raw": "Squad"}, saved_as="  Zendesk squads ")
-    saved = store.saved_mapping(db, table.headers)
+    saved = mappings.saved_mapping(db, table.headers)
     assert saved["name"] == "Zendesk squads" and saved["mapping"]["team_raw"] == "Squad"
     # Another layout (a column more, another order) takes the named mapping only when asked.
     other = frame.assign(Tags="vip")[["Tags", *frame.columns]]
@@ -578,10 +587,10 @@ def test_an_unknown_mapping_name_is_one_line(cli_env, tmp_path):
 def test_a_named_mapping_whose_column_is_missing_is_refused(db):
     content = ZENDESK_ROWS.rename(columns={"Group": "Squad"}).to_csv(index=False).encode()
     table = read.read_table(content, "z.csv")
-    store.import_file(db, content, "z.csv", mapping={**table.detected, "team_raw": "Squad"},
+    importing.import_file(db, content, "z.csv", mapping={**table.detected, "team_raw": "Squad"},
                       saved_as="squads")
-    with pytest.raises(read.MappingError, match="'Squad' of the saved mapping 'squads'"):
-        store.import_file(db, ZENDESK_ROWS.to_csv(index=False).encode(), "plain.csv",
+    with pytest.raises(MappingError, match="'Squad' of the saved mapping 'squads'"):
+        importing.import_file(db, ZENDESK_ROWS.to_csv(index=False).encode(), "plain.csv",
                           named="squads")
 
 
@@ -591,17 +600,17 @@ def test_a_name_moves_to_the_layout_saved_last(db):
     for frame in (first, second):
         content = frame.to_csv(index=False).encode()
         table = read.read_table(content, "z.csv")
-        store.import_file(db, content, "z.csv", mapping={**table.detected, "team_raw": "Squad"},
+        importing.import_file(db, content, "z.csv", mapping={**table.detected, "team_raw": "Squad"},
                           saved_as="squads")
     assert db.mappings.count_documents({"name": "squads"}) == 1
-    assert store.saved_mapping(db, list(first.columns))["name"] is None
-    assert store.saved_mapping(db, list(second.columns))["name"] == "squads"
+    assert mappings.saved_mapping(db, list(first.columns))["name"] is None
+    assert mappings.saved_mapping(db, list(second.columns))["name"] == "squads"
 
 
 # ---------------------------------------------------------------- the Upload page
 
 def test_the_upload_page_names_the_tool_and_saves_a_named_mapping(app_db):  # noqa: F811 (fixture)
-    from sla import users
+    from sla.storage import users
     from tests.test_pages import PASSWORD
     from tests.test_upload_page import choose, uploaded
 
@@ -613,7 +622,7 @@ def test_the_upload_page_names_the_tool_and_saves_a_named_mapping(app_db):  # no
                         "read as that tool writes them (choose another column below to "
                         "override any field)."]
     assert "Detected: Zendesk ticket export" in [c.value for c in app.caption]  # dry run
-    choose(app, content, list(read.FIELD_NAMES).index("team_raw"), "Squad")
+    choose(app, content, list(FIELD_NAMES).index("team_raw"), "Squad")
     app.text_input[0].input("Zendesk squads").run()
     next(b for b in app.button if b.label == "Import").click().run()
     assert app_db.mappings.find_one()["name"] == "Zendesk squads"

@@ -9,8 +9,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from sla import fields, read
-from sla.read import ReadError, read_table
+from sla.core import fields
+from sla.ingest import xlsx_scan
+from sla.ingest.read import read_table
+from sla.ingest.sniff import load_bytes
+from sla.ingest.table import HEADER_ONLY_NOTE, ReadError, map_headers
 
 
 def xlsx_bytes(*sheets: tuple[str, list[list]]) -> bytes:
@@ -106,29 +109,29 @@ def test_duplicate_headers_are_kept_apart():
 @pytest.mark.parametrize("header", ["Response Time (hh:mm)", "response_time", "RESPONSE  TIME",
                                     " Response-Time ", "Response.Time", "#Response Time"])
 def test_header_matching_ignores_case_spaces_punctuation_and_units(header):
-    assert read.map_headers(["SR", header])["response_hours"] == header
+    assert map_headers(["SR", header])["response_hours"] == header
 
 
 def test_every_synonym_of_every_field_is_recognised():
     for name, synonyms in fields.HEADER_SYNONYMS.items():
         for synonym in synonyms:
             headers = [synonym] if name == "sr_number" else ["SR Number", synonym]
-            assert read.map_headers(headers)[name] == synonym, (name, synonym)
+            assert map_headers(headers)[name] == synonym, (name, synonym)
 
 
 def test_first_synonym_in_the_contract_order_wins_whatever_the_column_order():
     headers = ["SR Number", "Problem Area", "Area", "Assigned SR Category", "Total Time Taken (hrs)",
                "Resolution Time (hh:mm)", "Resolved By Team", "Updated Team"]
-    mapping = read.map_headers(headers)
+    mapping = map_headers(headers)
     assert mapping["category"] == "Assigned SR Category"
     assert mapping["resolution_hours"] == "Resolution Time (hh:mm)"
     assert mapping["team_raw"] == "Updated Team"
 
 
 def test_agent_falls_back_to_assignee_only_without_resolved_by():
-    assert read.map_headers(["SR", "Assigned", "Resolved By"])["resolved_by"] == "Resolved By"
-    assert read.map_headers(["Issue key", "Assignee"])["resolved_by"] == "Assignee"
-    assert read.map_headers(["SR", "Owner", "Agent"])["resolved_by"] == "Agent"
+    assert map_headers(["SR", "Assigned", "Resolved By"])["resolved_by"] == "Resolved By"
+    assert map_headers(["Issue key", "Assignee"])["resolved_by"] == "Assignee"
+    assert map_headers(["SR", "Owner", "Agent"])["resolved_by"] == "Agent"
 
 
 def test_seed_export_headers_map_as_the_old_system_meant(seed_xlsx):
@@ -144,15 +147,15 @@ def test_seed_export_headers_map_as_the_old_system_meant(seed_xlsx):
 
 
 def test_servicenow_and_jira_headers():
-    now = read.map_headers(["number", "incident_state", "priority", "assignment_group",
-                            "assigned_to", "resolved_by", "opened_at", "resolved_at",
-                            "closed_at", "made_sla"])
+    now = map_headers(["number", "incident_state", "priority", "assignment_group",
+                       "assigned_to", "resolved_by", "opened_at", "resolved_at",
+                       "closed_at", "made_sla"])
     assert now == {"sr_number": "number", "status": "incident_state", "priority": "priority",
                    "created": "opened_at", "resolved_at": "resolved_at",
                    "resolved_by": "resolved_by", "team_raw": "assignment_group",
                    "resolution_sla": "made_sla"}
-    jira = read.map_headers(["Issue key", "Assignee", "Time to first response",
-                             "Time to resolution", "Group", "Created"])
+    jira = map_headers(["Issue key", "Assignee", "Time to first response",
+                        "Time to resolution", "Group", "Created"])
     assert jira["response_hours"] == "Time to first response"
     assert jira["resolution_hours"] == "Time to resolution"
     assert jira["team_raw"] == "Group"
@@ -162,7 +165,7 @@ def test_units_named_in_brackets_or_words():
     assert fields.header_unit("Total Time Taken (hrs)") == "hrs"
     assert fields.header_unit("Response Time (hh:mm)") is None
     assert fields.header_unit("Time to resolution in minutes") == "minutes"
-    assert read.map_headers(["SR", "Time to resolution in minutes"])["resolution_hours"] == \
+    assert map_headers(["SR", "Time to resolution in minutes"])["resolution_hours"] == \
         "Time to resolution in minutes"
     assert fields.header_unit("Resolution Time") is None
 
@@ -193,7 +196,7 @@ def test_a_header_without_rows_reads_as_no_tickets_with_a_note():
     for data, name in ((b"SR Number,Status\n", "header.csv"),
                        (xlsx_bytes(("S", [["SR Number", "Status"]])), "header.xlsx")):
         table = read_table(data, name)
-        assert table.frame.empty and table.notes == [read.HEADER_ONLY_NOTE]
+        assert table.frame.empty and table.notes == [HEADER_ONLY_NOTE]
 
 
 def test_formula_cells_without_a_saved_value_are_noted():
@@ -219,11 +222,11 @@ def test_limits_follow_the_settings(monkeypatch):
 
 def test_a_path_that_is_no_regular_file_or_too_big_is_not_read(tmp_path):
     with pytest.raises(ReadError, match="is not a regular file"):
-        read.load_bytes("/dev/zero")
+        load_bytes("/dev/zero")
     big = tmp_path / "big.csv"
     big.write_bytes(b"SR\n" + b"1\n" * 1000)
     with pytest.raises(ReadError, match="over the limit .* raise SLA_MAX_UPLOAD_MB"):
-        read.load_bytes(big, max_bytes=100)
+        load_bytes(big, max_bytes=100)
 
 
 def test_a_far_away_cell_is_refused_before_calamine_allocates_the_grid():
@@ -241,22 +244,22 @@ def test_a_far_away_cell_is_refused_before_calamine_allocates_the_grid():
 
 @pytest.mark.parametrize("limit", [0, 1, 9, 19, 99, 100_003, 999_999, 1_048_576])
 def test_the_rows_above_pattern_matches_exactly_the_rows_past_its_limit(limit):
-    patterns = read._rows_above(limit)
+    patterns = xlsx_scan._rows_above(limit)
     for row in sorted({0, 1, 9, 10, 99, 100, limit, limit + 1, limit * 10, 2_000_000}):
         for ref in (f' r="B{row}"', f" r='b00{row}'", f'\nr = "{row}"'):
-            assert read._found(patterns, ref.encode()) == (row > limit), (limit, ref)
-        assert not read._found(patterns, f' firstPageNumber="{row}"'.encode())
+            assert xlsx_scan._found(patterns, ref.encode()) == (row > limit), (limit, ref)
+        assert not xlsx_scan._found(patterns, f' firstPageNumber="{row}"'.encode())
 
 
 @pytest.mark.parametrize("limit", [0, 1, 25, 26, 27, 52, 500, 702, 703, 16_383])
 def test_the_columns_above_pattern_matches_exactly_the_columns_past_its_limit(limit):
-    patterns = read._columns_above(limit)
+    patterns = xlsx_scan._columns_above(limit)
     for column in sorted({1, 2, 26, 27, 702, 703, limit, limit + 1, 16_384}):
-        letters = read._column_letters(column)
+        letters = xlsx_scan._column_letters(column)
         for ref in (f' r="{letters}7"', f" r='{letters.lower()}7'"):
-            assert read._found(patterns, ref.encode()) == (column > limit), (limit, ref)
-        assert not read._found(patterns, f' header="{letters}7"'.encode())
-        assert read._column_number(letters.encode()) == column
+            assert xlsx_scan._found(patterns, ref.encode()) == (column > limit), (limit, ref)
+        assert not xlsx_scan._found(patterns, f' header="{letters}7"'.encode())
+        assert xlsx_scan._column_number(letters.encode()) == column
 
 
 def test_attributes_that_merely_end_in_r_are_no_cell_references():

@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from sla import fields, metrics, rules
-from sla.display import literal
+from sla.analytics import explain, metrics
+from sla.core import fields, rule_form, rules
+from sla.core.display import literal
 from tests.conftest import ROOT
 
 DOCS = (ROOT / rules.DOCS).read_text(encoding="utf-8")
@@ -106,27 +107,27 @@ def test_validate_names_a_missing_rule():
 def test_team_phrases_are_read_the_way_team_names_are_compared():
     rows = [{"team": "L2", "words": "Level-2, TIER  2,, ", "exact": "B.T."},
             {"team": None, "words": float("nan"), "exact": ""}]  # a row added and left empty
-    assert rules.team_rules_from_rows(rows) == [
+    assert rule_form.team_rules_from_rows(rows) == [
         {"team": "L2", "words": ["level 2", "tier 2"], "exact": ["b t"]}]
 
 
 def test_form_rows_round_trip_to_the_same_settings():
     current = rules.DEFAULT_SETTINGS
-    assert rules.targets_from_rows(rules.target_rows(current)) == current["sla_targets"]
-    assert rules.team_rules_from_rows(rules.team_rule_rows(current)) == current["team_rules"]
-    assert rules.statuses_from_text("\n Done \n\nClosed") == ["Done", "Closed"]
+    assert rule_form.targets_from_rows(rule_form.target_rows(current)) == current["sla_targets"]
+    assert rule_form.team_rules_from_rows(rule_form.team_rule_rows(current)) == current["team_rules"]
+    assert rule_form.statuses_from_text("\n Done \n\nClosed") == ["Done", "Closed"]
 
 
 def test_an_empty_target_cell_is_refused_not_saved_as_zero():
-    rows = rules.target_rows(rules.DEFAULT_SETTINGS)
+    rows = rule_form.target_rows(rules.DEFAULT_SETTINGS)
     rows[0]["response"] = float("nan")
-    assert rules.validate(settings(sla_targets=rules.targets_from_rows(rows))) == [
+    assert rules.validate(settings(sla_targets=rule_form.targets_from_rows(rows))) == [
         "P1's response target must be a number of hours."]
 
 
 def test_what_moved_reads_as_one_sentence():
-    assert rules.moves_text({}) == "No ticket changed class."
-    assert rules.moves_text({"status_class": {"pending → resolved": 1200},
+    assert rule_form.moves_text({}) == "No ticket changed class."
+    assert rule_form.moves_text({"status_class": {"pending → resolved": 1200},
                              "priority": {"None → P3": 2, "[x](y) → P1": 1}}) == (
         "What moved: status: pending → resolved (1,200); "
         "priority: empty → P3 (2), \\[x\\]\\(y\\) → P1 (1).")
@@ -135,23 +136,23 @@ def test_what_moved_reads_as_one_sentence():
 # ---------------------------------------------------------------- explain
 
 def test_every_topic_has_a_text_that_says_where_to_read_more():
-    for topic in rules.TOPICS:
-        text = rules.explain(topic, rules.DEFAULT_SETTINGS)
+    for topic in explain.TOPICS:
+        text = explain.explain(topic, rules.DEFAULT_SETTINGS)
         section = re.search(r"More: page “How the numbers work”, section “(.+)”\.$", text).group(1)
         assert re.search(rf"^#+ {re.escape(section)}$", DOCS, re.MULTILINE), (topic, section)
 
 
 def test_the_topics_are_the_ones_the_pages_ask_for():
-    assert set(rules.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
+    assert set(explain.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
                                  "at_risk", "trend", "targets", "fair", "handoffs", "changes"}
     with pytest.raises(KeyError):
-        rules.explain("nonsense", rules.DEFAULT_SETTINGS)
+        explain.explain("nonsense", rules.DEFAULT_SETTINGS)
 
 
 def test_the_score_text_follows_the_weights_in_force():
-    default = rules.explain("score", rules.DEFAULT_SETTINGS)
+    default = explain.explain("score", rules.DEFAULT_SETTINGS)
     assert "0.6 × resolution SLA % + 0.4 × response SLA % + min(tickets − 5, 20)" in default
-    changed = rules.explain("score", settings(score={"resolution_weight": 0.7,
+    changed = explain.explain("score", settings(score={"resolution_weight": 0.7,
                                                      "response_weight": 0.3,
                                                      "min_tickets": 10, "volume_cap": 15}))
     assert "0.7 × resolution SLA % + 0.3 × response SLA % + min(tickets − 10, 15)" in changed
@@ -160,40 +161,40 @@ def test_the_score_text_follows_the_weights_in_force():
 
 
 def test_the_fair_ranking_text_follows_the_score_in_force():
-    default = rules.explain("fair", rules.DEFAULT_SETTINGS)
+    default = explain.explain("fair", rules.DEFAULT_SETTINGS)
     assert "20 more tickets" in default and "resolution 0.6 and response 0.4" in default
-    changed = rules.explain("fair", settings(score={**rules.DEFAULT_SETTINGS["score"],
+    changed = explain.explain("fair", settings(score={**rules.DEFAULT_SETTINGS["score"],
                                                     "fair_prior_tickets": 50}))
     assert "50 more tickets" in changed
 
 
 def test_the_status_text_lists_the_statuses_in_force():
-    text = rules.explain("status", settings(resolved_statuses=["Fixed", "Won't do"]))
+    text = explain.explain("status", settings(resolved_statuses=["Fixed", "Won't do"]))
     assert "one of: Fixed, Won\\'t do (any case)" in text
     assert "Closed" not in text
 
 
 def test_values_an_admin_typed_are_shown_literally():
-    status = rules.explain("status", settings(resolved_statuses=[HOSTILE]))
+    status = explain.explain("status", settings(resolved_statuses=[HOSTILE]))
     assert literal(HOSTILE) in status and HOSTILE not in status
     assert "\\*\\*x\\*\\* \\[a\\]\\(http\\:" in status
-    teams = rules.explain("teams", settings(team_rules=[
+    teams = explain.explain("teams", settings(team_rules=[
         {"team": "L2", "words": [HOSTILE], "exact": ["<b>bt</b>"]}]))
     assert literal(HOSTILE) in teams and literal("<b>bt</b>") in teams
     assert HOSTILE not in teams and "<b>" not in teams
 
 
 def test_the_teams_text_follows_the_rules_in_force():
-    text = rules.explain("teams", settings(team_rules=[
+    text = explain.explain("teams", settings(team_rules=[
         {"team": "L2", "words": ["service desk", "sd"], "exact": ["ops"]}]))
     assert "**L2** when it contains service desk or sd, or is exactly ops" in text
     assert "L1" not in text.split("first match wins")[1].split("No match")[0]
 
 
 def test_the_at_risk_text_follows_the_fraction_and_names_the_data_clock():
-    default = rules.explain("at_risk", rules.DEFAULT_SETTINGS)
+    default = explain.explain("at_risk", rules.DEFAULT_SETTINGS)
     assert "older than 80 % of" in default and "after 3.2 of its 4 hours" in default
-    changed = rules.explain("at_risk", settings(at_risk_fraction=0.5))
+    changed = explain.explain("at_risk", settings(at_risk_fraction=0.5))
     assert "older than 50 % of" in changed and "80 %" not in changed
     assert ("the latest date the data holds (created or resolved), or the time of the latest "
             "import when the export is live (its latest date is within a day of the import)"
@@ -202,10 +203,10 @@ def test_the_at_risk_text_follows_the_fraction_and_names_the_data_clock():
 
 
 def test_the_trend_and_targets_texts_follow_the_settings():
-    assert "fewer than 25 tickets" in rules.explain("trend", settings(trend_min_sample=25))
+    assert "fewer than 25 tickets" in explain.explain("trend", settings(trend_min_sample=25))
     targets = settings()
     targets["sla_targets"]["P3"] = {"response": 2.0, "resolution": 12.5}
-    text = rules.explain("targets", targets)
+    text = explain.explain("targets", targets)
     assert "P3 2 / 12.5" in text and "P1 0.5 / 4" in text
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from sla import rules, store
+from sla.core import rules
+from sla.service import edits
+from sla.storage.settings import get_settings
 from tests.test_pages import app_db, hand_app, no_exception, page  # noqa: F401 (fixtures)
 
 AT_RISK = rules.rule_named("at_risk_fraction").label
@@ -37,7 +39,7 @@ def test_saving_a_new_at_risk_fraction_stores_it_and_confirms(hand_app):
     app = settings_page()
     number_input(app, AT_RISK).set_value(0.5)
     click(app, SAVE)
-    assert store.get_settings(hand_app)["at_risk_fraction"] == 0.5
+    assert get_settings(hand_app)["at_risk_fraction"] == 0.5
     assert [s.value for s in app.success] == ["Saved. No ticket changed class."]
     assert number_input(app, AT_RISK).value == 0.5  # the form shows what is now in force
     app.run()  # the next interaction: the confirmation has been seen
@@ -74,14 +76,14 @@ def test_each_problem_is_one_line(hand_app):
 
 
 def test_reset_puts_every_rule_back_to_its_default(hand_app):
-    changed = store.get_settings(hand_app)
+    changed = get_settings(hand_app)
     changed["at_risk_fraction"] = 0.3
     changed["score"]["volume_cap"] = 3
-    store.save_settings(hand_app, changed)
+    edits.save_settings(hand_app, changed)
     app = settings_page()
     assert number_input(app, AT_RISK).value == 0.3
     click(app, "Reset every rule to its default")
-    assert store.get_settings(hand_app) == rules.DEFAULT_SETTINGS
+    assert get_settings(hand_app) == rules.DEFAULT_SETTINGS
     assert number_input(app, AT_RISK).value == 0.8
     assert [s.value for s in app.success] == [
         "Every rule is back to its default. No ticket changed class."]

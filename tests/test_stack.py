@@ -34,10 +34,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sla import demo
+from sla.service import demo
 from tests import containers
-from tests.containers import podman
 from tests.conftest import stop_process
+from tests.containers import podman
 
 ROOT = containers.ROOT
 STACK_DIR = ROOT / "tests" / "stack"
@@ -94,8 +94,8 @@ print(json.dumps({
 }))
 """
 
-COUNTS = ("from sla import store; import json; db = store.connect(); print(json.dumps("
-          "{'data_version': store.data_version(db), **{name: db[name].count_documents({}) "
+COUNTS = ("from sla.storage import connection, versions; import json; db = connection.connect(); print(json.dumps("
+          "{'data_version': versions.data_version(db), **{name: db[name].count_documents({}) "
           "for name in sorted(db.list_collection_names())}}))")
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from pymongo.errors import AutoReconnect
 
-from sla import metrics, store
-from sla.read import ReadError
+from sla.analytics import metrics
+from sla.ingest.table import ReadError
+from sla.service import edits, importing
+from sla.storage import connection, uploads, versions
+from sla.storage import tickets as ticket_store
+from sla.storage.settings import get_settings
+from sla.storage.tickets import get_ticket, ticket_history
 from tests.handset import HAND_CSV, hand_bytes
 
 
@@ -14,39 +19,39 @@ def snapshot(db) -> dict:
     """Everything an import may change, to compare before and after."""
     return {name: sorted(map(str, db[name].find({}, {"_id": 0}).sort("sr_number", 1)))
             for name in ("tickets", "ticket_history", "uploads", "agents")} | {
-        "version": store.data_version(db)}
+        "version": versions.data_version(db)}
 
 
 def test_first_import_inserts_every_ticket(db):
-    report = store.import_file(db, hand_bytes(), "hand.csv", user="alice")
+    report = importing.import_file(db, hand_bytes(), "hand.csv", user="alice")
     assert (report.inserted, report.updated, report.unchanged) == (10, 0, 0)
     assert db.tickets.count_documents({}) == 10
     ticket = db.tickets.find_one({"_id": "T1"})
     assert ticket["sr_number"] == "T1" and ticket["team"] == "L1" and ticket["team_raw"] == "L1 Desk"
-    assert store.data_version(db) > 0
+    assert versions.data_version(db) > 0
 
 
 def test_reimport_reports_unchanged_and_leaves_the_data_version(db):
-    store.import_file(db, hand_bytes(), "hand.csv")
-    version = store.data_version(db)
-    report = store.import_file(db, hand_bytes(), "hand-again.csv")
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    version = versions.data_version(db)
+    report = importing.import_file(db, hand_bytes(), "hand-again.csv")
     assert (report.inserted, report.updated, report.unchanged) == (0, 0, 10)
-    assert store.data_version(db) == version
+    assert versions.data_version(db) == version
     assert db.tickets.count_documents({}) == 10
 
 
 def test_changed_rows_update_and_leave_history(db):
-    store.import_file(db, hand_bytes(), "week1.csv")
-    version = store.data_version(db)
+    importing.import_file(db, hand_bytes(), "week1.csv")
+    version = versions.data_version(db)
     changed = HAND_CSV.replace("T3,2026-03-04 11:00,Open,P3,L2 Apps,Bob,1,,Met,",
                                "T3,2026-03-04 11:00,Resolved,P3,L2 Apps,Bob,1,20,Met,Met")
     changed += "T11,2026-03-18 09:00,Open,P3,L1 Desk,,,,,\n"
-    report = store.import_file(db, changed.encode(), "week2.csv", user="bob")
+    report = importing.import_file(db, changed.encode(), "week2.csv", user="bob")
     assert (report.inserted, report.updated, report.unchanged) == (1, 1, 9)
-    assert store.data_version(db) > version
+    assert versions.data_version(db) > version
     ticket = db.tickets.find_one({"_id": "T3"})
     assert ticket["status_class"] == "resolved" and ticket["resolution_hours"] == 20
-    (entry,) = store.ticket_history(db, "T3")
+    (entry,) = ticket_history(db, "T3")
     assert entry["user"] == "bob" and entry["kind"] == "import"
     assert entry["changes"]["status"] == {"old": "Open", "new": "Resolved"}
     assert entry["changes"]["status_class"] == {"old": "pending", "new": "resolved"}
@@ -55,14 +60,14 @@ def test_changed_rows_update_and_leave_history(db):
 
 def test_folded_rows_within_one_file(db):
     text = HAND_CSV + "T1,2026-03-02 09:00,Closed,P1,L1 Desk,Ann,0.25,3,Met,Met\n"
-    report = store.import_file(db, text.encode(), "dup.csv")
+    report = importing.import_file(db, text.encode(), "dup.csv")
     assert report.folded == 1 and report.inserted == 10
     assert db.tickets.find_one({"_id": "T1"})["status"] == "Closed"
 
 
 def test_upload_audit_record(db):
-    report = store.import_file(db, hand_bytes(HAND_CSV + ",,Total,,,,,,,\n"), "hand.csv", user="alice")
-    (upload,) = store.recent_uploads(db)
+    report = importing.import_file(db, hand_bytes(HAND_CSV + ",,Total,,,,,,,\n"), "hand.csv", user="alice")
+    (upload,) = uploads.recent_uploads(db)
     assert upload["user"] == "alice" and upload["file_name"] == "hand.csv"
     assert upload["status"] == "done" and len(upload["sha256"]) == 64
     assert (upload["inserted"], upload["rejected"], upload["rows_read"]) == (10, 1, 11)
@@ -72,7 +77,7 @@ def test_upload_audit_record(db):
 
 
 def test_agents_collection(db):
-    store.import_file(db, hand_bytes(), "hand.csv")
+    importing.import_file(db, hand_bytes(), "hand.csv")
     ann = db.agents.find_one({"_id": "Ann"})
     assert sorted(ann["teams"]) == ["L1", "Other"]
     assert ann["first_seen"] <= ann["last_seen"]
@@ -85,23 +90,23 @@ def test_agents_collection(db):
     ("notes.txt", b"SR\nX\n"),
 ])
 def test_a_file_that_fails_changes_nothing(db, name, data):
-    store.import_file(db, hand_bytes(), "hand.csv")
+    importing.import_file(db, hand_bytes(), "hand.csv")
     before = snapshot(db)
     with pytest.raises(ReadError):
-        store.import_file(db, data, name)
+        importing.import_file(db, data, name)
     assert snapshot(db) == before
 
 
 def test_dry_run_writes_nothing(db):
     before = snapshot(db)
-    report = store.import_file(db, hand_bytes(), "hand.csv", dry_run=True)
+    report = importing.import_file(db, hand_bytes(), "hand.csv", dry_run=True)
     assert report.inserted == 10
     assert snapshot(db) == before
 
 
 def test_an_interrupted_import_is_completed_by_running_it_again(db, monkeypatch):
     """The database goes away after the first batch; a second run completes the import."""
-    monkeypatch.setattr(store, "BATCH", 3)
+    monkeypatch.setattr(ticket_store, "BATCH", 3)
     real_insert_many = type(db.tickets).insert_many
     calls = {"n": 0}
 
@@ -114,50 +119,50 @@ def test_an_interrupted_import_is_completed_by_running_it_again(db, monkeypatch)
 
     monkeypatch.setattr(type(db.tickets), "insert_many", failing_insert_many)
     with pytest.raises(AutoReconnect):
-        store.import_file(db, hand_bytes(), "hand.csv")
+        importing.import_file(db, hand_bytes(), "hand.csv")
     assert db.tickets.count_documents({}) == 3
     monkeypatch.setattr(type(db.tickets), "insert_many", real_insert_many)
-    report = store.import_file(db, hand_bytes(), "hand.csv")
+    report = importing.import_file(db, hand_bytes(), "hand.csv")
     assert (report.inserted, report.unchanged) == (7, 3)
     assert db.tickets.count_documents({}) == 10
-    assert metrics.summary(db)["total_tickets"] == 10
+    assert metrics.summary(versions.snapshot(db))["total_tickets"] == 10
 
 
 def test_settings_default_to_the_contract_and_changes_rederive(db):
-    store.import_file(db, hand_bytes(), "hand.csv")
-    settings = store.get_settings(db)
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    settings = get_settings(db)
     assert settings["sla_targets"]["P1"] == {"response": 0.5, "resolution": 4.0}
-    version = store.data_version(db)
+    version = versions.data_version(db)
     settings["team_rules"].append({"team": "L2", "words": ["weird group"], "exact": []})
     settings["resolved_statuses"].append("Pending")
-    moved = store.save_settings(db, settings, user="admin")
+    moved = edits.save_settings(db, settings, user="admin")
     assert moved["team"] == {"Other → L2": 1}
     assert moved["status_class"] == {"pending → resolved": 1}
     assert db.tickets.find_one({"_id": "T7"})["team"] == "L2"
-    assert store.data_version(db) > version
-    assert store.get_settings(db)["team_rules"][-1]["words"] == ["weird group"]
-    report = store.import_file(db, hand_bytes(), "hand.csv")
+    assert versions.data_version(db) > version
+    assert get_settings(db)["team_rules"][-1]["words"] == ["weird group"]
+    report = importing.import_file(db, hand_bytes(), "hand.csv")
     assert report.unchanged == 10  # stored tickets already follow the new rules
 
 
 def test_edit_and_delete_are_recorded(db):
-    store.import_file(db, hand_bytes(), "hand.csv")
-    changes = store.edit_ticket(db, "T6", {"team_raw": "L2 Apps", "resolved_by": "Bob"}, "admin")
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    changes = edits.edit_ticket(db, "T6", {"team_raw": "L2 Apps", "resolved_by": "Bob"}, "admin")
     assert changes["team"] == {"old": "Unassigned", "new": "L2"}
     assert db.tickets.find_one({"_id": "T6"})["team"] == "L2"
-    assert store.delete_ticket(db, "T6", "admin")
-    assert store.get_ticket(db, "T6") is None
-    kinds = [h["kind"] for h in store.ticket_history(db, "T6")]
+    assert edits.delete_ticket(db, "T6", "admin")
+    assert get_ticket(db, "T6") is None
+    kinds = [h["kind"] for h in ticket_history(db, "T6")]
     assert sorted(kinds) == ["delete", "edit"]
-    assert not store.delete_ticket(db, "T6", "admin")
+    assert not edits.delete_ticket(db, "T6", "admin")
 
 
 def test_indexes_are_only_those_a_query_uses(db):
-    """Views read the read model, so tickets keep only _id (the SR number); indexes of
-    earlier releases are dropped at connect, since each one slows every import."""
-    db.tickets.create_index("created")  # as an earlier release left it
-    store._indexed.clear()
-    store.ensure_indexes(db)
+    """Views read the read model, so tickets keep only _id (the SR number): each index
+    would slow every import."""
+    db.create_collection("tickets")
+    connection._indexed.clear()
+    connection.ensure_indexes(db)
     assert {i["name"] for i in db.tickets.list_indexes()} == {"_id_"}
     history = {i["name"] for i in db.ticket_history.list_indexes()}
     assert {"sr_number_1_at_-1", "upload_id_1"} <= history
@@ -166,13 +171,13 @@ def test_indexes_are_only_those_a_query_uses(db):
 
 
 def test_unreachable_server_is_one_line():
-    with pytest.raises(store.StoreError, match="unreachable") as caught:
-        store.connect("mongodb://127.0.0.1:1/?directConnection=true", "x", timeout_ms=300)
+    with pytest.raises(connection.StoreError, match="unreachable") as caught:
+        connection.connect("mongodb://127.0.0.1:1/?directConnection=true", "x", timeout_ms=300)
     assert "\n" not in str(caught.value)
 
 
 def test_describe_uri_hides_the_password():
-    assert store.describe_uri("mongodb://app:s3cret@db:27017/x?authSource=x") == \
+    assert connection.describe_uri("mongodb://app:s3cret@db:27017/x?authSource=x") == \
         "mongodb://app:***@db:27017/x"
 
 
@@ -180,9 +185,9 @@ def test_a_dead_imports_late_history_write_is_dropped_by_the_import_that_recover
         db, monkeypatch):
     """A process killed after sending its history write, which the server applies only after
     the next import's recovery looked: that import drops the entry once it has written."""
-    store.import_file(db, hand_bytes(), "week1.csv")
+    importing.import_file(db, hand_bytes(), "week1.csv")
     dead = db.uploads.insert_one({"status": "running", "file_name": "week2.csv"}).inserted_id
-    recover = store._recover_interrupted_imports
+    recover = importing.recover_interrupted_imports
 
     def recover_then_late_write(database):
         recovered = recover(database)
@@ -191,10 +196,10 @@ def test_a_dead_imports_late_history_write_is_dropped_by_the_import_that_recover
             "changes": {"status": {"old": "Open", "new": "Resolved"}}})
         return recovered
 
-    monkeypatch.setattr(store, "_recover_interrupted_imports", recover_then_late_write)
+    monkeypatch.setattr(importing, "recover_interrupted_imports", recover_then_late_write)
     week2 = hand_bytes(HAND_CSV.replace("T3,2026-03-04 11:00,Open,",
                                         "T3,2026-03-04 11:00,Resolved,"))
-    store.import_file(db, week2, "week2.csv")
+    importing.import_file(db, week2, "week2.csv")
     assert db.uploads.find_one({"_id": dead})["status"] == "interrupted"
     entries = list(db.ticket_history.find({"sr_number": "T3"}))
     assert len(entries) == 1 and entries[0]["upload_id"] != dead

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sla import tokens, users
+from sla.storage import tokens, users
 from tests.conftest import ROOT
 from tests.test_pages import app_db, hand_app, no_exception, page  # noqa: F401 (fixtures)
 

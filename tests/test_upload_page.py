@@ -11,13 +11,14 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sla import read, users
+from sla.ingest.table import FIELD_NAMES
+from sla.storage import users
 from tests.test_mapping import HAND_TEAMS, SQUAD_CSV
 from tests.test_pages import PASSWORD, app_db, no_exception, page  # noqa: F401 (app_db: a fixture)
 from ui import upload as upload_flow
 
 DRY_RUN = "Validation (dry run: nothing written yet)"
-TEAM_ROW = list(read.FIELD_NAMES).index("team_raw")
+TEAM_ROW = list(FIELD_NAMES).index("team_raw")
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_the_mapping_table_lists_every_field_with_the_files_columns(admin):
     app = uploaded("squad.csv", SQUAD_CSV.encode())
     (editor,) = app.data_editor
     table = editor.value
-    assert list(table[upload_flow.FIELD_COLUMN]) == list(read.FIELD_NAMES.values())
+    assert list(table[upload_flow.FIELD_COLUMN]) == list(FIELD_NAMES.values())
     assert table[upload_flow.HEADER_COLUMN][TEAM_ROW] == upload_flow.NOT_IN_FILE
     assert table[upload_flow.HEADER_COLUMN][0] == "SR Number"
 

@@ -11,8 +11,8 @@ import sys
 import bcrypt
 import pytest
 
-from sla import store, users
-from sla.users import UserError
+from sla.storage import users, versions
+from sla.storage.users import UserError
 from tests.conftest import ROOT
 
 PASSWORD = "correct horse"
@@ -27,10 +27,28 @@ def team(db):
     return db
 
 
+def authenticate(db, username: str, password: str) -> dict:
+    """The login flow of ``ui.auth`` without Streamlit: the user when the password is right;
+    UserError otherwise (and a count towards lockout).
+
+    A wrong password, an unknown user and a locked account get the same answer, after the
+    same work, so that nobody learns which names exist or are locked.
+    """
+    user = users.get_user(db, username or "")
+    if user is None:
+        users.spend_a_password_check()
+        raise users.UserError(users.LOGIN_REFUSED)
+    if not users.password_matches(password or "", user["password"]) or users.is_locked(user):
+        users.record_failed_login(db, username)
+        raise users.UserError(users.LOGIN_REFUSED)
+    users.record_login(db, username)
+    return {k: v for k, v in user.items() if k not in ("password", "sessions")}
+
+
 def fail_logins(db, username: str, times: int) -> None:
     for _ in range(times):
         with pytest.raises(UserError, match=REFUSED):
-            users.authenticate(db, username, "wrong password")
+            authenticate(db, username, "wrong password")
 
 
 def test_add_and_list_without_hashes(team):
@@ -60,34 +78,34 @@ def test_duplicate_and_invalid_users_are_rejected(team):
 
 
 def test_authenticate_right_and_wrong(team):
-    user = users.authenticate(team, "alice", PASSWORD)
+    user = authenticate(team, "alice", PASSWORD)
     assert user["username"] == "alice" and user["role"] == "admin"
     assert "password" not in user
     assert team.users.find_one({"username": "alice"})["last_login"] is not None
     with pytest.raises(UserError, match=REFUSED):
-        users.authenticate(team, "alice", PASSWORD.upper())
+        authenticate(team, "alice", PASSWORD.upper())
     with pytest.raises(UserError, match=REFUSED):
-        users.authenticate(team, "nobody", PASSWORD)
+        authenticate(team, "nobody", PASSWORD)
     assert team.users.find_one({"username": "alice"})["failed_logins"] == 1
 
 
 def test_five_failed_logins_lock_the_account(team):
     fail_logins(team, "bob", 4)
     assert team.users.find_one({"username": "bob"})["failed_logins"] == 4
-    assert users.authenticate(team, "bob", PASSWORD)["username"] == "bob"  # resets the count
+    assert authenticate(team, "bob", PASSWORD)["username"] == "bob"  # resets the count
     fail_logins(team, "bob", 4)
     assert not users.is_locked(users.get_user(team, "bob"))  # 4 + 4, not 5 in a row
 
     fail_logins(team, "bob", 1)  # the fifth in a row
     assert users.is_locked(users.get_user(team, "bob"))
     with pytest.raises(UserError, match=REFUSED):
-        users.authenticate(team, "bob", PASSWORD)  # even the right password
-    assert users.authenticate(team, "alice", PASSWORD)  # others are not affected
+        authenticate(team, "bob", PASSWORD)  # even the right password
+    assert authenticate(team, "alice", PASSWORD)  # others are not affected
 
     past = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=1)
     team.users.update_one({"username": "bob"}, {"$set": {"locked_until": past}})
     assert not users.is_locked(users.get_user(team, "bob"))
-    assert users.authenticate(team, "bob", PASSWORD)["username"] == "bob"
+    assert authenticate(team, "bob", PASSWORD)["username"] == "bob"
     assert team.users.find_one({"username": "bob"})["locked_until"] is None
 
 
@@ -119,7 +137,7 @@ def test_one_answer_for_a_wrong_password_an_unknown_user_and_a_locked_account(te
     for username, password in (("alice", "wrong password"), ("nobody", PASSWORD),
                                ("bob", PASSWORD)):
         with pytest.raises(UserError) as refused:
-            users.authenticate(team, username, password)
+            authenticate(team, username, password)
         answers.add(str(refused.value))
     assert answers == {users.LOGIN_REFUSED}
     assert users.LOGIN_REFUSED.count(".") == 1 and users.LOGIN_REFUSED.endswith(".")
@@ -128,11 +146,11 @@ def test_one_answer_for_a_wrong_password_an_unknown_user_and_a_locked_account(te
 def test_unlock_ends_a_lockout(team):
     fail_logins(team, "alice", users.MAX_FAILED_LOGINS)
     assert users.is_locked(users.get_user(team, "alice"))
-    before = store.versions(team)["users"]
+    before = versions.versions(team)["users"]
     users.unlock_user(team, "Alice")
     assert not users.is_locked(users.get_user(team, "alice"))
-    assert store.versions(team)["users"] > before
-    assert users.authenticate(team, "alice", PASSWORD)["username"] == "alice"
+    assert versions.versions(team)["users"] > before
+    assert authenticate(team, "alice", PASSWORD)["username"] == "alice"
     with pytest.raises(UserError, match="no user"):
         users.unlock_user(team, "nobody")
 
@@ -152,7 +170,7 @@ def test_unlock_from_the_command_line(team, cli_env):
 def test_a_password_longer_than_bcrypt_reads_is_refused(team):
     longest = "é" * (users.MAX_PASSWORD_BYTES // 2)  # 72 bytes in UTF-8
     users.add_user(team, "carol", longest, "viewer")
-    assert users.authenticate(team, "carol", longest)
+    assert authenticate(team, "carol", longest)
     for password in (longest + "x", "x" * (users.MAX_PASSWORD_BYTES + 1)):
         with pytest.raises(UserError, match="at most 72 characters") as refused:
             users.add_user(team, "dave", password, "viewer")
@@ -160,7 +178,7 @@ def test_a_password_longer_than_bcrypt_reads_is_refused(team):
         with pytest.raises(UserError, match="at most 72 characters"):
             users.set_password(team, "bob", password)
     assert users.get_user(team, "dave") is None
-    assert users.authenticate(team, "bob", PASSWORD)
+    assert authenticate(team, "bob", PASSWORD)
 
 
 # ---------------------------------------------------------------- sessions
@@ -187,7 +205,7 @@ def test_the_database_keeps_digests_of_session_ids_only(team):
     stored = team.users.find_one({"username": "bob"})
     assert session_id not in str(stored) and len(stored["sessions"]) == 1
     assert all("sessions" not in user for user in users.list_users(team))
-    assert "sessions" not in users.authenticate(team, "bob", PASSWORD)
+    assert "sessions" not in authenticate(team, "bob", PASSWORD)
 
 
 @pytest.mark.parametrize("end_them", [
@@ -227,9 +245,9 @@ def test_sessions_are_capped_oldest_first(team):
 
 def test_every_session_change_bumps_the_users_version(team):
     def bumps(change) -> bool:
-        before = store.versions(team)["users"]
+        before = versions.versions(team)["users"]
         change()
-        return store.versions(team)["users"] > before
+        return versions.versions(team)["users"] > before
 
     session_id = users.start_session(team, "bob")
     assert bumps(lambda: users.start_session(team, "bob"))
@@ -267,9 +285,9 @@ def test_set_password_resets_failures_and_lock(team):
     users.set_password(team, "bob", "new password 2")
     stored = team.users.find_one({"username": "bob"})
     assert (stored["failed_logins"], stored["locked_until"]) == (0, None)
-    assert users.authenticate(team, "bob", "new password 2")
+    assert authenticate(team, "bob", "new password 2")
     with pytest.raises(UserError):
-        users.authenticate(team, "bob", PASSWORD)
+        authenticate(team, "bob", PASSWORD)
     with pytest.raises(UserError, match="at least 8"):
         users.set_password(team, "bob", "short")
     with pytest.raises(UserError, match="no user"):

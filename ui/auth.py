@@ -18,10 +18,11 @@ import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
-from streamlit.runtime.pages_manager import PagesManager
 from pymongo.database import Database
+from streamlit.runtime.pages_manager import PagesManager
 
-from sla import config, display, users
+from sla.core import config, display
+from sla.storage import users
 from ui import data, widgets
 
 APP_TITLE = "SLA Tracker"

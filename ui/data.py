@@ -1,10 +1,11 @@
-"""Data access and caching for the pages.
+"""The pages' way to the data: the process's one database, the one version check per run,
+and the figures of ``sla.service.queries`` at this run's data version.
 
 Each run reads the version document once (``versions``): the data version, which names its
-read model snapshot, and the users version. Every figure is cached per data version and
-filters by one ``st.cache_data`` function per metric, computed from the read model snapshot
-that each process holds in memory (``sla.readmodel``). After an import every session, and
-every app process behind a load balancer, sees the new version at its next run.
+read model snapshot, and the users version. Every figure comes from the query service, which
+keeps it per data version and question for every page, the API and the CLI alike. After an
+import every session, and every app process behind a load balancer, sees the new version at
+its next run.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from contextlib import contextmanager
 
 import pandas as pd
 import streamlit as st
-from streamlit import config as streamlit_config
 from pymongo.database import Database
 from pymongo.errors import PyMongoError
+from streamlit import config as streamlit_config
 
-from sla import changes, config, export, handoffs, metrics, store
-from sla.metrics import Filters
-from sla.readmodel import Snapshot
+from sla.core import config
+from sla.core.filters import Filters
+from sla.service import queries
+from sla.storage import connection
+from sla.storage import versions as stored_versions
 
 RUN_VERSIONS = "_versions_this_run"
 log = logging.getLogger("sla")
@@ -30,17 +33,11 @@ log = logging.getLogger("sla")
 
 # ---------------------------------------------------------------- the connection
 
-@st.cache_resource(show_spinner=False)
-def _connect(uri: str | None, db_name: str | None) -> Database:
-    return store.connect(uri, db_name)
-
-
 def db() -> Database:
     """The database; a connection that has gone away is made again."""
-    uri, name = config.get("MONGO_URI"), config.get("SLA_DB")
     try:
-        return _connect(uri, name)
-    except store.StoreError as exc:
+        return connection.shared()
+    except connection.StoreError as exc:
         database_down(str(exc))
 
 
@@ -50,14 +47,14 @@ def database_down(detail: str = "") -> None:
     log.warning("database unavailable: %s", detail)
     st.error("The database is unreachable right now; this page will recover by itself when "
              "it is back.", icon=":material/cloud_off:")
-    _connect.clear()
+    connection.SHARED.forget()
 
     @st.fragment(run_every=5)
     def wait_for_database() -> None:
         try:
-            _connect(config.get("MONGO_URI"), config.get("SLA_DB")).command("ping")
-        except (store.StoreError, PyMongoError):
-            _connect.clear()
+            connection.shared().command("ping")
+        except (connection.StoreError, PyMongoError):
+            connection.SHARED.forget()
             st.caption(f"Checked at {dt.datetime.now():%H:%M:%S}; trying again every 5 s.")
             return
         st.rerun()
@@ -91,14 +88,14 @@ def follow_upload_limit() -> None:
 def versions() -> dict:
     """{"data": the data version document, "users": the users version}, read once per run."""
     memo = st.session_state.get(RUN_VERSIONS)
-    return memo if memo is not None else store.versions(db())
+    return memo if memo is not None else stored_versions.versions(db())
 
 
 @contextmanager
 def one_version_check():
     """Read the versions once for everything the run inside this block does (Home.py wraps
     the whole run in it; a page run on its own reads them when first asked)."""
-    st.session_state[RUN_VERSIONS] = store.versions(db())
+    st.session_state[RUN_VERSIONS] = stored_versions.versions(db())
     try:
         yield
     finally:
@@ -109,161 +106,90 @@ def version() -> int:
     return int(versions()["data"]["value"])
 
 
-def snapshot() -> Snapshot:
-    """The read model of this run's data version (held in memory, once per process)."""
-    return store.snapshot(db(), versions()["data"])
+def _info() -> dict:
+    return versions()["data"]
 
 
-# ---------------------------------------------------------------- one cached function per metric
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _settings(data_version: int) -> dict:
-    return store.get_settings(db())
-
+# ---------------------------------------------------------------- the figures at this version
 
 def settings() -> dict:
-    return _settings(version())
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _summary(data_version: int, filters: Filters) -> dict:
-    return metrics.summary(snapshot(), filters, _settings(data_version))
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _teams(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.teams(snapshot(), filters)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _agents(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.agents(snapshot(), filters, _settings(data_version))
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _trend(data_version: int, filters: Filters, period: str) -> list[dict]:
-    return metrics.trend(snapshot(), filters, period)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _priorities(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.priorities(snapshot(), filters)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _pending_by_status(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.pending_by_status(snapshot(), filters)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _raw_teams(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.raw_teams(snapshot(), filters)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _at_risk(data_version: int, filters: Filters) -> list[dict]:
-    return metrics.at_risk(snapshot(), filters, _settings(data_version),
-                           now=_clock(data_version)["at"])
+    return queries.settings(db(), _info())
 
 
 def summary(filters: Filters) -> dict:
-    return _summary(version(), filters)
+    return queries.summary(db(), filters, _info())
 
 
 def teams(filters: Filters) -> list[dict]:
-    return _teams(version(), filters)
+    return queries.teams(db(), filters, _info())
 
 
 def agents(filters: Filters) -> list[dict]:
-    return _agents(version(), filters)
+    return queries.agents(db(), filters, _info())
 
 
 def trend(filters: Filters, period: str = "week") -> list[dict]:
-    return _trend(version(), filters, period)
+    return queries.trend(db(), filters, period, _info())
 
 
 def priorities(filters: Filters) -> list[dict]:
-    return _priorities(version(), filters)
+    return queries.priorities(db(), filters, _info())
 
 
 def pending_by_status(filters: Filters) -> list[dict]:
-    return _pending_by_status(version(), filters)
+    return queries.pending_by_status(db(), filters, _info())
 
 
 def raw_teams(filters: Filters) -> list[dict]:
-    return _raw_teams(version(), filters)
+    return queries.raw_teams(db(), filters, _info())
 
 
 def at_risk(filters: Filters) -> list[dict]:
-    return _at_risk(version(), filters)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _span(data_version: int) -> dict:
-    held = snapshot()
-    span = metrics.data_span(held)
-    span["agents"] = metrics.agent_names(held)
-    span["priorities"] = metrics.priority_names(held)
-    uploads = store.recent_uploads(db(), 1)
-    span["last_upload"] = uploads[0] if uploads else None
-    return span
+    return queries.at_risk(db(), filters, _info())
 
 
 def data_span() -> dict:
     """Tickets held, first/last created, agent and priority names, the last import."""
-    return _span(version())
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _clock(data_version: int) -> dict:
-    uploads = store.recent_uploads(db(), 1)
-    return metrics.data_clock(snapshot(), uploads[0]["at"] if uploads else None)
+    return queries.data_span(db(), _info())
 
 
 def data_clock() -> dict:
     """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
-    return _clock(version())
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _handoffs(data_version: int, filters: Filters, raw: bool) -> dict:
-    return handoffs.handoffs(snapshot(), filters, _settings(data_version),
-                             _clock(data_version)["at"] or dt.datetime.now(), raw)
+    return queries.data_clock(db(), _info())
 
 
 def handoffs_by_team(filters: Filters, raw: bool = False) -> dict:
-    """Hours held per team (or raw team) at the data's clock (``sla.handoffs``)."""
-    return _handoffs(version(), filters, raw)
-
-
-@st.cache_data(show_spinner="Comparing the imports…", max_entries=64)
-def _changes(data_version: int, filters: Filters, from_id: str | None,
-             to_id: str | None) -> dict:
-    try:
-        return changes.changes(db(), from_id, to_id, filters)
-    except changes.ChangesError as exc:
-        return {"error": str(exc)}
+    """Hours held per team (or raw team) at the data's clock (``analytics.handoffs``)."""
+    return queries.handoffs(db(), filters, raw, _info())
 
 
 def changes_between(filters: Filters, from_id: str | None = None,
                     to_id: str | None = None) -> dict:
     """What moved between two imports (default: the last two); {"error"} when there is
     nothing to compare."""
-    return _changes(version(), filters, from_id, to_id)
+    try:
+        with st.spinner("Comparing the imports…"):
+            return queries.changes(db(), filters, from_id, to_id, _info())
+    except queries.ChangesError as exc:
+        return {"error": str(exc)}
 
 
 def comparable_imports() -> list[dict]:
-    return changes.comparable_imports(db())
-
-
-@st.cache_data(show_spinner="Loading tickets…", max_entries=64)
-def _tickets(data_version: int, filters: Filters, limit: int) -> pd.DataFrame:
-    return export.tickets_frame(snapshot(), filters, limit=limit)
+    return queries.comparable_imports(db())
 
 
 def tickets(filters: Filters, limit: int = 0) -> pd.DataFrame:
-    return _tickets(version(), filters, limit)
+    with st.spinner("Loading tickets…"):
+        return queries.tickets_frame(db(), filters, limit, _info())
 
 
-def recent_uploads() -> list[dict]:
-    return store.recent_uploads(db())
+def ticket(sr_number: str) -> dict | None:
+    return queries.ticket(db(), sr_number)
+
+
+def ticket_history(sr_number: str) -> list[dict]:
+    return queries.ticket_history(db(), sr_number)
+
+
+def recent_uploads(limit: int = 50) -> list[dict]:
+    return queries.recent_uploads(db(), limit)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sla import display, fields
-from sla.metrics import Filters
+from sla.core import display, fields, filters
+from sla.core.filters import Filters
+from sla.core.params import ParamError
 from ui import data
 
 STATUS_CHOICES = ["all", "pending", "resolved"]
@@ -50,29 +51,14 @@ def filter_bar(search: bool = False) -> Filters:
                                       bind="query-params")
         text = st.text_input("Search SR, agent, category, status or raw team", key="q",
                              bind="query-params") if search else ""
-    chosen = Filters(date_from=date_from, date_to=date_to, teams=tuple(teams),
-                     priorities=tuple(priorities), agents=tuple(agents),
-                     status_class=None if status == "all" else status,
-                     search=(text or "").strip() or None)
+    try:
+        chosen = filters.parse(filters.texts_of({
+            "from": date_from, "to": date_to, "team": teams, "priority": priorities,
+            "agent": agents, "status": None if status == "all" else status, "q": text}))
+    except ParamError as exc:
+        st.error(display.literal(str(exc)), icon=":material/filter_alt_off:")
+        st.stop()
     if span.get("first"):
-        st.caption(describe(chosen, held))
+        st.caption(chosen.describe(held))
     st.sidebar.caption(f"Tickets created: {held}" if span.get("first") else "No tickets yet")
     return chosen
-
-
-def describe(chosen: Filters, held: str) -> str:
-    """One line saying what the page shows, values from the data escaped for Markdown."""
-    parts = []
-    if chosen.date_from or chosen.date_to:
-        parts.append(f"created {chosen.date_from or 'first'} – {chosen.date_to or 'last'}")
-    for label, values in (("team", chosen.teams), ("priority", chosen.priorities),
-                          ("agent", chosen.agents)):
-        if values:
-            parts.append(f"{label} " + ", ".join(display.literal(v, 40) for v in values))
-    if chosen.status_class:
-        parts.append(chosen.status_class)
-    if chosen.search:
-        parts.append(f"search “{display.literal(chosen.search, 40)}”")
-    if not parts:
-        return f"Showing all tickets ({held}). Open Filters to narrow down."
-    return "Filtered: " + " · ".join(parts)

@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 from pymongo.database import Database
 
-from sla import display, tokens, users
+from sla.core import display
+from sla.storage import tokens, users
 from ui import widgets
 
 TOKEN_COLUMNS = {"id": "Token id", "username": "User", "name": "For", "created_at": "Created",

@@ -1,7 +1,7 @@
 """A chosen file: its layout, its column mapping (detected, saved or corrected), its preview,
 its dry run and its import with progress; the import report and the import history.
 
-Everything goes through ``store.import_file``, the one import pipeline of the CLI and the
+Everything goes through ``importing.import_file``, the one import pipeline of the CLI and the
 bench; the session keeps only what the page shows (layout, preview rows, reports), never the
 parsed tickets, so the rules in force when Import is pressed are the ones applied.
 """
@@ -14,7 +14,11 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from sla import config, display, fields, normalise, read, store
+from sla.core import config, display, fields
+from sla.ingest import cells, normalise, read
+from sla.ingest.table import FIELD_NAMES, MappingError, ReadError, check_mapping
+from sla.service import importing
+from sla.storage import mappings
 from ui import data, widgets
 
 log = logging.getLogger("sla")
@@ -56,7 +60,7 @@ def inspect(file_bytes: bytes, name: str) -> dict:
     chosen = st.session_state.get(SESSION_KEY)
     if chosen is None or chosen["sha256"] != digest:
         table = read.read_table(file_bytes, name, max_bytes=config.max_upload_bytes())
-        saved = store.saved_mapping(data.db(), table.headers)
+        saved = mappings.saved_mapping(data.db(), table.headers)
         chosen = {"sha256": digest, "name": name, "headers": table.headers,
                   "detected": dict(table.detected), "saved": saved,
                   "preset": table.preset.name if table.preset else None,
@@ -106,9 +110,9 @@ def mapping_editor(chosen: dict) -> dict[str, str | None]:
     """The mapping table (one row per field, the file's column chosen in a select box) and
     the mapping it now shows, field -> header (None: not in this file)."""
     options = [*chosen["headers"], NOT_IN_FILE]
-    rows = pd.DataFrame({FIELD_COLUMN: list(read.FIELD_NAMES.values()),
+    rows = pd.DataFrame({FIELD_COLUMN: list(FIELD_NAMES.values()),
                          HEADER_COLUMN: [chosen["start"].get(name) or NOT_IN_FILE
-                                         for name in read.FIELD_NAMES]})
+                                         for name in FIELD_NAMES]})
     edited = st.data_editor(
         rows, key=f"mapping-{chosen['sha256'][:16]}-{chosen['editor']}", hide_index=True,
         disabled=[FIELD_COLUMN], width="stretch", height=(len(rows) + 1) * 35 + 3,
@@ -118,7 +122,7 @@ def mapping_editor(chosen: dict) -> dict[str, str | None]:
                 HEADER_COLUMN, options=options, required=True, width="large",
                 help="The column of this file that feeds the field")})
     return {name: (None if header in (None, NOT_IN_FILE) else header)
-            for name, header in zip(read.FIELD_NAMES, edited[HEADER_COLUMN])}
+            for name, header in zip(FIELD_NAMES, edited[HEADER_COLUMN])}
 
 
 def back_to_detected(chosen: dict) -> None:
@@ -134,8 +138,8 @@ def is_detected(chosen: dict, mapping: dict[str, str | None]) -> bool:
 def mapping_problem(chosen: dict, mapping: dict[str, str | None]) -> str | None:
     """Why the mapping cannot be imported, in one sentence, or None."""
     try:
-        read.check_mapping(mapping, chosen["headers"])
-    except read.MappingError as exc:
+        check_mapping(mapping, chosen["headers"])
+    except MappingError as exc:
         return str(exc)
     return None
 
@@ -148,7 +152,7 @@ def unmapped(chosen: dict, mapping: dict[str, str | None]) -> list[str]:
 def preview(chosen: dict, mapping: dict[str, str | None]) -> pd.DataFrame:
     """The first rows, every cell as the file shows it."""
     durations = {mapping[name] for name in fields.DURATION_FIELDS if mapping.get(name)}
-    return read.preview_text(chosen["preview"], durations)
+    return cells.preview_text(chosen["preview"], durations)
 
 
 # ---------------------------------------------------------------- dry run and import
@@ -157,11 +161,11 @@ def mapping_name_box(chosen: dict) -> str | None:
     """The optional name to save the mapping under (for ``./sla.sh import --mapping NAME``)."""
     saved = chosen["saved"] or {}
     name = st.text_input("Save this mapping as (optional)", value=saved.get("name") or "",
-                         max_chars=store.MAPPING_NAME_CHARS,
+                         max_chars=mappings.MAPPING_NAME_CHARS,
                          key=f"mapping-name-{chosen['sha256'][:16]}",
                          help="A name for this column mapping: it is offered again for files "
                               "with the same columns, and ./sla.sh import --mapping NAME uses it")
-    return store.mapping_name(name)
+    return mappings.mapping_name(name)
 
 
 def _key(mapping: dict[str, str | None]) -> tuple:
@@ -174,7 +178,7 @@ def dry_run(chosen: dict, file_bytes: bytes,
     version."""
     current = (data.version(), _key(mapping))
     if chosen.get("dry_run_key") != current:
-        chosen["dry_run"] = store.import_file(data.db(), file_bytes, chosen["name"],
+        chosen["dry_run"] = importing.import_file(data.db(), file_bytes, chosen["name"],
                                               dry_run=True, mapping=mapping)
         chosen["dry_run_key"] = current
     return chosen["dry_run"]
@@ -184,7 +188,7 @@ def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
                 mapping: dict[str, str | None],
                 saved_as: str | None = None) -> normalise.ImportReport:
     """Import through ``mapping``, saving it under the name ``saved_as`` when one is given."""
-    report = store.import_file(data.db(), file_bytes, chosen["name"], user=user,
+    report = importing.import_file(data.db(), file_bytes, chosen["name"], user=user,
                                progress=progress, mapping=mapping, saved_as=saved_as)
     chosen["imported"] = report
     return report
@@ -192,7 +196,7 @@ def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
 
 def failure(exc: Exception, what: str) -> str:
     """One sentence for the user; the details go to the log."""
-    log.info("%s: %s", what, exc, exc_info=not isinstance(exc, read.ReadError))
+    log.info("%s: %s", what, exc, exc_info=not isinstance(exc, ReadError))
     return f"{what}: {display.literal(exc, 300)}"
 
 
@@ -232,7 +236,7 @@ def problem_rows(report: normalise.ImportReport) -> pd.DataFrame:
     rows = [{"Row": r["row"], "Problem": r["reason"], "Column": "", "Value": ""}
             for r in report.rejected_rows]
     rows += [{"Row": p["row"], "Problem": PROBLEM_KINDS.get(p["kind"], p["kind"]),
-              "Column": p["column"], "Value": read.cell_text(p["value"])}
+              "Column": p["column"], "Value": cells.cell_text(p["value"])}
              for p in report.problems]
     return pd.DataFrame(rows, columns=["Row", "Problem", "Column", "Value"])
 

@@ -13,7 +13,8 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from sla import display, export, rules
+from sla.analytics import explain, export
+from sla.core import display
 from ui import data
 
 TABLE_ROWS = 2000
@@ -248,11 +249,11 @@ def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",
 
 def how_calculated(*topics: str, expanded: bool = False, link: bool = True) -> None:
     """The rules in force for these topics, in an expander ("How is this calculated?"); the
-    texts are made from the current settings (``sla.rules.explain``)."""
+    texts are made from the current settings (``sla.analytics.explain``)."""
     settings = data.settings()
     with st.expander("How is this calculated?", icon=":material/help:", expanded=expanded):
         for topic in topics:
-            st.markdown(rules.explain(topic, settings))
+            st.markdown(explain.explain(topic, settings))
         if link:
             page_link(METRICS_PAGE, "Every field, rule and figure explained",
                       ":material/menu_book:")

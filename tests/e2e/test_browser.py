@@ -14,9 +14,18 @@ import re
 import pandas as pd
 import pytest
 
-from sla import demo
-from tests.e2e.conftest import (RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception, goto, login,
-                                metrics, nav_titles, screenshot, wait_for_run)
+from sla.service import demo
+from tests.e2e.conftest import (
+    RUN_TIMEOUT_MS,
+    VIEWPORT,
+    assert_no_exception,
+    goto,
+    login,
+    metrics,
+    nav_titles,
+    screenshot,
+    wait_for_run,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -51,9 +51,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.e2e.conftest import (ADMIN, ROOT, RUN_TIMEOUT_MS, _stop_group, _wait_healthy,
-                                goto, login, release_store, sla_cli, start_streamlit,
-                                store_env, wait_for_run)
+from tests.e2e.conftest import (
+    ADMIN,
+    ROOT,
+    RUN_TIMEOUT_MS,
+    _stop_group,
+    _wait_healthy,
+    goto,
+    login,
+    release_store,
+    sla_cli,
+    start_streamlit,
+    store_env,
+    wait_for_run,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1500)]
 

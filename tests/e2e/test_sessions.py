@@ -13,9 +13,16 @@ import time
 
 import pytest
 
-from sla import users
-from tests.e2e.conftest import (RUN_TIMEOUT_MS, VIEWPORT, assert_no_exception, goto, login,
-                                screenshot, wait_for_run)
+from sla.storage import users
+from tests.e2e.conftest import (
+    RUN_TIMEOUT_MS,
+    VIEWPORT,
+    assert_no_exception,
+    goto,
+    login,
+    screenshot,
+    wait_for_run,
+)
 from ui.auth import COOKIE_NAME
 
 pytestmark = pytest.mark.e2e

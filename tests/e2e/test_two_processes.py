@@ -1,5 +1,5 @@
 """Two app processes on one database stay coherent: each caches its queries per data version
-(``store.data_version``), so an import made through one process shows in the other at its
+(``versions.data_version``), so an import made through one process shows in the other at its
 next run, without a reload.
 
 Process A and process B are two ``streamlit run Home.py`` on two free ports with the same
@@ -25,11 +25,25 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from sla import demo
-from tests.e2e.conftest import (ADMIN, RUN_TIMEOUT_MS, VIEWPORT, App, _stop_group,
-                                _wait_healthy, assert_no_exception, goto, login, metrics,
-                                release_store, screenshot, sla_cli, start_streamlit, store_env,
-                                wait_for_run)
+from sla.service import demo
+from tests.e2e.conftest import (
+    ADMIN,
+    RUN_TIMEOUT_MS,
+    VIEWPORT,
+    App,
+    _stop_group,
+    _wait_healthy,
+    assert_no_exception,
+    goto,
+    login,
+    metrics,
+    release_store,
+    screenshot,
+    sla_cli,
+    start_streamlit,
+    store_env,
+    wait_for_run,
+)
 from tests.e2e.test_browser import expected_cards, open_from_sidebar, shown_cards, wait_for_title
 
 pytestmark = pytest.mark.e2e

@@ -16,8 +16,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import (CHROMIUM, CHROMIUM_ARGS, RUN_TIMEOUT_MS, VIEWPORT, goto, login,
-                                metrics)
+from tests.e2e.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    RUN_TIMEOUT_MS,
+    VIEWPORT,
+    goto,
+    login,
+    metrics,
+)
 from tests.e2e.test_browser import open_from_sidebar, wait_for_title
 
 

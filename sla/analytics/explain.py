@@ -1,0 +1,148 @@
+"""The "How is this calculated?" texts, written from the settings in force (values an admin
+typed escaped), one per topic of a page."""
+
+from __future__ import annotations
+
+from sla.analytics.fairness import MIN_STRATUM
+from sla.analytics.metrics import TOP_PERFORMERS
+from sla.core.display import literal
+from sla.core.rules import number_text, targets_text
+
+
+def explain(topic: str, settings: dict) -> str:
+    """The "How is this calculated?" text of ``topic`` (one of ``TOPICS``) as Markdown,
+    written from the settings in force; values an admin typed are escaped."""
+    text, section = _EXPLAINERS[topic](settings)
+    return f"{text} More: page “How the numbers work”, section “{section}”."
+
+
+def _sla(settings: dict) -> tuple[str, str]:
+    return ("**SLA %** = 100 × met ÷ (met + breached), counting only tickets that have an SLA "
+            "outcome: open tickets without one do not pull it down, and with no outcome at all "
+            "the figure shows –. The outcome comes from the file's SLA column (Met, Yes, True, "
+            "Within SLA… or Breached, No, False, Missed…). Where the file has no SLA column, it "
+            "is worked out from the hours and the priority's target: met means hours ≤ target.",
+            "SLA percentages")
+
+
+def _breaches(settings: dict) -> tuple[str, str]:
+    return ("**Breaches** counts tickets whose response or resolution SLA is breached; a ticket "
+            "breached on both counts once.", "Breaches")
+
+
+def _hours(settings: dict) -> tuple[str, str]:
+    return ("**Average and median hours** count only tickets that have a value. The median of "
+            "an even number of tickets is the mean of the two middle values. Durations such as "
+            "129:45, 2 days 03:30 or 1h 30m are read exactly; when the file has no resolution "
+            "time, it is the time from created to resolved.", "Hours")
+
+
+def _status(settings: dict) -> tuple[str, str]:
+    statuses = ", ".join(literal(s) for s in settings["resolved_statuses"])
+    return (f"A ticket is **resolved** when its status is one of: {statuses} (any case). Every "
+            "other status, and an empty one, is **pending**.", "Statuses")
+
+
+def _score(settings: dict) -> tuple[str, str]:
+
+    score = settings["score"]
+    least, cap = number_text(score["min_tickets"]), number_text(score["volume_cap"])
+    return (f"**Score** = {number_text(score['resolution_weight'])} × resolution SLA % + "
+            f"{number_text(score['response_weight'])} × response SLA % + min(tickets − {least}, "
+            f"{cap}). An agent with fewer than {least} tickets scores 0; a missing percentage "
+            f"counts as 0. **Top performers** are the {TOP_PERFORMERS} agents with the highest "
+            "score above 0 (on a tie: more tickets first, then by name).",
+            "Score and top performers")
+
+
+def _teams(settings: dict) -> tuple[str, str]:
+    rules = "; ".join(_team_rule_sentence(r) for r in settings["team_rules"])
+    return ("**Teams** come from the file's team column, lower-cased, with punctuation turned "
+            "into spaces. The rules are tried in order and the first match wins: "
+            f"{rules or 'there are no rules'}. No match is **Other**, an empty team is "
+            "**Unassigned**. Words match whole words only: l10 is not l1.", "Teams")
+
+
+def _team_rule_sentence(team_rule: dict) -> str:
+    """``**L2** when it contains l2, tier 2 or level 2, or is exactly x``."""
+    ways = []
+    if team_rule["words"]:
+        ways.append("contains " + _either(team_rule["words"]))
+    if team_rule["exact"]:
+        ways.append("is exactly " + _either(team_rule["exact"]))
+    return f"**{literal(team_rule['team'])}** when it " + (", or ".join(ways) or "never matches")
+
+
+def _either(phrases: list[str]) -> str:
+    """``a, b or c``, each phrase shown literally."""
+    shown = [literal(p) for p in phrases]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
+
+
+def _at_risk(settings: dict) -> tuple[str, str]:
+    fraction = settings["at_risk_fraction"]
+    example = next(iter(settings["sla_targets"].items()), None)
+    sample = ""
+    if example:
+        priority, target = example
+        sample = (f" (for {priority}: after {number_text(round(target['resolution'] * fraction, 2))} "
+                  f"of its {number_text(target['resolution'])} hours)")
+    return (f"**At risk**: pending tickets older than {number_text(round(fraction * 100, 2))} % of "
+            f"their priority's resolution target{sample}, least time left first. Age is "
+            "measured at the data's clock, shown as “as of …”: the latest date the data holds "
+            "(created or resolved), or the time of the latest import when the export is live "
+            "(its latest date is within a day of the import). So an old export does not make "
+            "every ticket look late.", "At risk")
+
+
+def _trend(settings: dict) -> tuple[str, str]:
+    least = number_text(settings["trend_min_sample"])
+    return ("**Trend**: tickets and SLA % per ISO week (starting Monday) or per month of the "
+            f"created date. A period where fewer than {least} tickets have an SLA outcome is "
+            "drawn faded: its percentage rests on too few tickets to read much into.", "Trend")
+
+
+def _targets_topic(settings: dict) -> tuple[str, str]:
+    return ("**SLA targets** (hours, response / resolution): "
+            f"{targets_text(settings['sla_targets'])}. Met means hours ≤ target.", "SLA targets")
+
+
+def _fair(settings: dict) -> tuple[str, str]:
+
+    score = settings["score"]
+    prior = number_text(score["fair_prior_tickets"])
+    return ("**Fair ranking**: each agent's SLA met % beside the **expected** one, the rate the "
+            "whole desk reaches on that agent's own mix of tickets (per priority, and per "
+            f"category where a priority-and-category group has at least {MIN_STRATUM} tickets). "
+            "**vs expected** is the difference in points, with a 95 % range that is wide for "
+            "few tickets. The **fair score** shrinks each difference toward the desk as if the "
+            f"agent had {prior} more tickets at exactly the expected rate, then weighs "
+            f"resolution {number_text(score['resolution_weight'])} and response "
+            f"{number_text(score['response_weight'])}, so a handful of lucky tickets cannot top it. "
+            "Over all agents, expected met tickets add up to the actual ones.", "Fair ranking")
+
+
+def _handoffs(settings: dict) -> tuple[str, str]:
+    return ("**Hand-offs**: a ticket is held by a team from the time its history shows that team "
+            "until it shows another; the last team holds it until it is resolved, or while "
+            "pending until the data's clock. The first team holds it from created on, so the "
+            "hours of all teams add up to the ticket's open time. An export with one row per "
+            "update (an event log) gives the history exactly; between two uploads, a change of "
+            "team is placed at the later upload. A breach is **owned** by the team that held "
+            "the ticket when its resolution target passed.", "Hand-offs")
+
+
+def _changes(settings: dict) -> tuple[str, str]:
+    return ("**What moved**: the tickets after the earlier import compared one by one with those "
+            "after the later one. Each ticket whose outcome changed adds 100 × (its change in "
+            "met − the earlier % × its change in having an outcome) ÷ the tickets with an "
+            "outcome after, so the parts add up exactly to the change. Causes: new tickets, "
+            "outcomes that changed (pending→breached, met→breached…), edits and deletes in the "
+            "app, and tickets moving in or out of the filters.", "What moved")
+
+
+_EXPLAINERS = {"sla": _sla, "breaches": _breaches, "hours": _hours, "status": _status,
+               "score": _score, "teams": _teams, "at_risk": _at_risk, "trend": _trend,
+               "targets": _targets_topic,
+               "fair": _fair, "handoffs": _handoffs, "changes": _changes}
+TOPICS = tuple(_EXPLAINERS)

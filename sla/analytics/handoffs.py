@@ -1,0 +1,177 @@
+"""Hand-offs: whose time it was. Each ticket's open time split between the teams that held it.
+
+A ticket is held by a team from the time its timeline shows that team until the timeline
+shows another, and the last one holds it until it is resolved (its resolved date; else
+created + resolution hours) or, while pending, until the data's clock. The first team holds
+it from created on, so the hours held by all teams add up to the ticket's open time. Tickets
+without a timeline (``readmodel.TIMELINE_COLUMNS``) were held by their one team all along.
+
+Timelines come from event-log exports exactly (one row per update, with its time and team)
+and from successive snapshot uploads approximately: a team change seen between two uploads
+is placed at the later upload's clock. The breach of a ticket whose resolution SLA is
+breached is owned by the team that held it when its resolution target passed (created +
+the priority's target; when that is unknown or later than the end, the last team).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from sla.analytics.readmodel import Snapshot
+from sla.core import fields
+from sla.core.filters import Filters
+from sla.core.rules import team_of
+
+EMPTY_TEAM = "(empty)"
+
+
+def handoffs(snapshot: Snapshot, filters: Filters, settings: dict, now: dt.datetime,
+             raw: bool = False) -> dict:
+    """Per team (or per raw team name with ``raw``): tickets touched, hours held (total and
+    median per ticket), hand-offs in and out, breaches owned; with the keys of
+    ``handoffs --json``."""
+    frame = filters.select(snapshot.frame)
+    tickets = _ticket_spans(frame, settings, now)
+    segments = _segments(tickets, snapshot.timeline, settings, raw)
+    rows = _team_rows(segments, _breach_owners(tickets, segments), settings, raw)
+    timelines = segments.loc[segments["position"] > 0, "tid"].nunique()
+    return {"as_of": now, "level": "raw team" if raw else "team",
+            "tickets": int(len(tickets)), "tickets_handed_off": int(timelines),
+            "tickets_left_out": int(len(frame) - len(tickets)),
+            "approximate": bool(segments["approximate"].any()) if len(segments) else False,
+            "hours_open": float(tickets["open_hours"].sum()), "teams": rows}
+
+
+def _ticket_spans(frame: pd.DataFrame, settings: dict, now: dt.datetime) -> pd.DataFrame:
+    """The tickets that can be placed in time: created, end, open hours, breach deadline."""
+    created = frame["created"]
+    resolved = (frame["status_class"] == "resolved").to_numpy()
+    by_hours = created + pd.to_timedelta(frame["resolution_hours"], unit="h")
+    end = frame["resolved_at"].where(frame["resolved_at"].notna(), by_hours)
+    end = end.where(resolved, pd.Timestamp(now))
+    usable = (created.notna() & end.notna()).to_numpy()
+    spans = pd.DataFrame({"sr_number": frame["sr_number"].to_numpy(),
+                          "created": created.astype("datetime64[ns]").to_numpy(),
+                          "end": end.astype("datetime64[ns]").to_numpy(),
+                          "team_raw": frame["team_raw"].astype(object).to_numpy(),
+                          "breached": (frame["resolution_sla"] == "breached").to_numpy(),
+                          "priority": frame["priority"].astype(object).to_numpy()})[usable]
+    spans["end"] = spans[["created", "end"]].max(axis=1)
+    spans["open_hours"] = (spans["end"] - spans["created"]).dt.total_seconds() / 3600
+    targets = {p: t["resolution"] for p, t in settings["sla_targets"].items()}
+    target_hours = spans["priority"].map(targets).astype("float64")
+    spans["deadline"] = (spans["created"] + pd.to_timedelta(target_hours, unit="h")) \
+        .astype("datetime64[ns]")
+    spans = spans.reset_index(drop=True)
+    spans["tid"] = np.arange(len(spans))  # whole numbers sort and group far faster than SRs
+    return spans
+
+
+def _segments(tickets: pd.DataFrame, timeline: pd.DataFrame, settings: dict,
+              raw: bool) -> pd.DataFrame:
+    """One row per (ticket, holder) stretch: tid (the ticket), key, start, hours, position,
+    last."""
+    found = pd.Index(tickets["sr_number"]).get_indexer(timeline["sr_number"])
+    points = timeline[found >= 0].assign(tid=found[found >= 0])
+    with_timeline = np.zeros(len(tickets), dtype=bool)
+    with_timeline[points["tid"].to_numpy()] = True
+    single = tickets[~with_timeline]
+    parts = [pd.DataFrame({"tid": single["tid"], "team_raw": single["team_raw"],
+                           "start": single["created"], "end": single["end"],
+                           "approximate": False})]
+    if len(points):
+        parts.append(_timeline_points(tickets[with_timeline], points))
+    segments = pd.concat([p for p in parts if len(p)] or parts, ignore_index=True)
+    segments["key"] = _keys(segments["team_raw"], settings, raw)
+    segments = segments.sort_values(["tid", "start"], kind="stable")
+    same = ((segments["tid"] == segments["tid"].shift())
+            & (segments["key"] == segments["key"].shift()))
+    segments = segments[~same.to_numpy()].reset_index(drop=True)
+    following = segments.groupby("tid", sort=False)["start"].shift(-1)
+    stop = following.where(following.notna(), segments["end"])
+    segments["hours"] = (stop - segments["start"]).dt.total_seconds() / 3600
+    segments["position"] = segments.groupby("tid", sort=False).cumcount()
+    segments["last"] = following.isna().to_numpy()
+    return segments
+
+
+def _timeline_points(tickets: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """Timeline points inside each ticket's span: the first moved to created (the first team
+    held it from the start), those at or after the end dropped."""
+    joined = points.drop(columns="sr_number").astype(
+        {"team_raw": object, "at": "datetime64[ns]"}).merge(
+        tickets[["tid", "created", "end"]], on="tid")
+    joined = joined.sort_values(["tid", "at"], kind="stable")
+    start = joined["at"].clip(lower=joined["created"])
+    joined = joined.assign(start=start.where(start.notna(), joined["created"]))
+    at_created = joined["start"] <= joined["created"]
+    later_same_start = at_created & (joined["tid"] == joined["tid"].shift(-1)) \
+        & (joined["start"].shift(-1) <= joined["created"])
+    joined = joined[~later_same_start.to_numpy()]
+    first = (joined["tid"] != joined["tid"].shift()).to_numpy()
+    joined.loc[first, "start"] = joined.loc[first, "created"]
+    joined = joined[first | (joined["start"] < joined["end"]).to_numpy()]
+    return pd.DataFrame({"tid": joined["tid"], "team_raw": joined["team_raw"],
+                         "start": joined["start"], "end": joined["end"],
+                         "approximate": ~joined["exact"].astype(bool)})
+
+
+def _keys(team_raw: pd.Series, settings: dict, raw: bool) -> pd.Series:
+    """What a stretch is grouped by: the raw team name, or the team its rules give."""
+    names = team_raw.astype(object).where(team_raw.notna(), None)
+    if raw:
+        return names.fillna(EMPTY_TEAM).astype(str)
+    teams = {name: team_of(name, settings["team_rules"])
+             for name in pd.unique(names.to_numpy(dtype=object))}
+    return names.map(lambda name: teams[name])
+
+
+def _breach_owners(tickets: pd.DataFrame, segments: pd.DataFrame) -> pd.Series:
+    """The key of the stretch holding each breached ticket when its target passed."""
+    breached = tickets[tickets["breached"].to_numpy()]
+    if breached.empty:
+        return pd.Series(dtype=object)
+    moment = breached["deadline"].where(breached["deadline"] < breached["end"], breached["end"])
+    left = pd.DataFrame({"tid": breached["tid"], "moment": moment}) \
+        .sort_values("moment", kind="stable")
+    right = segments[["tid", "start", "key"]].sort_values("start", kind="stable")
+    owners = pd.merge_asof(left, right, left_on="moment", right_on="start", by="tid",
+                           direction="backward")
+    return owners["key"].value_counts()
+
+
+def _team_rows(segments: pd.DataFrame, owners: pd.Series, settings: dict,
+               raw: bool) -> list[dict]:
+    if segments.empty:
+        return []
+    per_ticket = segments.groupby(["key", "tid"], sort=False)["hours"].sum()
+    medians = per_ticket.groupby(level=0).median()
+    groups = segments.groupby("key", sort=False)
+    table = pd.DataFrame({"tickets": per_ticket.groupby(level=0).size(),
+                          "hours_held": groups["hours"].sum(), "median_hours_held": medians,
+                          "handoffs_in": groups["position"].agg(lambda p: int((p > 0).sum())),
+                          "handoffs_out": groups["last"].agg(lambda x: int((~x).sum()))})
+    rows = []
+    for key, row in table.iterrows():
+        entry = {"team_raw": key, "team": team_of(
+            None if key == EMPTY_TEAM else key, settings["team_rules"])} if raw else {"team": key}
+        entry.update({"tickets": int(row["tickets"]), "hours_held": float(row["hours_held"]),
+                      "median_hours_held": float(row["median_hours_held"]),
+                      "handoffs_in": int(row["handoffs_in"]),
+                      "handoffs_out": int(row["handoffs_out"]),
+                      "breaches_owned": int(owners.get(key, 0))})
+        rows.append(entry)
+    return sorted(rows, key=lambda r: _order(r, raw))
+
+
+TEAM_ORDER = {team: i for i, team in enumerate(fields.TEAMS)}
+
+
+def _order(row: dict, raw: bool):
+    if raw:
+        return (-row["hours_held"], row["team_raw"])
+    return (TEAM_ORDER.get(row["team"], len(TEAM_ORDER)), str(row["team"]))
+

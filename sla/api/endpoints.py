@@ -1,0 +1,130 @@
+"""The route table: every GET endpoint of the API, what it answers, with which parameters,
+for which role, and the schema of its answer. The handlers, the parameter checks, the OpenAPI
+document and the docs page are all made from ``ENDPOINTS``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sla.analytics import export, metrics
+from sla.analytics.changes import ChangesError
+from sla.api.schemas import (
+    AT_RISK_SCHEMA,
+    CHANGES_SCHEMA,
+    HANDOFFS_SCHEMA,
+    PAGE_SCHEMA,
+    SUMMARY_SCHEMA,
+    TOKEN_SCHEMA,
+    TREND_SCHEMA,
+    rows_schema,
+)
+from sla.core import filters
+from sla.core.params import Param
+from sla.service import answers, queries
+from sla.storage import tokens
+
+PREFIX = "/api/v1"
+IMPORT_ID = re.compile(r"[0-9a-f]{24}")
+JSON_TYPE = "application/json"
+FILTERS = filters.PARAMS
+
+
+class ApiError(Exception):
+    """An answer that is an error: its status, one sentence, and any extra headers."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One GET endpoint: what it answers (``answer(db, values)``), with what parameters, for
+    which role, and the schema of its answer."""
+
+    path: str
+    name: str
+    summary: str
+    answer: Callable[[object, dict], object]
+    schema: dict
+    params: tuple[Param, ...] = FILTERS
+    role: str = "viewer"
+    media_type: str = JSON_TYPE
+    cached: bool = True
+    description: str = ""
+    errors: tuple[int, ...] = field(default=())
+
+
+def _tickets_csv(db, values: dict) -> bytes:
+    return export.to_csv_bytes(queries.tickets_frame(db, values["filters"]))
+
+
+def _changes(db, values: dict) -> dict:
+    for name in ("from_import", "to_import"):
+        if values.get(name) and not IMPORT_ID.fullmatch(values[name]):
+            raise ApiError(422, f"{name} must be an import id (24 hexadecimal characters).")
+    try:
+        return answers.changes(db, values["filters"], values.get("from_import"),
+                               values.get("to_import"))
+    except ChangesError as exc:
+        raise ApiError(404, _sentence(str(exc))) from None
+
+
+def _token_list(db, values: dict) -> dict:
+    return {"tokens": tokens.list_tokens(db)}
+
+
+PAGE = (Param("page", "integer", "Page number, from 1.", default=1, low=1, high=10**9),
+        Param("page_size", "integer", "Tickets per page.", default=answers.DEFAULT_PAGE_SIZE,
+              low=1, high=answers.MAX_PAGE_SIZE))
+IMPORTS = (Param("from_import", "string", "The earlier import's id (default: the one before "
+                                          "the latest that changed data)."),
+           Param("to_import", "string", "The later import's id (default: the latest)."))
+
+ENDPOINTS = (
+    Endpoint("/summary", "summary", "Headline figures",
+             lambda db, v: answers.summary(db, v["filters"]), SUMMARY_SCHEMA),
+    Endpoint("/teams", "teams", "Figures per team",
+             lambda db, v: answers.teams(db, v["filters"]),
+             rows_schema(answers.TEAM_KEYS, {"team": {"type": "string"}})),
+    Endpoint("/agents", "agents", "Figures per agent, with score and fair ranking",
+             lambda db, v: answers.agents_json(db, v["filters"]),
+             rows_schema(answers.AGENT_KEYS, {"agent": {"type": "string"}})),
+    Endpoint("/trend", "trend", "Figures per ISO week (Monday start) or calendar month",
+             lambda db, v: answers.trend(db, v["filters"], v["period"]), TREND_SCHEMA,
+             params=FILTERS + (Param("period", "string", "Week or month.",
+                                     choices=metrics.PERIODS, default="week"),)),
+    Endpoint("/priorities", "priorities", "Figures per priority",
+             lambda db, v: answers.priorities(db, v["filters"]),
+             rows_schema(answers.PRIORITY_KEYS, {"priority": {"type": "string"}})),
+    Endpoint("/at-risk", "at_risk", "Pending tickets close to or past their resolution target",
+             lambda db, v: answers.at_risk(db, v["filters"]), AT_RISK_SCHEMA,
+             description="Ages are measured at the data's clock, as on the Dashboard."),
+    Endpoint("/handoffs", "handoffs", "Hours each team held the tickets, hand-offs, breaches owned",
+             lambda db, v: answers.handoffs(db, v["filters"], v["raw"]), HANDOFFS_SCHEMA,
+             params=FILTERS + (Param("raw", "boolean", "Per raw team name, not per team.",
+                                     default=False),)),
+    Endpoint("/changes", "changes", "What moved the figures between two imports",
+             _changes, CHANGES_SCHEMA, params=filters.SELECTIONS + IMPORTS, errors=(404,),
+             description="404 when there are not two imports to compare."),
+    Endpoint("/tickets", "tickets", "The filtered tickets, newest created first, a page at a time",
+             lambda db, v: answers.tickets(db, v["filters"], v["page"], v["page_size"]),
+             PAGE_SCHEMA, params=FILTERS + PAGE,
+             description="A page past the last one has no tickets."),
+    Endpoint("/tickets.csv", "tickets_csv", "The filtered tickets as CSV",
+             _tickets_csv, {"type": "string"}, media_type="text/csv", cached=False,
+             description="UTF-8 with BOM, display-name headers, formula-like cells neutralised "
+                         "with a leading apostrophe (as the app's downloads)."),
+    Endpoint("/tokens", "tokens", "Every API token (never the tokens themselves); admins only",
+             _token_list, TOKEN_SCHEMA, params=(), role="admin", cached=False),
+)
+BY_PATH = {PREFIX + e.path: e for e in ENDPOINTS}
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
+

@@ -1,0 +1,119 @@
+"""The filters of every view, in one place: declared (``PARAMS``), parsed from texts
+(``parse``: the URL filter bar, the CLI and the API), applied to the read model
+(``Filters.select``) and described in words (``Filters.describe``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sla.core import display, fields
+from sla.core.params import Param, ParamError
+
+DATES = (Param("from", "date", "Created on or after this day (YYYY-MM-DD)."),
+         Param("to", "date", "Created on or before this day (YYYY-MM-DD)."))
+SELECTIONS = (
+    Param("team", "string", "Team; repeat for several.", repeated=True, choices=fields.TEAMS),
+    Param("priority", "string", "Priority (P1 .. P5, or a file's own word); repeat for several.",
+          repeated=True),
+    Param("agent", "string", "Agent (resolved by), as written in the data; repeat for several.",
+          repeated=True),
+    Param("status", "string", "Status class.", choices=fields.STATUS_CLASSES))
+SEARCH = Param("q", "string", "Text in SR number, agent, category, status or raw team.")
+PARAMS = DATES + SELECTIONS
+SEARCHED = ("sr_number", "resolved_by", "category", "status", "team_raw")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The filter bar: date range on created (inclusive), teams, priorities, agents, status."""
+
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    teams: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    agents: tuple[str, ...] = ()
+    status_class: str | None = None
+    search: str | None = None  # text in SR number, agent, category, status or raw team
+
+    def select(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a read model frame these filters keep (the frame itself when none)."""
+        mask = np.ones(len(frame), dtype=bool)
+        if self.date_from:
+            mask &= (frame["created"] >= pd.Timestamp(self.date_from)).to_numpy()
+        if self.date_to:
+            end = pd.Timestamp(self.date_to + dt.timedelta(days=1))
+            mask &= (frame["created"] < end).to_numpy()
+        for name, values in (("team", self.teams), ("priority", self.priorities),
+                             ("resolved_by", self.agents)):
+            if values:
+                mask &= frame[name].isin(values).to_numpy()
+        if self.status_class:
+            mask &= (frame["status_class"] == self.status_class).to_numpy()
+        if self.search:
+            mask &= _search_mask(frame, self.search.strip())
+        return frame if mask.all() else frame[mask]
+
+    def describe(self, held: str) -> str:
+        """One line saying what a view shows, values from the data escaped for Markdown;
+        ``held`` is the span of the data held (for the unfiltered view)."""
+        parts = []
+        if self.date_from or self.date_to:
+            parts.append(f"created {self.date_from or 'first'} – {self.date_to or 'last'}")
+        for label, values in (("team", self.teams), ("priority", self.priorities),
+                              ("agent", self.agents)):
+            if values:
+                parts.append(f"{label} " + ", ".join(display.literal(v, 40) for v in values))
+        if self.status_class:
+            parts.append(self.status_class)
+        if self.search:
+            parts.append(f"search “{display.literal(self.search, 40)}”")
+        if not parts:
+            return f"Showing all tickets ({held}). Open Filters to narrow down."
+        return "Filtered: " + " · ".join(parts)
+
+
+def parse(texts: Mapping[str, Sequence[str]]) -> Filters:
+    """The Filters of parameter texts ({"team": ["L1", "L2"], "from": ["2026-01-01"], …});
+    names not given are not filtered on. ParamError, naming the parameter, when a text is
+    bad or the range is backwards."""
+    values = {p.name: p.parse(list(texts.get(p.name, ()))) for p in (*PARAMS, SEARCH)}
+    start, end = values["from"], values["to"]
+    if start and end and start > end:
+        raise ParamError("from", "from must not be after to.")
+    search = (values["q"] or "").strip() or None
+    return Filters(date_from=start, date_to=end, teams=values["team"],
+                   priorities=values["priority"], agents=values["agent"],
+                   status_class=values["status"], search=search)
+
+
+def texts_of(values: Mapping[str, object]) -> dict[str, list[str]]:
+    """Parameter texts of typed values as a form gives them (dates, lists, None for unset)."""
+    texts: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            continue
+        items = value if isinstance(value, (list, tuple)) else [value]
+        texts[name] = [v.isoformat() if isinstance(v, dt.date) else str(v) for v in items]
+    return texts
+
+
+def _search_mask(frame: pd.DataFrame, text: str) -> np.ndarray:
+    """Rows where any searched column contains ``text``, ignoring case."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for name in SEARCHED:
+        column = frame[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):  # test each distinct value once
+            categories = column.cat.categories.astype(str)
+            hits = categories[categories.str.contains(text, case=False, regex=False)]
+            mask |= column.isin(hits).to_numpy()
+        else:
+            mask |= column.str.contains(text, case=False, regex=False).fillna(False).to_numpy(bool)
+    return mask

@@ -1,0 +1,83 @@
+"""The Settings form's side of the rules: settings as the rows and texts an admin edits, the
+rows back as settings, and what a save moved as one sentence."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from sla.core.display import literal
+from sla.core.rules import real_number
+
+
+def target_rows(settings: dict) -> list[dict]:
+    """The SLA targets as rows of a table (priority, response, resolution)."""
+    return [{"priority": p, "response": t["response"], "resolution": t["resolution"]}
+            for p, t in settings["sla_targets"].items()]
+
+
+def targets_from_rows(rows: list[dict]) -> dict:
+    """SLA targets from table rows; an empty cell becomes None (``validate`` then says so)."""
+    return {row["priority"]: {"response": real_number(row["response"]),
+                              "resolution": real_number(row["resolution"])} for row in rows}
+
+
+def _is_empty(value) -> bool:
+    """An empty table cell: None, NaN or blank text."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def team_rule_rows(settings: dict) -> list[dict]:
+    """The team rules as rows of a table, phrases comma separated."""
+    return [{"team": r["team"], "words": ", ".join(r["words"]), "exact": ", ".join(r["exact"])}
+            for r in settings["team_rules"]]
+
+
+def team_rules_from_rows(rows: list[dict]) -> list[dict]:
+    """Team rules from table rows; rows left wholly empty are dropped."""
+    rules = []
+    for row in rows:
+        team = row.get("team")
+        team_rule = {"team": None if _is_empty(team) else team,
+                     "words": _phrases(row.get("words")),
+                     "exact": _phrases(row.get("exact"))}
+        if team_rule["team"] or team_rule["words"] or team_rule["exact"]:
+            rules.append(team_rule)
+    return rules
+
+
+def _phrases(text) -> list[str]:
+    """Comma-separated phrases in the form raw team names are compared in: lower case, every
+    run of characters other than letters and digits one space (so ``Level-1`` is ``level 1``)."""
+    if _is_empty(text):
+        return []
+    phrases = (" ".join(re.split(r"[^0-9a-z]+", p.lower())).strip() for p in str(text).split(","))
+    return [p for p in phrases if p]
+
+
+def statuses_from_text(text: str) -> list[str]:
+    """One status per line, trimmed; blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+MOVED_FIELDS = {"status_class": "status", "team": "team", "priority": "priority",
+                "response_sla": "response SLA", "resolution_sla": "resolution SLA"}
+
+
+def moves_text(moved: dict) -> str:
+    """What a save changed in the stored tickets (``edits.save_settings``'s answer, changes
+    written ``old → new``), as one Markdown sentence; values from files shown literally."""
+    if not moved:
+        return "No ticket changed class."
+    return "What moved: " + "; ".join(
+        f"{MOVED_FIELDS.get(field, field.replace('_', ' '))}: "
+        + ", ".join(f"{_change_text(change)} ({count:,})" for change, count in changes.items())
+        for field, changes in moved.items()) + "."
+
+
+def _change_text(change: str) -> str:
+    """``old → new`` with each side literal, and a missing value (None) as "empty"."""
+    return " → ".join("empty" if side == "None" else literal(side)
+                      for side in change.split(" → "))

@@ -1,0 +1,107 @@
+"""Changes made in the app rather than by an import: a Settings change (every stored ticket
+re-derived), a ticket edited or deleted by hand. Each holds the write lock, records history
+and publishes a new read model."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+from pymongo.database import Database
+
+from sla.analytics import readmodel
+from sla.analytics.metrics import data_clock
+from sla.ingest import normalise
+from sla.ingest.values import clean_text
+from sla.storage import settings as settings_store
+from sla.storage import tickets as ticket_store
+from sla.storage import uploads, versions
+from sla.storage.clock import now
+from sla.storage.writelock import write_lock
+
+
+def save_settings(db: Database, settings: dict, user: str = "system") -> dict:
+    """Store new settings and re-derive every ticket; returns what moved per field."""
+    with write_lock(db, "a Settings change"):
+        clean = settings_store.put_settings(db, settings, user)
+        moved, frame = rederive(db, clean)
+        versions.publish(db, frame)  # score weights change figures even when no ticket moves
+    return moved
+
+
+def rederive(db: Database, settings: dict) -> tuple[dict, pd.DataFrame]:
+    """Recompute the derived fields of stored tickets.
+
+    Returns {field: {"old → new": tickets}} of what changed, and the read model frame of the
+    re-derived tickets (built from the same scan).
+    """
+    moved: dict[str, Counter] = {name: Counter() for name in ticket_store.DERIVED_FIELDS}
+    projection = {name: 1 for name in normalise.FILE_FIELDS if name != "extra"}
+    projection.update({name: 1 for name in (*ticket_store.DERIVED_FIELDS, "content_hash")})
+    updates, tickets = [], []
+    for ticket in db.tickets.find({}, projection):
+        derived = normalise.derive(ticket, settings)
+        changed = {k: v for k, v in derived.items() if ticket.get(k) != v}
+        for name, value in changed.items():
+            moved[name][(ticket.get(name), value)] += 1
+        if changed:
+            updates.append((ticket["_id"], changed))
+        tickets.append({**ticket, **derived})
+    ticket_store.set_derived(db, updates)
+    moved_text = {name: {f"{old} → {new}": n for (old, new), n in counts.most_common()}
+                  for name, counts in moved.items() if counts}
+    return moved_text, readmodel.frame_from_tickets(tickets)
+
+
+def cleaned(values: dict) -> dict:
+    """Values typed into the edit form as the file's would be read (trimmed, blank = None)."""
+    return {name: clean_text(value) for name, value in values.items()}
+
+
+def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
+    """Change a ticket's file values by hand; derived fields, history and read model follow."""
+    with write_lock(db, "an edit"):
+        old = db.tickets.find_one({"_id": sr_number})
+        if old is None:
+            raise KeyError(sr_number)
+        ticket = {**old, **values}
+        ticket.update(normalise.derive(ticket, settings_store.get_settings(db)))
+        ticket["content_hash"] = normalise.content_hash(ticket)
+        entry = ticket_store.history_entry(ticket, old, None, now(), user, "edit")
+        if not entry["changes"]:
+            return {}
+        db.ticket_history.insert_one(entry)
+        ticket["updated_at"] = entry["at"]
+        timeline = None
+        if ticket.get("team_raw") != old.get("team_raw"):
+            ticket["timeline"] = _handed_on(db, old, ticket["team_raw"])
+            timeline = readmodel.merged_timeline(versions.current_timeline(db), [ticket])
+        db.tickets.replace_one({"_id": sr_number}, ticket)
+        versions.publish(db, readmodel.merged(versions.base_frame(db, publish_missing=False),
+                                              readmodel.frame_from_tickets([ticket])), timeline)
+    return entry["changes"]
+
+
+def _handed_on(db: Database, old: dict, team_raw: str | None) -> list[dict]:
+    """The timeline of a ticket whose team was changed by hand: the change placed at the
+    data's clock (an edit says nothing about when the ticket really moved)."""
+    last = uploads.recent_uploads(db, 1)
+    clock = data_clock(versions.snapshot(db), last[0]["at"] if last else None)["at"] or now()
+    start = old.get("timeline") or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
+                                     "exact": True}]
+    return [*start, {"at": clock, "team_raw": team_raw, "exact": False}]
+
+
+def delete_ticket(db: Database, sr_number: str, user: str) -> bool:
+    with write_lock(db, "a delete"):
+        old = db.tickets.find_one_and_delete({"_id": sr_number})
+        if old is None:
+            return False
+        db.ticket_history.insert_one({"sr_number": sr_number, "upload_id": None, "at": now(),
+                                      "user": user, "kind": "delete",
+                                      "changes": {k: {"old": old.get(k), "new": None}
+                                                  for k in ticket_store.TRACKED_FIELDS
+                                                  if old.get(k) is not None}})
+        versions.publish(db, readmodel.merged(versions.base_frame(db, publish_missing=False),
+                                              deleted=[sr_number]))
+    return True

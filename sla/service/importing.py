@@ -1,0 +1,210 @@
+"""The one import pipeline (the Upload page, ``./sla.sh import``, the notebook and the
+benchmarks): a file -> tickets -> store, and the recovery of imports a dead process left.
+
+Under the write lock, held in the database, the file's rows become tickets in chunks
+(``ingest.normalise.iter_tickets``) with the settings in force; each chunk is compared with
+the read model by content hash and written while the next one is built; finally a new read
+model snapshot is published and the data version bumped once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from bson import ObjectId
+from pymongo.database import Database
+
+from sla.analytics import readmodel
+from sla.core import config
+from sla.ingest import normalise, read, sniff
+from sla.ingest.normalise import ImportReport
+from sla.service.import_writer import ChunkWriter, TimelineKeeper, classify
+from sla.storage import mappings, snapshots, uploads, versions
+from sla.storage import tickets as ticket_store
+from sla.storage.clock import now
+from sla.storage.settings import get_settings
+from sla.storage.writelock import WriteLock, write_lock
+
+Progress = Callable[[float, str], None]
+
+
+def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",
+                dry_run: bool = False, progress: Progress | None = None,
+                mapping: dict[str, str | None] | None = None, named: str | None = None,
+                saved_as: str | None = None) -> ImportReport:
+    """Read → derive → compare → write.
+
+    ReadError when the file fails as a whole (nothing is written then); MappingError, a
+    ReadError, when ``mapping`` cannot be imported. ``mapping`` (field -> header) overrides
+    the mapping the headers suggest; None uses the one saved for the file's header layout,
+    if any, else the detected one. An import with a ``mapping`` saves it for the layout when
+    it differs from the detected one, and forgets the saved one when it does not; with
+    ``saved_as`` it is saved under that name too. ``named`` reads the file through the
+    mapping saved under that name (``--mapping NAME``), matching its headers by name when the
+    file's layout is another one.
+
+    The file is read in full but turned into tickets, compared and written in chunks, so
+    memory stays bounded by the file's table, not by its tickets. The same file as the last
+    import, read through the same mapping, with nothing changed since, is recognised by its
+    hash and not read again.
+    """
+    progress = progress or _no_progress
+    data, name = sniff.load_bytes(source, file_name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not dry_run and named is None:
+        previous = _same_file_as_last_import(db, sha256, mapping)
+        if previous is not None:
+            return _record_unchanged_import(db, previous, name, user, progress)
+    progress(0.0, "reading the file")
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    del data, source  # the table holds what is needed; the chunks release it when done
+    table = mappings.mapping_in_force(db, table, mapping, named)
+    if dry_run:
+        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        del table
+        return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
+                             progress=progress)
+    with write_lock(db, f"the import of {name}") as lock:
+        recovered = recover_interrupted_imports(db)
+        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        headers, chosen, detected = table.headers, dict(table.mapping), table.detected
+        del table
+        report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
+                               progress=progress)
+        for upload_id in recovered:  # again: a dead process's last write may land late
+            ticket_store.drop_unwritten_history(db, upload_id)
+        if mapping is not None:
+            mappings.remember_mapping(db, headers, chosen, detected, user, saved_as)
+        return report
+
+
+def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
+                  lock: WriteLock | None, *, user: str, sha256: str,
+                  progress: Progress) -> ImportReport:
+    """Compare each chunk with the read model and write what is new or changed.
+
+    ``lock`` None is a dry run: compared, counted, nothing written. Safe to run again after an
+    interruption: tickets are keyed by SR number and compared by content hash, so a second
+    run writes what the first did not and nothing twice.
+    """
+    progress(0.05, "comparing with stored tickets")
+    base = versions.base_frame(db, publish_missing=False)
+    known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
+    upload_id, started = ObjectId(), now()
+    if lock is not None:
+        db.uploads.insert_one(uploads.upload_record(upload_id, report, user, sha256, started,
+                                                    "running"))
+    written, done = [], 0
+    timelines = TimelineKeeper(imported_at=now())
+    report.inserted = report.updated = report.unchanged = 0
+    with ChunkWriter() as writer:
+        for tickets in chunks:
+            new, changed = _compared(db, tickets, known)
+            timelines.see(tickets, changed)
+            report.inserted += len(new)
+            report.updated += len(changed)
+            report.unchanged += len(tickets) - len(new) - len(changed)
+            done += len(tickets)
+            if lock is not None:
+                writer.submit(ticket_store.write_imported, db, new, changed, tickets, upload_id,
+                              started, user)
+                if new or changed:
+                    written.append(readmodel.frame_from_tickets(new + [t for t, _ in changed]))
+                lock.refresh()
+            progress(0.05 + 0.85 * done / max(report.tickets, 1),
+                     f"{'stored' if lock else 'compared'} {done:,} of {report.tickets:,} tickets")
+    if lock is None:
+        progress(1.0, "dry run: nothing written")
+        return report
+    _finish(db, report, upload_id, base, written, timelines, progress)
+    return report
+
+
+def _compared(db: Database, tickets: list[dict], known) -> tuple[list[dict], list[tuple]]:
+    """A chunk's new tickets, and its changed ones paired with their stored documents."""
+    new, changed_srs = classify(tickets, known)
+    stored = ticket_store.stored_tickets(db, changed_srs) if changed_srs else {}
+    changed = [(t, stored[t["sr_number"]]) for t in tickets if t["sr_number"] in stored]
+    new += [t for t in tickets if t["sr_number"] in changed_srs
+            and t["sr_number"] not in stored]  # in the read model, gone from the store
+    return new, changed
+
+
+def _finish(db: Database, report: ImportReport, upload_id, base, written: list,
+            timelines: TimelineKeeper, progress: Progress) -> None:
+    """Publish the new read model (when anything was written) and close the import's record."""
+    version = versions.data_version(db)
+    if written:
+        progress(0.95, "updating the figures")
+        upserts = readmodel.concat(written)
+        del written
+        timeline = timelines.finish(db)
+        version = versions.publish(db, readmodel.merged(base, upserts), timeline)
+    db.uploads.update_one({"_id": upload_id}, {"$set": {
+        **uploads.report_counts(report), "status": "done", "finished_at": now(),
+        "version_after": version, "snapshot": versions.version_info(db).get("snapshot")}})
+    progress(1.0, "done")
+
+
+def recover_interrupted_imports(db: Database) -> list:
+    """Imports left "running" by a process that died (the write lock held now proves it):
+    mark them interrupted, drop the history entries of changes they did not get to write,
+    and rebuild the read model from the tickets they may have half written; their ids.
+
+    A chunk writes its history, then its tickets; a kill in between leaves entries for
+    changes that did not happen, which the import run again would record a second time.
+    The server may still apply the dead process's last history write after this (it was
+    sent before the kill), so the import that recovered drops such entries again when it
+    has written its own.
+    """
+    interrupted = [upload["_id"] for upload in db.uploads.find({"status": "running"}, {"_id": 1})]
+    for upload_id in interrupted:
+        ticket_store.drop_unwritten_history(db, upload_id)
+        db.uploads.update_one({"_id": upload_id}, {"$set": {"status": "interrupted",
+                                                           "finished_at": now()}})
+    if interrupted:
+        versions.publish(db, snapshots.scan_tickets(db), snapshots.scan_timeline(db))
+    return interrupted
+
+
+def _same_file_as_last_import(db: Database, sha256: str,
+                              mapping: dict[str, str | None] | None) -> dict | None:
+    """The last import's record when it was this very file, read through the same mapping,
+    and no data changed since.
+
+    Without a ``mapping`` the file would be read through the one saved for its layout, or the
+    detected one: only an import changes which, and the last import was this file, so that
+    is the mapping it used.
+    """
+    last = uploads.last_done_import(db)
+    if not last or last.get("sha256") != sha256 or last.get("version_after") != versions.data_version(db):
+        return None
+    if mapping is not None and {k: v for k, v in mapping.items() if v} != last.get("mapping"):
+        return None
+    return last
+
+
+def _record_unchanged_import(db: Database, previous: dict, name: str, user: str,
+                             progress: Progress) -> ImportReport:
+    report = ImportReport(**{k: previous[k] for k in ImportReport.__dataclass_fields__
+                             if k in previous and k != "teams_other"})
+    report.teams_other = {row["team_raw"]: row["tickets"]
+                          for row in previous.get("teams_other", [])}
+    report.file_name = name
+    report.inserted = report.updated = 0
+    report.unchanged = report.tickets
+    report.notes = [*report.notes, "the same file as the import of "
+                    f"{previous['at']:%Y-%m-%d %H:%M} UTC, with nothing changed since: "
+                    "every ticket is unchanged"]
+    at = now()
+    record = uploads.upload_record(ObjectId(), report, user, previous["sha256"], at, "done")
+    record.update({"finished_at": at, "version_after": previous["version_after"],
+                   "snapshot": previous.get("snapshot")})
+    db.uploads.insert_one(record)
+    progress(1.0, "unchanged since the last import of this file")
+    return report
+
+
+def _no_progress(fraction: float, text: str) -> None:
+    """The progress callback of callers that show none."""

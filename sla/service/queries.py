@@ -1,0 +1,243 @@
+"""Every figure the pages, the CLI, the API and the notebook show, in one place.
+
+Each function takes the database and the question (filters and the view's own options) and
+answers from the read model snapshot of the current data version (``storage.versions``),
+through the pure functions of ``sla.analytics``. Answers are kept in this process per
+database, data version and question (``CACHE``): a repeated question costs one read of the
+version document, and every answer of an older version is dropped as soon as a newer one is
+asked for. A caller that has read the version document already (a page run reads it once)
+passes it as ``info``.
+
+Answers are handed out as copies, so a caller may change what it gets.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+import pandas as pd
+from pymongo.database import Database
+
+from sla.analytics import changes as changes_module
+from sla.analytics import export, metrics
+from sla.analytics import handoffs as handoffs_module
+from sla.analytics.changes import ChangesError
+from sla.analytics.readmodel import Snapshot
+from sla.core.filters import Filters
+from sla.ingest import normalise
+from sla.storage import snapshots, tickets, uploads, versions
+from sla.storage.settings import get_settings
+
+
+class AnswerCache:
+    """Answers per database, data version and question, in this process (least recently
+    used go first); an answer is computed once however many ask for it at the same time."""
+
+    def __init__(self, entries: int = 256) -> None:
+        self.entries = entries
+        self._answers: OrderedDict[tuple, object] = OrderedDict()
+        self._versions: dict[tuple, int] = {}
+        self._locks: dict[tuple, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, db: Database, version: int, question: Hashable,
+            compute: Callable[[], object]) -> object:
+        """The answer to ``question`` at data ``version``; ``compute()`` when not kept."""
+        where = (id(db.client), db.name)
+        key = (where, version, question)
+        with self._guard:
+            self._forget_older(where, version)
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                if key in self._answers:
+                    return self._answers[key]
+            try:
+                answer = compute()
+                with self._guard:
+                    self._answers[key] = answer
+                    while len(self._answers) > self.entries:
+                        self._answers.popitem(last=False)
+            finally:  # kept (or failed) before the lock goes: no one computes it twice
+                with self._guard:
+                    self._locks.pop(key, None)
+            return answer
+
+    def _forget_older(self, where: tuple, version: int) -> None:
+        if self._versions.get(where, version) < version:
+            for key in [k for k in self._answers if k[0] == where and k[1] < version]:
+                del self._answers[key]
+        self._versions[where] = max(version, self._versions.get(where, version))
+
+    def clear(self) -> None:
+        with self._guard:
+            self._answers.clear()
+            self._versions.clear()
+
+
+CACHE = AnswerCache(entries=512)
+
+
+def ask(db: Database, question: Hashable, compute: Callable[[Snapshot], object],
+        info: dict | None = None) -> object:
+    """The kept answer to ``question`` at the current data version, else ``compute`` run on
+    that version's snapshot (as it is: the caller copies what it hands out)."""
+    info = info if info is not None else versions.version_info(db)
+    return CACHE.get(db, int(info["value"]), question,
+                     lambda: compute(versions.snapshot(db, info)))
+
+
+def _copy(value):
+    """A copy the caller may change (a frame's is lazy: pandas copies on write)."""
+    return value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
+
+
+def _answer(db, question, compute, info):
+    return _copy(ask(db, question, compute, info))
+
+
+# ---------------------------------------------------------------- the figures
+
+def settings(db: Database, info: dict | None = None) -> dict:
+    """The rules in force (they change only with the data version)."""
+    return _answer(db, ("settings",), lambda _: get_settings(db), info)
+
+
+def summary(db: Database, filters: Filters = Filters(), info: dict | None = None) -> dict:
+    rules = settings(db, info)
+    return _answer(db, ("summary", filters),
+                   lambda held: metrics.summary(held, filters, rules), info)
+
+
+def teams(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
+    return _answer(db, ("teams", filters), lambda held: metrics.teams(held, filters), info)
+
+
+def agents(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
+    """Per agent with score and fair ranking."""
+    rules = settings(db, info)
+    return _answer(db, ("agents", filters),
+                   lambda held: metrics.agents(held, filters, rules), info)
+
+
+def trend(db: Database, filters: Filters = Filters(), period: str = "week",
+          info: dict | None = None) -> list[dict]:
+    return _answer(db, ("trend", filters, period),
+                   lambda held: metrics.trend(held, filters, period), info)
+
+
+def priorities(db: Database, filters: Filters = Filters(),
+               info: dict | None = None) -> list[dict]:
+    return _answer(db, ("priorities", filters),
+                   lambda held: metrics.priorities(held, filters), info)
+
+
+def pending_by_status(db: Database, filters: Filters = Filters(),
+                      info: dict | None = None) -> list[dict]:
+    return _answer(db, ("pending_by_status", filters),
+                   lambda held: metrics.pending_by_status(held, filters), info)
+
+
+def raw_teams(db: Database, filters: Filters = Filters(),
+              info: dict | None = None) -> list[dict]:
+    return _answer(db, ("raw_teams", filters),
+                   lambda held: metrics.raw_teams(held, filters), info)
+
+
+def data_clock(db: Database, info: dict | None = None) -> dict:
+    """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
+    def compute(held: Snapshot) -> dict:
+        last = uploads.recent_uploads(db, 1)
+        return metrics.data_clock(held, last[0]["at"] if last else None)
+    return _answer(db, ("data_clock",), compute, info)
+
+
+def at_risk(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
+    """The at-risk list measured at the data's clock, as the Dashboard shows it."""
+    clock, rules = data_clock(db, info)["at"], settings(db, info)
+    if clock is None:
+        return []
+    return _answer(db, ("at_risk", filters),
+                   lambda held: metrics.at_risk(held, filters, rules, now=clock), info)
+
+
+def data_span(db: Database, info: dict | None = None) -> dict:
+    """Tickets held, first/last created, agent and priority names, the last import."""
+    def compute(held: Snapshot) -> dict:
+        span = metrics.data_span(held)
+        span["agents"] = metrics.agent_names(held)
+        span["priorities"] = metrics.priority_names(held)
+        last = uploads.recent_uploads(db, 1)
+        span["last_upload"] = last[0] if last else None
+        return span
+    return _answer(db, ("data_span",), compute, info)
+
+
+def handoffs(db: Database, filters: Filters = Filters(), raw: bool = False,
+             info: dict | None = None) -> dict:
+    """Hours held per team (or raw team), measured at the data's clock like the at-risk list."""
+    clock = data_clock(db, info)["at"] or dt.datetime.now()
+    rules = settings(db, info)
+    return _answer(db, ("handoffs", filters, raw),
+                   lambda held: handoffs_module.handoffs(held, filters, rules, clock, raw), info)
+
+
+def changes(db: Database, filters: Filters = Filters(), from_import: str | None = None,
+            to_import: str | None = None, info: dict | None = None) -> dict:
+    """What moved the figures between two imports (default: the last two), with the keys of
+    ``changes --json``; ``ChangesError`` when there is nothing to compare."""
+    return _answer(db, ("changes", filters, from_import, to_import),
+                   lambda _: _changes(db, filters, from_import, to_import), info)
+
+
+def _changes(db: Database, filters: Filters, from_import: str | None,
+             to_import: str | None) -> dict:
+    before, after = changes_module.pick(uploads.comparable_imports(db), from_import, to_import,
+                                        lambda upload_id: uploads.import_exists(db, upload_id),
+                                        uploads.KEEP_IMPORT_SNAPSHOTS)
+    frames = [snapshots.load_frame(db, u["snapshot"]) for u in (before, after)]
+    if any(frame is None for frame in frames):
+        raise ChangesError("the figures of one of these imports are no longer kept")
+    edited, deleted = tickets.app_changes(db, before.get("finished_at") or before["at"],
+                                          after.get("finished_at") or after["at"])
+    result = changes_module.compare(frames[0], frames[1], filters, edited, deleted)
+    return {"from": changes_module.describe(before), "to": changes_module.describe(after),
+            **result}
+
+
+def comparable_imports(db: Database) -> list[dict]:
+    """The imports that can be compared, newest first."""
+    return uploads.comparable_imports(db)
+
+
+def tickets_frame(db: Database, filters: Filters = Filters(), limit: int = 0,
+                  info: dict | None = None) -> pd.DataFrame:
+    """The filtered tickets, newest created first (``analytics.export.tickets_frame``)."""
+    return _answer(db, ("tickets", filters, limit),
+                   lambda held: export.tickets_frame(held, filters, limit=limit), info)
+
+
+def recent_uploads(db: Database, limit: int = 50) -> list[dict]:
+    """The newest imports' records (read each time: an unchanged file adds one)."""
+    return uploads.recent_uploads(db, limit)
+
+
+def ticket(db: Database, sr_number: str) -> dict | None:
+    """One ticket's stored record, its file's own columns (``extra``) under their names."""
+    found = tickets.get_ticket(db, sr_number)
+    if found is not None:
+        found["extra"] = {normalise.unescape_key(k): v
+                          for k, v in (found.get("extra") or {}).items()}
+    return found
+
+
+def ticket_history(db: Database, sr_number: str) -> list[dict]:
+    """The ticket's changes across imports and edits, newest first."""
+    return tickets.ticket_history(db, sr_number)

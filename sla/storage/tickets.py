@@ -1,0 +1,154 @@
+"""Tickets (``tickets``, one document per SR, ``_id`` = sr_number), their history
+(``ticket_history``: per import or edit, the fields that changed with their old values) and
+the agents seen (``agents``), written in batches sized for the store."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+
+from pymongo import DESCENDING, ReplaceOne, UpdateOne
+from pymongo.database import Database
+from pymongo.errors import BulkWriteError
+
+from sla.ingest.normalise import FILE_FIELDS
+
+BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
+# $in over thousands of keys is slow on some servers (quadratic on SecantusDB), so small files
+# look their SRs up in chunks and large ones read the stored hashes in one scan.
+LOOKUP_CHUNK = 100
+LOOKUP_SCAN_RATIO = 20
+DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolution_sla")
+# What a ticket's history records; not "preset" (which tool's export it came from): a file
+# read by a preset for the first time changes no value a user would call a change.
+TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:] if f != "preset") + DERIVED_FIELDS
+
+
+def get_ticket(db: Database, sr_number: str) -> dict | None:
+    return db.tickets.find_one({"_id": sr_number})
+
+
+def ticket_history(db: Database, sr_number: str) -> list[dict]:
+    return list(db.ticket_history.find({"sr_number": sr_number}, {"_id": 0})
+                .sort("at", DESCENDING))
+
+
+def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) -> dict:
+    """The history entry of a ticket changed from ``old``: the tracked fields that differ."""
+    changes = {}
+    for name in TRACKED_FIELDS:
+        if old.get(name) != ticket.get(name):
+            changes[name] = {"old": old.get(name), "new": ticket.get(name)}
+    return {"sr_number": ticket["sr_number"], "upload_id": upload_id, "at": at, "user": user,
+            "kind": kind, "changes": changes}
+
+
+def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
+    """The stored documents of these SR numbers (the fields an import compares and keeps)."""
+    projection = {name: 1 for name in TRACKED_FIELDS}
+    projection.update({"content_hash": 1, "first_upload": 1, "timeline": 1, "created": 1})
+    if len(srs) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
+        queries = [{"_id": {"$in": chunk}} for chunk in chunks(sorted(srs), LOOKUP_CHUNK)]
+    else:  # most of the store changes: one scan beats many $in look-ups
+        queries = [{}]
+    stored = {}
+    for query in queries:
+        for doc in db.tickets.find(query, projection):
+            if doc["_id"] in srs:
+                stored[doc["_id"]] = doc
+    return stored
+
+
+def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict]],
+                   tickets: list[dict], upload_id, at, user: str) -> None:
+    """One chunk of an import: history of the changed tickets, then the tickets, then the
+    agents seen, in batches sized for the store."""
+    history = [entry for t, old in changed
+               if (entry := history_entry(t, old, upload_id, at, user, "import"))["changes"]]
+    for part in chunks(history, BATCH):
+        db.ticket_history.insert_many(part, ordered=False)
+    for part in chunks(new, BATCH):
+        insert_new(db, [{**t, "_id": t["sr_number"], "first_upload": upload_id,
+                         "last_upload": upload_id, "imported_at": at, "updated_at": at}
+                        for t in part])
+    for part in chunks(changed, BATCH):
+        db.tickets.bulk_write([ReplaceOne({"_id": t["sr_number"]},
+                                          {**t, "_id": t["sr_number"],
+                                           "first_upload": old.get("first_upload", upload_id),
+                                           "last_upload": upload_id, "imported_at": at,
+                                           "updated_at": at})
+                               for t, old in part], ordered=False)
+    record_agents(db, tickets, at)
+
+
+def insert_new(db: Database, docs: list[dict]) -> None:
+    """Insert; a ticket already stored (left by an import cut off before its read model was
+    written) is replaced instead of failing the batch."""
+    try:
+        db.tickets.insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        duplicates = {error["index"] for error in exc.details.get("writeErrors", [])
+                      if error.get("code") == 11000}
+        if len(duplicates) != len(exc.details.get("writeErrors", [])):
+            raise
+        db.tickets.bulk_write([ReplaceOne({"_id": docs[i]["_id"]}, docs[i], upsert=True)
+                               for i in sorted(duplicates)], ordered=False)
+
+
+def set_timelines(db: Database, tickets: list[dict]) -> None:
+    """Write the team timelines these tickets carry."""
+    for part in chunks(tickets, BATCH):
+        db.tickets.bulk_write([UpdateOne({"_id": t["sr_number"]},
+                                         {"$set": {"timeline": t["timeline"]}})
+                               for t in part], ordered=False)
+
+
+def set_derived(db: Database, changed: list[tuple[str, dict]]) -> None:
+    """Write re-derived fields: (SR number, {field: value}) pairs."""
+    for part in chunks(changed, BATCH):
+        db.tickets.bulk_write([UpdateOne({"_id": sr}, {"$set": values}) for sr, values in part],
+                              ordered=False)
+
+
+def record_agents(db: Database, tickets: Iterable[dict], at) -> None:
+    """Each agent's teams seen and first/last seen, as the old system kept them."""
+    teams: dict[str, set] = {}
+    for ticket in tickets:
+        if ticket.get("resolved_by"):
+            teams.setdefault(ticket["resolved_by"], set()).add(ticket["team"])
+    requests = [UpdateOne({"_id": name},
+                          {"$addToSet": {"teams": {"$each": sorted(seen)}},
+                           "$min": {"first_seen": at}, "$max": {"last_seen": at},
+                           "$set": {"name": name}}, upsert=True)
+                for name, seen in teams.items()]
+    for chunk in chunks(requests, BATCH):
+        db.agents.bulk_write(chunk, ordered=False)
+
+
+def drop_unwritten_history(db: Database, upload_id) -> None:
+    """Drop the history entries of an import whose ticket was not written by it (a chunk
+    writes its history first, then its tickets)."""
+    srs = [entry["sr_number"] for entry in db.ticket_history.find({"upload_id": upload_id},
+                                                                  {"sr_number": 1})]
+    written = set()
+    for chunk in chunks(srs, LOOKUP_CHUNK):
+        written.update(doc["_id"] for doc in db.tickets.find(
+            {"_id": {"$in": chunk}, "last_upload": upload_id}, {"_id": 1}))
+    unwritten = [sr for sr in srs if sr not in written]
+    for chunk in chunks(unwritten, LOOKUP_CHUNK):
+        db.ticket_history.delete_many({"upload_id": upload_id, "sr_number": {"$in": chunk}})
+
+
+def app_changes(db: Database, since: dt.datetime, until: dt.datetime) -> tuple[set, set]:
+    """SR numbers edited, and deleted, in the app between two moments (whole seconds, as
+    history is stamped: an edit in the second an import finished counts as after it)."""
+    edited, deleted = set(), set()
+    for entry in db.ticket_history.find({"upload_id": None, "at": {"$gte": since, "$lte": until}},
+                                        {"sr_number": 1, "kind": 1}):
+        (deleted if entry.get("kind") == "delete" else edited).add(entry["sr_number"])
+    return edited, deleted
+
+
+def chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,56 @@
+"""The Settings page's pieces: rule inputs typed like their defaults, the users table, and
+the confirmation shown after the rerun that follows a change."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sla.core import display, rules
+from sla.storage import users
+from ui import widgets
+
+GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
+USER_COLUMNS = {"username": "User", "role": "Role", "last_login": "Last login",
+                "locked_until": "Locked until", "created_at": "Created"}
+
+
+def generation() -> int:
+    """This form's generation: its inputs' keys change with it, so they start afresh."""
+    return st.session_state.get(GENERATION, 0)
+
+
+def done(message: str) -> None:
+    """Confirm a change after the rerun that shows its effect."""
+    widgets.flash(message)
+    st.session_state[GENERATION] = generation() + 1
+    st.rerun()
+
+
+def rule_heading(name: str) -> None:
+    rule = rules.rule_named(name)
+    st.markdown(f"**{rule.label}**")
+    st.caption(f"{rule.help} Default: {display.literal(rules.default_text(rule), None)}.")
+
+
+def rule_number(rule: rules.Rule, value, column=st) -> float | int:
+    """A number input for a numeric rule (or part), typed like its default."""
+    whole = isinstance(rule.default, int)
+    return column.number_input(
+        rule.label, value=int(value) if whole else float(value), step=1 if whole else 0.05,
+        help=f"{rule.help} Default: {rules.default_text(rule)}.", key=f"{rule.name}-{generation()}")
+
+
+def when(value) -> str:
+    """A stored time to the minute; "–" when there is none."""
+    return "–" if value is None or pd.isna(value) else value.strftime("%Y-%m-%d %H:%M")
+
+
+def user_table(records: list[dict]) -> pd.DataFrame:
+    """Users with readable column names and dates; a lock that has ended shows as –."""
+    rows = [{**u, "locked_until": u.get("locked_until") if users.is_locked(u) else None}
+            for u in records]
+    frame = pd.DataFrame(rows, columns=list(USER_COLUMNS)).astype(object)
+    for name in ("last_login", "locked_until", "created_at"):
+        frame[name] = frame[name].map(when)
+    return frame.rename(columns=USER_COLUMNS)
