@@ -15,8 +15,9 @@ from tests.conftest import ROOT
 
 APP_FOLDERS = ("sla", "ui", "pages")
 MAX_MODULE_LINES = 400
-# Longer on purpose: the command line's parser and handlers read best side by side.
-LONGER_MODULES = {"sla/cli.py": 470}
+# Longer on purpose: the command line's parser and handlers read best side by side, and so do
+# the import report and the chunked derivation of tickets that fills it.
+LONGER_MODULES = {"sla/cli.py": 470, "sla/ingest/normalise.py": 410}
 MAX_FUNCTION_LINES = 60
 LONGER_FUNCTIONS = {("sla/service/demo.py", "generate_export"): 70}
 

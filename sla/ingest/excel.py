@@ -70,7 +70,7 @@ def _open_workbook(data: bytes, name: str) -> python_calamine.CalamineWorkbook:
         raise ReadError(f"{name}: {PASSWORD}") from None
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors, and a Rust panic (a BaseException)
+    except BaseException as exc:  # calamine's errors, and a Rust panic (a BaseException)
         log.info("calamine cannot open %s: %s", name, exc)
         raise ReadError(damaged(name)) from None
 
@@ -90,6 +90,6 @@ def _sheet_rows(workbook, sheet_name: str, name: str, limits: Limits, weight: in
         raise ReadError(f"{name}: {PASSWORD}") from None
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # noqa: BLE001 - calamine's errors, and a Rust panic (a BaseException)
+    except BaseException as exc:  # calamine's errors, and a Rust panic (a BaseException)
         log.info("calamine cannot read sheet %r of %s: %s", sheet_name, name, exc)
         raise ReadError(f"{where} is damaged and cannot be read; export the file again") from None
