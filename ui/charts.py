@@ -24,7 +24,6 @@ RESOLUTION = "#009E73"
 VOLUME = "#A0A0A0"
 OUTCOME_SCALE = alt.Scale(domain=["Met", "Breached"], range=[MET, BREACHED])
 KIND_COLOURS = {"Response SLA": RESPONSE, "Resolution SLA": RESOLUTION}
-KIND_SCALE = alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values()))
 STATUS_SCALE = alt.Scale(domain=["Resolved", "Pending"], range=[RESOLVED, PENDING])
 KINDS = ("response", "resolution")
 HEIGHT = 260

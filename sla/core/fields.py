@@ -12,7 +12,7 @@ import re
 
 from sla.core.rules import DEFAULT_SETTINGS, SETTINGS_HELP
 
-__all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP"]  # re-exported from sla.rules
+__all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP"]  # re-exported from sla.core.rules
 
 # Canonical field -> header synonyms, first match in the list wins.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -63,7 +63,6 @@ AGENT_FALLBACK_HEADERS: tuple[str, ...] = ("Assigned To", "Assignee", "Assigned"
 DURATION_FIELDS = ("response_hours", "resolution_hours")
 DATE_FIELDS = ("created", "resolved_at")
 SLA_FIELDS = ("response_sla", "resolution_sla")
-TEXT_FIELDS = ("sr_number", "status", "priority", "category", "resolved_by", "team_raw")
 
 EMPTY_WORDS = frozenset({"", "?", "-", "n/a", "na", "null", "none"})
 

@@ -56,7 +56,6 @@ META = "meta"
 VERSION_IDS = ("data_version", versions.USERS_VERSION)
 INSERT_BYTES = 8 * 1024 * 1024  # one insert_many stays well under the 48 MB message limit
 MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024  # the server's limit, plus BSON's overhead
-READ_CHUNK = 1024 * 1024
 
 
 class BackupError(connection.StoreError):
