@@ -1,11 +1,10 @@
-"""Settings (admin): the rules behind the numbers (declared in sla.rules), and users."""
+"""Settings (admin): the rules behind the numbers (declared in sla.core.rules), and users."""
 
 import pandas as pd
 import streamlit as st
 
 from sla.core import display, rule_form, rules
-from sla.service import edits
-from sla.storage import users
+from sla.service import accounts, edits
 from ui import auth, data, settings_form, widgets
 from ui.tokens import tokens_section
 
@@ -70,7 +69,7 @@ with tab_rules:
             settings_form.done("Every rule is back to its default. " + rule_form.moves_text(moved))
 
 with tab_users:
-    st.dataframe(settings_form.user_table(users.list_users(database)), hide_index=True,
+    st.dataframe(settings_form.user_table(accounts.list_users(database)), hide_index=True,
                  placeholder=widgets.MISSING)
     st.caption("Times in UTC.")
     with st.form("add_user", clear_on_submit=True):
@@ -78,19 +77,19 @@ with tab_users:
         columns = st.columns(3)
         name = columns[0].text_input("User name")
         password = columns[1].text_input("Password", type="password")
-        role = columns[2].selectbox("Role", users.ROLES, index=1)
+        role = columns[2].selectbox("Role", accounts.ROLES, index=1)
         add = st.form_submit_button("Add user")
     if add:
         try:
-            users.add_user(database, name, password, role)
-            settings_form.done(f"Added {role} {display.literal(users.normal_username(name))}.")
-        except users.UserError as exc:
+            added = accounts.add_user(database, name, password, role)
+            settings_form.done(f"Added {role} {display.literal(added)}.")
+        except accounts.UserError as exc:
             st.error(display.literal(exc, None))
     with st.form("change_user"):
         st.markdown("**Change a user**")
         columns = st.columns(3)
-        who = columns[0].selectbox("User", [u["username"] for u in users.list_users(database)])
-        new_role = columns[1].selectbox("Role", ["(keep)", *users.ROLES])
+        who = columns[0].selectbox("User", [u["username"] for u in accounts.list_users(database)])
+        new_role = columns[1].selectbox("Role", ["(keep)", *accounts.ROLES])
         new_password = columns[2].text_input("New password (blank: keep)", type="password")
         remove = st.checkbox("Remove this user")
         apply = st.form_submit_button("Apply")
@@ -99,14 +98,14 @@ with tab_users:
     elif apply:
         try:
             if remove:
-                users.remove_user(database, who)
+                accounts.remove_user(database, who)
                 settings_form.done(f"Removed {display.literal(who)}.")
             if new_role != "(keep)":
-                users.set_role(database, who, new_role)
+                accounts.set_role(database, who, new_role)
             if new_password:
-                users.set_password(database, who, new_password)
+                accounts.set_password(database, who, new_password)
             settings_form.done(f"Changed {display.literal(who)}.")
-        except users.UserError as exc:
+        except accounts.UserError as exc:
             st.error(display.literal(exc, None))
 
 with tab_tokens:

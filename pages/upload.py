@@ -3,8 +3,7 @@
 import streamlit as st
 
 from sla.core import display
-from sla.ingest import table
-from sla.storage import connection
+from sla.service import database, importing
 from ui import auth
 from ui import upload as upload_flow
 
@@ -22,7 +21,7 @@ else:
     file_bytes = upload.getvalue()
     try:
         chosen = upload_flow.inspect(file_bytes, upload.name)
-    except table.ReadError as exc:
+    except importing.ReadError as exc:
         st.error(upload_flow.failure(exc, "This file cannot be imported"), icon=":material/error:")
         st.stop()
 
@@ -56,7 +55,7 @@ else:
         else:
             try:
                 report = upload_flow.dry_run(chosen, file_bytes, mapping)
-            except table.ReadError as exc:
+            except importing.ReadError as exc:
                 st.error(upload_flow.failure(exc, "This file cannot be imported"),
                          icon=":material/error:")
                 st.stop()
@@ -68,7 +67,7 @@ else:
                                             lambda fraction, text: bar.progress(
                                                 min(fraction, 1.0), text=text),
                                             mapping, saved_as)
-                except (table.ReadError, connection.StoreError) as exc:
+                except (importing.ReadError, database.StoreError) as exc:
                     st.error(upload_flow.failure(exc, "The import did not happen"),
                              icon=":material/error:")
                     st.stop()

@@ -25,17 +25,13 @@ from sla.core import config, display, filters
 from sla.core.config import ConfigError
 from sla.core.filters import Filters
 from sla.core.params import Param, ParamError
-from sla.ingest.table import ReadError
-from sla.service import answers, demo, health, importing, queries
-from sla.storage import backup, connection, embedded, tokens, users
-from sla.storage.connection import StoreError
-from sla.storage.embedded import EmbeddedError
-from sla.storage.users import UserError
+from sla.service import accounts, answers, database, demo, health, importing, queries
 
 EXIT_FAILED = 2
 PROG = "./sla.sh"
-EXPECTED_ERRORS = (ReadError, StoreError, UserError, EmbeddedError, ConfigError,
-                   changes.ChangesError, tokens.TokenError, ParamError)
+EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
+                   accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
+                   ParamError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,7 +85,7 @@ def _add_admin_commands(commands) -> None:
     user_commands = p.add_subparsers(dest="user_command", required=True)
     q = user_commands.add_parser("add", help="add a user; password read from standard input")
     q.add_argument("name")
-    q.add_argument("--role", choices=users.ROLES, required=True)
+    q.add_argument("--role", choices=accounts.ROLES, required=True)
     user_commands.add_parser("list", help="list users")
     q = user_commands.add_parser("remove", help="remove a user")
     q.add_argument("name")
@@ -160,7 +156,7 @@ class ProgressLine:
 
 
 def cmd_import(args) -> int:
-    db = connection.connect()
+    db = database.connect()
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
     report = importing.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
                                progress=progress, named=args.mapping)
@@ -201,7 +197,7 @@ def _output(args, rows: list[dict], columns: list[str]) -> None:
 
 
 def cmd_summary(args) -> int:
-    result = answers.summary(connection.connect(), filters_from(args))
+    result = answers.summary(database.connect(), filters_from(args))
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -215,18 +211,18 @@ def cmd_summary(args) -> int:
 
 
 def cmd_teams(args) -> int:
-    _output(args, answers.teams(connection.connect(), filters_from(args)), answers.TEAM_KEYS)
+    _output(args, answers.teams(database.connect(), filters_from(args)), answers.TEAM_KEYS)
     return 0
 
 
 def cmd_priorities(args) -> int:
-    _output(args, answers.priorities(connection.connect(), filters_from(args)),
+    _output(args, answers.priorities(database.connect(), filters_from(args)),
             answers.PRIORITY_KEYS)
     return 0
 
 
 def cmd_agents(args) -> int:
-    rows = answers.agents(connection.connect(), filters_from(args))
+    rows = answers.agents(database.connect(), filters_from(args))
     columns = ["agent", *[c for c in answers.GROUP_COLUMNS if c not in ("resolved", "pending")],
                "score", "expected_resolution_sla_pct", "resolution_vs_expected", "fair_rank"]
     if args.json:
@@ -237,14 +233,14 @@ def cmd_agents(args) -> int:
 
 
 def cmd_trend(args) -> int:
-    rows = answers.trend(connection.connect(), filters_from(args), args.period)
+    rows = answers.trend(database.connect(), filters_from(args), args.period)
     _output(args, rows, answers.trend_keys(args.period))
     return 0
 
 
 def cmd_at_risk(args) -> int:
     """The at-risk list measured at the data's clock, as the Dashboard shows it."""
-    result = answers.at_risk(connection.connect(), filters_from(args))
+    result = answers.at_risk(database.connect(), filters_from(args))
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -258,7 +254,7 @@ def cmd_at_risk(args) -> int:
 
 def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
-    result = answers.handoffs(connection.connect(), filters_from(args), args.raw)
+    result = answers.handoffs(database.connect(), filters_from(args), args.raw)
     if args.json:
         print(answers.to_json(result))
         return 0
@@ -273,7 +269,7 @@ def cmd_handoffs(args) -> int:
 
 
 def cmd_changes(args) -> int:
-    result = answers.changes(connection.connect(), filters_from(args), args.from_import,
+    result = answers.changes(database.connect(), filters_from(args), args.from_import,
                              args.to_import)
     if args.json:
         print(answers.to_json(result))
@@ -293,11 +289,11 @@ def _figure(value) -> str:
 
 
 def cmd_export(args) -> int:
-    frame = queries.tickets_frame(connection.connect(), filters_from(args))
+    frame = queries.tickets_frame(database.connect(), filters_from(args))
     try:
         args.file.write_bytes(export.to_csv_bytes(frame))
     except OSError as exc:
-        raise ReadError(f"cannot write {args.file}: {exc.strerror or exc}") from None
+        raise importing.ReadError(f"cannot write {args.file}: {exc.strerror or exc}") from None
     print(f"wrote {len(frame):,} tickets to {args.file}")
     return 0
 
@@ -309,50 +305,50 @@ def _read_password(prompt: str) -> str:
 
 
 def cmd_user(args) -> int:
-    db = connection.connect()
+    db = database.connect()
     if args.user_command == "add":
-        users.add_user(db, args.name, _read_password("password: "), args.role)
+        accounts.add_user(db, args.name, _read_password("password: "), args.role)
         print(f"added {args.role} {args.name}")
     elif args.user_command == "list":
-        for user in users.list_users(db):
-            locked = " (locked)" if users.is_locked(user) else ""
+        for user in accounts.list_users(db):
+            locked = " (locked)" if accounts.is_locked(user) else ""
             print(f"{user['username']}\t{user['role']}{locked}")
     elif args.user_command == "remove":
-        users.remove_user(db, args.name)
+        accounts.remove_user(db, args.name)
         print(f"removed {args.name}")
     elif args.user_command == "unlock":
-        users.unlock_user(db, args.name)
+        accounts.unlock_user(db, args.name)
         print(f"unlocked {args.name}")
     else:
-        users.set_password(db, args.name, _read_password("new password: "))
+        accounts.set_password(db, args.name, _read_password("new password: "))
         print(f"password of {args.name} changed")
     return 0
 
 
 def cmd_token(args) -> int:
-    db = connection.connect()
+    db = database.connect()
     if args.token_command == "add":
-        token, record = tokens.add_token(db, args.name, args.label,
+        token, record = accounts.add_token(db, args.name, args.label,
                                          created_by=os.environ.get("USER", "cli"))
         print(token)
         print(f"token {record['id']} for {record['username']}: shown this once, keep it "
               f"secret; revoke it with `{PROG} token remove {record['id']}`", file=sys.stderr)
     elif args.token_command == "list":
-        for item in tokens.list_tokens(db, args.user):
+        for item in accounts.list_tokens(db, args.user):
             state = f"revoked {item['revoked_at']:%Y-%m-%d %H:%M}" if item["revoked_at"] else (
                 f"last used {item['last_used_at']:%Y-%m-%d %H:%M}" if item["last_used_at"]
                 else "never used")
             print(f"{item['id']}\t{item['username']}\t{item['created_at']:%Y-%m-%d %H:%M}\t"
                   f"{state}\t{display.clean(item['name'])}")
     else:
-        revoked = tokens.revoke(db, args.id_or_user, by=os.environ.get("USER", "cli"))
+        revoked = accounts.revoke_token(db, args.id_or_user, by=os.environ.get("USER", "cli"))
         print(f"revoked {', '.join(revoked)}")
     return 0
 
 
 def cmd_demo(args) -> int:
     frame = demo.generate_export(args.tickets, seed=args.seed)
-    report = importing.import_file(connection.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
+    report = importing.import_file(database.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
                                user="demo")
     print(f"demo data: inserted {report.inserted:,}, updated {report.updated:,}, "
           f"unchanged {report.unchanged:,}")
@@ -360,31 +356,30 @@ def cmd_demo(args) -> int:
 
 
 def cmd_server(args) -> int:
-    if config.get("MONGO_URI"):
+    if not database.embedded_in_use():
         print("MONGO_URI is set: the embedded server is not used")
         return 0
-    folder = config.data_dir()
     if args.action == "start":
-        print(f"embedded server at {embedded.ensure_server(folder)} on {folder}")
+        uri, folder = database.start_server()
+        print(f"embedded server at {uri} on {folder}")
     elif args.action == "stop":
-        print("stopped" if embedded.stop_server(folder) else "no embedded server was running")
+        stopped, _ = database.stop_server()
+        print("stopped" if stopped else "no embedded server was running")
     else:
-        port = embedded.running_port(folder)
+        port, folder = database.server_port()
         print(f"running on port {port} ({folder})" if port else f"not running ({folder})")
     return 0
 
 
 def cmd_backup(args) -> int:
-    result = backup.backup(connection.connect(), args.file)
+    result = database.back_up(args.file)
     print(f"backed up {result.collections} collections ({result.documents:,} documents) "
           f"to {result.path}")
     return 0
 
 
 def cmd_restore(args) -> int:
-    if not args.file.is_file():
-        raise backup.BackupError(f"{args.file}: no such file or directory")
-    result = backup.restore(connection.connect(), args.file)
+    result = database.restore(args.file)
     print(f"restored {result.collections} collections ({result.documents:,} documents) "
           f"from {result.path}, written {result.created_at}")
     return 0

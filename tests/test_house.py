@@ -19,7 +19,7 @@ MAX_MODULE_LINES = 400
 # the import report and the chunked derivation of tickets that fills it.
 LONGER_MODULES = {"sla/cli.py": 470, "sla/ingest/normalise.py": 410}
 MAX_FUNCTION_LINES = 60
-LONGER_FUNCTIONS = {("sla/service/demo.py", "generate_export"): 70}
+LONGER_FUNCTIONS: dict[tuple[str, str], int] = {}
 
 
 def app_modules() -> list[Path]:

@@ -1,7 +1,7 @@
 """The login gate: streamlit-authenticator's form over the users in MongoDB, revocable
 sessions, roles, logout.
 
-A login starts a session (``users.start_session``). Its id is kept in this Streamlit
+A login starts a session (``accounts.start_session``). Its id is kept in this Streamlit
 session's state and, for reloads and new tabs, in the login cookie: a JWT signed with the
 cookie key that names the user, the session id and an expiry. Every run checks the session
 against the user's record, read again whenever the users version changes, so logging out, a
@@ -22,7 +22,7 @@ from pymongo.database import Database
 from streamlit.runtime.pages_manager import PagesManager
 
 from sla.core import config, display
-from sla.storage import users
+from sla.service import accounts
 from ui import data, widgets
 
 APP_TITLE = "SLA Tracker"
@@ -66,7 +66,7 @@ def _authenticator(credentials: dict) -> stauth.Authenticate:
 @st.cache_data(show_spinner=False, max_entries=256, ttl=60)
 def _user(username: str, users_version: int) -> dict | None:
     """A user's record, read again whenever users, roles, passwords or sessions change."""
-    return users.get_user(data.db(), username)
+    return accounts.user(data.db(), username)
 
 
 def current_user() -> dict | None:
@@ -81,7 +81,7 @@ def current_user() -> dict | None:
     if not st.session_state.get("authentication_status"):
         return None
     user = _user(st.session_state.get("username") or "", data.versions()["users"])
-    if not users.session_is_valid(user, st.session_state.get(SESSION_ID)):
+    if not accounts.session_is_valid(user, st.session_state.get(SESSION_ID)):
         _end_session_here()
         return None
     return user
@@ -134,13 +134,13 @@ def login_page() -> None:
     database = data.db()
     st.title(APP_TITLE)
     widgets.show_flash()
-    if not users.has_users(database):
+    if not accounts.has_users(database):
         first_admin_form(database)
         return
     if st.session_state.get("authentication_status"):
         return
     st.session_state["authentication_status"] = None  # False below: refused in this run
-    credentials = users.credentials(database)
+    credentials = accounts.login_credentials(database)
     _authenticator(credentials).login(
         location="main", key="login", fields=LOGIN_FIELDS,
         callback=lambda info: _start_session(database, info["username"]))
@@ -151,22 +151,18 @@ def login_page() -> None:
     _forget_login()
     if st.session_state.get("authentication_status") is False:
         _record_refusal(database, credentials)
-        st.error(users.LOGIN_REFUSED)
+        st.error(accounts.LOGIN_REFUSED)
 
 
 def _start_session(database: Database, username: str) -> None:
-    st.session_state[SESSION_ID] = users.start_session(database, username)
+    st.session_state[SESSION_ID] = accounts.start_session(database, username)
 
 
 def _record_refusal(database: Database, credentials: dict) -> None:
     """Count the refused login towards a lockout (the form marks the user it refused in
     ``credentials``); a name that does not exist takes as long as a wrong password."""
-    refused = [name for name, entry in credentials["usernames"].items()
-               if entry.get("failed_login_attempts", 0) > 0]
-    for name in refused:
-        users.record_failed_login(database, name)
-    if not refused:
-        users.spend_a_password_check()
+    accounts.refused_login(database, [name for name, entry in credentials["usernames"].items()
+                                      if entry.get("failed_login_attempts", 0) > 0])
 
 
 def first_admin_form(database: Database) -> None:
@@ -180,15 +176,15 @@ def first_admin_form(database: Database) -> None:
         if st.form_submit_button("Create admin", type="primary"):
             if password != again:
                 st.error("The passwords differ.")
-            elif users.has_users(database):
+            elif accounts.has_users(database):
                 st.error("A user exists already; log in instead.")
             else:
                 try:
-                    users.add_user(database, username, password, "admin")
-                except users.UserError as exc:
+                    added = accounts.add_user(database, username, password, "admin")
+                except accounts.UserError as exc:
                     st.error(str(exc))
                 else:
-                    widgets.flash(f"Admin {display.literal(users.normal_username(username))} "
+                    widgets.flash(f"Admin {display.literal(added)} "
                                   "created: log in below with the same name and password.")
                     st.rerun()
 
@@ -240,7 +236,7 @@ def _cookie_written(key: str) -> bool:
 def logout_button() -> None:
     """Log out: the session ends in the database, so a copy of the cookie is worthless."""
     if st.sidebar.button("Log out", icon=":material/logout:", width="stretch"):
-        users.end_session(data.db(), st.session_state["username"], st.session_state[SESSION_ID])
+        accounts.end_session(data.db(), st.session_state["username"], st.session_state[SESSION_ID])
         _end_session_here()
         st.rerun()
 

@@ -23,9 +23,7 @@ from streamlit import config as streamlit_config
 
 from sla.core import config
 from sla.core.filters import Filters
-from sla.service import queries
-from sla.storage import connection
-from sla.storage import versions as stored_versions
+from sla.service import database, queries
 
 RUN_VERSIONS = "_versions_this_run"
 log = logging.getLogger("sla")
@@ -36,8 +34,8 @@ log = logging.getLogger("sla")
 def db() -> Database:
     """The database; a connection that has gone away is made again."""
     try:
-        return connection.shared()
-    except connection.StoreError as exc:
+        return database.shared()
+    except database.StoreError as exc:
         database_down(str(exc))
 
 
@@ -47,14 +45,14 @@ def database_down(detail: str = "") -> None:
     log.warning("database unavailable: %s", detail)
     st.error("The database is unreachable right now; this page will recover by itself when "
              "it is back.", icon=":material/cloud_off:")
-    connection.SHARED.forget()
+    database.forget_shared()
 
     @st.fragment(run_every=5)
     def wait_for_database() -> None:
         try:
-            connection.shared().command("ping")
-        except (connection.StoreError, PyMongoError):
-            connection.SHARED.forget()
+            database.shared().command("ping")
+        except (database.StoreError, PyMongoError):
+            database.forget_shared()
             st.caption(f"Checked at {dt.datetime.now():%H:%M:%S}; trying again every 5 s.")
             return
         st.rerun()
@@ -88,14 +86,14 @@ def follow_upload_limit() -> None:
 def versions() -> dict:
     """{"data": the data version document, "users": the users version}, read once per run."""
     memo = st.session_state.get(RUN_VERSIONS)
-    return memo if memo is not None else stored_versions.versions(db())
+    return memo if memo is not None else database.versions_now(db())
 
 
 @contextmanager
 def one_version_check():
     """Read the versions once for everything the run inside this block does (Home.py wraps
     the whole run in it; a page run on its own reads them when first asked)."""
-    st.session_state[RUN_VERSIONS] = stored_versions.versions(db())
+    st.session_state[RUN_VERSIONS] = database.versions_now(db())
     try:
         yield
     finally:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from sla.core import display, rules
-from sla.storage import users
+from sla.service import accounts
 from ui import widgets
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
@@ -48,7 +48,7 @@ def when(value) -> str:
 
 def user_table(records: list[dict]) -> pd.DataFrame:
     """Users with readable column names and dates; a lock that has ended shows as –."""
-    rows = [{**u, "locked_until": u.get("locked_until") if users.is_locked(u) else None}
+    rows = [{**u, "locked_until": u.get("locked_until") if accounts.is_locked(u) else None}
             for u in records]
     frame = pd.DataFrame(rows, columns=list(USER_COLUMNS)).astype(object)
     for name in ("last_login", "locked_until", "created_at"):

@@ -8,7 +8,7 @@ import streamlit as st
 from pymongo.database import Database
 
 from sla.core import display
-from sla.storage import tokens, users
+from sla.service import accounts
 from ui import widgets
 
 TOKEN_COLUMNS = {"id": "Token id", "username": "User", "name": "For", "created_at": "Created",
@@ -40,19 +40,19 @@ def tokens_section(database: Database, admin: dict) -> None:
     with st.form("add_token", clear_on_submit=True):
         st.markdown("**Make a token**")
         columns = st.columns(2)
-        owner = columns[0].selectbox("For user", [u["username"] for u in users.list_users(database)])
-        label = columns[1].text_input("What it is for (optional)", max_chars=tokens.MAX_LABEL)
+        owner = columns[0].selectbox("For user", [u["username"] for u in accounts.list_users(database)])
+        label = columns[1].text_input("What it is for (optional)", max_chars=accounts.MAX_LABEL)
         make = st.form_submit_button("Make token")
     if make and owner:
         try:
-            token, record = tokens.add_token(database, owner, label, created_by=admin["username"])
-        except tokens.TokenError as exc:
+            token, record = accounts.add_token(database, owner, label, created_by=admin["username"])
+        except accounts.TokenError as exc:
             st.error(display.literal(exc, None))
         else:
             st.success(f"Token {record['id']} made for {display.literal(owner)}; copy it now, "
                        "as it is not shown again.", icon=":material/key:")
             st.code(token, language=None)
-    records = tokens.list_tokens(database)
+    records = accounts.list_tokens(database)
     st.dataframe(token_table(records), hide_index=True, placeholder=widgets.MISSING)
     st.caption("Times in UTC.")
     live = [r for r in records if not r["revoked_at"]]
@@ -66,8 +66,8 @@ def tokens_section(database: Database, admin: dict) -> None:
     if revoke and chosen:
         target = chosen["username"] if every else chosen["id"]
         try:
-            revoked = tokens.revoke(database, target, by=admin["username"])
-        except tokens.TokenError as exc:
+            revoked = accounts.revoke_token(database, target, by=admin["username"])
+        except accounts.TokenError as exc:
             st.error(display.literal(exc, None))
         else:
             widgets.flash(f"Revoked {', '.join(revoked)}.")

@@ -14,15 +14,11 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from sla.core import config, display, fields
-from sla.ingest import cells, normalise, read
-from sla.ingest.table import FIELD_NAMES, MappingError, ReadError, check_mapping
+from sla.core import cells, display, fields
 from sla.service import importing
-from sla.storage import mappings
 from ui import data, widgets
 
 log = logging.getLogger("sla")
-PREVIEW_ROWS = 20
 SESSION_KEY = "chosen_file"
 UPLOADER_KEY = "upload_generation"
 NOT_IN_FILE = "(not in this file)"
@@ -59,15 +55,8 @@ def inspect(file_bytes: bytes, name: str) -> dict:
     digest = hashlib.sha256(file_bytes).hexdigest()
     chosen = st.session_state.get(SESSION_KEY)
     if chosen is None or chosen["sha256"] != digest:
-        table = read.read_table(file_bytes, name, max_bytes=config.max_upload_bytes())
-        saved = mappings.saved_mapping(data.db(), table.headers)
-        chosen = {"sha256": digest, "name": name, "headers": table.headers,
-                  "detected": dict(table.detected), "saved": saved,
-                  "preset": table.preset.name if table.preset else None,
-                  "start": dict(saved["mapping"] if saved else table.detected),
-                  "editor": 0, "sheet": table.sheet, "header_row": table.header_row,
-                  "separator": table.separator, "encoding": table.encoding,
-                  "preview": table.frame.head(PREVIEW_ROWS).copy()}
+        chosen = {"sha256": digest, "editor": 0,
+                  **importing.read_layout(data.db(), file_bytes, name)}
         st.session_state[SESSION_KEY] = chosen
     return chosen
 
@@ -110,9 +99,9 @@ def mapping_editor(chosen: dict) -> dict[str, str | None]:
     """The mapping table (one row per field, the file's column chosen in a select box) and
     the mapping it now shows, field -> header (None: not in this file)."""
     options = [*chosen["headers"], NOT_IN_FILE]
-    rows = pd.DataFrame({FIELD_COLUMN: list(FIELD_NAMES.values()),
+    rows = pd.DataFrame({FIELD_COLUMN: list(fields.FIELD_NAMES.values()),
                          HEADER_COLUMN: [chosen["start"].get(name) or NOT_IN_FILE
-                                         for name in FIELD_NAMES]})
+                                         for name in fields.FIELD_NAMES]})
     edited = st.data_editor(
         rows, key=f"mapping-{chosen['sha256'][:16]}-{chosen['editor']}", hide_index=True,
         disabled=[FIELD_COLUMN], width="stretch", height=(len(rows) + 1) * 35 + 3,
@@ -122,7 +111,7 @@ def mapping_editor(chosen: dict) -> dict[str, str | None]:
                 HEADER_COLUMN, options=options, required=True, width="large",
                 help="The column of this file that feeds the field")})
     return {name: (None if header in (None, NOT_IN_FILE) else header)
-            for name, header in zip(FIELD_NAMES, edited[HEADER_COLUMN])}
+            for name, header in zip(fields.FIELD_NAMES, edited[HEADER_COLUMN])}
 
 
 def back_to_detected(chosen: dict) -> None:
@@ -138,8 +127,8 @@ def is_detected(chosen: dict, mapping: dict[str, str | None]) -> bool:
 def mapping_problem(chosen: dict, mapping: dict[str, str | None]) -> str | None:
     """Why the mapping cannot be imported, in one sentence, or None."""
     try:
-        check_mapping(mapping, chosen["headers"])
-    except MappingError as exc:
+        importing.check_mapping(mapping, chosen["headers"])
+    except importing.MappingError as exc:
         return str(exc)
     return None
 
@@ -161,11 +150,11 @@ def mapping_name_box(chosen: dict) -> str | None:
     """The optional name to save the mapping under (for ``./sla.sh import --mapping NAME``)."""
     saved = chosen["saved"] or {}
     name = st.text_input("Save this mapping as (optional)", value=saved.get("name") or "",
-                         max_chars=mappings.MAPPING_NAME_CHARS,
+                         max_chars=importing.MAPPING_NAME_CHARS,
                          key=f"mapping-name-{chosen['sha256'][:16]}",
                          help="A name for this column mapping: it is offered again for files "
                               "with the same columns, and ./sla.sh import --mapping NAME uses it")
-    return mappings.mapping_name(name)
+    return importing.mapping_name(name)
 
 
 def _key(mapping: dict[str, str | None]) -> tuple:
@@ -173,7 +162,7 @@ def _key(mapping: dict[str, str | None]) -> tuple:
 
 
 def dry_run(chosen: dict, file_bytes: bytes,
-            mapping: dict[str, str | None]) -> normalise.ImportReport:
+            mapping: dict[str, str | None]) -> importing.ImportReport:
     """What an import would do now with ``mapping``, computed once per file, mapping and data
     version."""
     current = (data.version(), _key(mapping))
@@ -186,7 +175,7 @@ def dry_run(chosen: dict, file_bytes: bytes,
 
 def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
                 mapping: dict[str, str | None],
-                saved_as: str | None = None) -> normalise.ImportReport:
+                saved_as: str | None = None) -> importing.ImportReport:
     """Import through ``mapping``, saving it under the name ``saved_as`` when one is given."""
     report = importing.import_file(data.db(), file_bytes, chosen["name"], user=user,
                                progress=progress, mapping=mapping, saved_as=saved_as)
@@ -196,13 +185,13 @@ def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
 
 def failure(exc: Exception, what: str) -> str:
     """One sentence for the user; the details go to the log."""
-    log.info("%s: %s", what, exc, exc_info=not isinstance(exc, ReadError))
+    log.info("%s: %s", what, exc, exc_info=not isinstance(exc, importing.ReadError))
     return f"{what}: {display.literal(exc, 300)}"
 
 
 # ---------------------------------------------------------------- reports and history
 
-def show_report(report: normalise.ImportReport, heading: str) -> None:
+def show_report(report: importing.ImportReport, heading: str) -> None:
     """An import report (or a dry run's): the counts, the problems, the rows with problems."""
     st.subheader(heading)
     if report.detected_as:
@@ -231,7 +220,7 @@ def show_report(report: normalise.ImportReport, heading: str) -> None:
                                  key=f"problems-{heading}")
 
 
-def problem_rows(report: normalise.ImportReport) -> pd.DataFrame:
+def problem_rows(report: importing.ImportReport) -> pd.DataFrame:
     """The rejected rows and the cells not read, one row each, as a table."""
     rows = [{"Row": r["row"], "Problem": r["reason"], "Column": "", "Value": ""}
             for r in report.rejected_rows]

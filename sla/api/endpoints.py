@@ -22,8 +22,7 @@ from sla.api.schemas import (
 )
 from sla.core import filters
 from sla.core.params import Param
-from sla.service import answers, queries
-from sla.storage import tokens
+from sla.service import accounts, answers, queries
 
 PREFIX = "/api/v1"
 IMPORT_ID = re.compile(r"[0-9a-f]{24}")
@@ -74,7 +73,7 @@ def _changes(db, values: dict) -> dict:
 
 
 def _token_list(db, values: dict) -> dict:
-    return {"tokens": tokens.list_tokens(db)}
+    return {"tokens": accounts.list_tokens(db)}
 
 
 PAGE = (Param("page", "integer", "Page number, from 1.", default=1, low=1, high=10**9),

@@ -21,8 +21,7 @@ from sla.api.endpoints import BY_PATH, ENDPOINTS, JSON_TYPE, PREFIX, ApiError, E
 from sla.core import config, filters
 from sla.core.config import ConfigError
 from sla.core.params import ParamError
-from sla.service import answers, queries
-from sla.storage import connection, tokens, versions
+from sla.service import accounts, answers, database, queries
 
 RATE_WINDOW_S = 60.0
 FILTER_NAMES = {p.name for p in filters.PARAMS}
@@ -67,11 +66,11 @@ _tokens_indexed: set[int] = set()
 
 
 def _database():
-    """The process's one database (``storage.connection.shared``), its token indexes made
+    """The process's one database (``service.database.shared``), its token indexes made
     once per connection."""
-    db = connection.shared()
+    db = database.shared()
     if id(db.client) not in _tokens_indexed:
-        tokens.ensure_indexes(db)
+        accounts.prepare_tokens(db)
         _tokens_indexed.add(id(db.client))
     return db
 
@@ -106,8 +105,8 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
     """The answer to one request, after the checks, in the order the module says."""
     db = _database()
     try:
-        user = tokens.authenticate(db, _bearer(request))
-    except tokens.TokenError as exc:
+        user = accounts.token_user(db, _bearer(request))
+    except accounts.TokenError as exc:
         raise ApiError(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
     RATE_LIMIT.check(user["token_id"])
     if endpoint.role == "admin" and user["role"] != "admin":
@@ -119,7 +118,7 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
                         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
     if not endpoint.cached:
         return _json(endpoint.answer(db, values))
-    version = int(versions.version_info(db)["value"])
+    version = int(database.data_version_info(db)["value"])
     body = queries.CACHE.get(db, version, _question(endpoint, values),
                              lambda: answers.to_json(endpoint.answer(db, values), None).encode())
     return Response(body, media_type=JSON_TYPE)
@@ -146,7 +145,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             return serve(endpoint, request)
         except ApiError as exc:
             return error(exc.status, exc.message, exc.headers)
-        except (PyMongoError, connection.StoreError) as exc:
+        except (PyMongoError, database.StoreError) as exc:
             log.warning("API %s: database unavailable: %r", request.url.path, exc)
             return error(503, "The database is unreachable right now; try again shortly.",
                          {"Retry-After": "5"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from sla.core.display import label
 from sla.core.rules import DEFAULT_SETTINGS, SETTINGS_HELP
 
 __all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP"]  # re-exported from sla.core.rules
@@ -123,3 +124,7 @@ def header_key_without_unit(header: object) -> str:
         if len(words) > 1 and words[-1] == "in":
             words = words[:-1]
     return " ".join(words)
+
+
+# The fields a column mapping may name, with the names people read.
+FIELD_NAMES: dict[str, str] = {name: label(name) for name in HEADER_SYNONYMS}

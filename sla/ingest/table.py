@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from sla.core import config, display, fields
+from sla.core.fields import FIELD_NAMES
 from sla.ingest import presets
 
 HEADER_SEARCH_ROWS = 20
@@ -168,7 +169,6 @@ def map_headers(headers: list[str]) -> dict[str, str]:
 
 # ---------------------------------------------------------------- a mapping chosen by hand
 
-FIELD_NAMES: dict[str, str] = {name: display.label(name) for name in fields.HEADER_SYNONYMS}
 
 
 def layout_fingerprint(headers: list[str]) -> str:

@@ -40,6 +40,11 @@ AREAS = {"Email": ["Outlook", "Mailbox size"], "Access": ["Password reset", "New
          "Hardware": ["Laptop", "Printer"], "Reporting": ["Dashboards", "Data extract"]}
 PRIORITY_SHARE = {"P1": 0.03, "P2": 0.12, "P3": 0.45, "P4": 0.35, "P5": 0.05}
 PENDING_STATUSES = ["Open", "In Progress", "Pending Customer", "Assigned"]
+COLUMNS = [*SEED_COLUMNS, "Priority"]
+TEAM_NAMES = list(TEAMS)
+TEAM_SHARE = np.array(list(TEAMS.values())) / sum(TEAMS.values())
+PRIORITY_NAMES = list(PRIORITY_SHARE)
+PRIORITY_PROBS = np.array(list(PRIORITY_SHARE.values()))
 
 
 def _team_key(raw: str) -> str:
@@ -62,68 +67,75 @@ def generate_export(n: int = 3000, seed: int = 7, end: dt.date | None = None,
                     months: int = 6, with_priority: bool = True) -> pd.DataFrame:
     """``n`` tickets created over ``months`` months up to ``end``, in the old export's columns."""
     rng = np.random.default_rng(seed)
-    end = end or dt.date.today()
-    start = dt.datetime.combine(end, dt.time()) - dt.timedelta(days=30 * months)
-    span_hours = (dt.datetime.combine(end, dt.time()) - start).total_seconds() / 3600
-    targets = DEFAULT_SETTINGS["sla_targets"]
-    team_names = list(TEAMS)
-    team_probs = np.array(list(TEAMS.values())) / sum(TEAMS.values())
-    priority_names = list(PRIORITY_SHARE)
-    priority_probs = np.array(list(PRIORITY_SHARE.values()))
+    end_time = dt.datetime.combine(end or dt.date.today(), dt.time())
+    start = end_time - dt.timedelta(days=30 * months)
+    span_hours = (end_time - start).total_seconds() / 3600
     created_offsets = np.sort(rng.uniform(0, span_hours, n))
     rows = []
     for i in range(n):
         created = start + dt.timedelta(hours=float(created_offsets[i]))
-        created = created.replace(second=0, microsecond=0)
-        raw_team = str(rng.choice(team_names, p=team_probs))
-        key = _team_key(raw_team) if raw_team else "L1"
-        agent = str(rng.choice(AGENTS[key]))
-        priority = str(rng.choice(priority_names, p=priority_probs))
-        target = targets[priority]
-        area = str(rng.choice(list(AREAS)))
-        age_hours = (dt.datetime.combine(end, dt.time()) - created).total_seconds() / 3600
-        skill = 0.75 + 0.5 * (sum(map(ord, agent)) % 7) / 7  # some agents are faster
-        response = float(rng.lognormal(np.log(target["response"] * 0.55 * skill), 0.7))
-        resolution = max(response + 0.1,
-                         float(rng.lognormal(np.log(target["resolution"] * 0.6 * skill), 0.8)))
-        pending = resolution > age_hours or rng.random() < 0.06 + 0.25 * (age_hours < 72)
-        status = str(rng.choice(PENDING_STATUSES)) if pending else \
-            str(rng.choice(["Resolved", "Closed"], p=[0.7, 0.3]))
-        responded = response < age_hours
-        resolved_at = None if pending else created + dt.timedelta(minutes=round(resolution * 60))
-        row = {
-            "SR Number": f"SR{100000 + i}",
-            "Created": created,
-            "Raised For": f"User {int(rng.integers(1, 900))}",
-            "Area": area,
-            "Sub Area": str(rng.choice(AREAS[area])),
-            "Problem Area": area,
-            "Status": status,
-            "Sub Status": "" if not pending else str(rng.choice(["Awaiting info", "Work in progress", ""])),
-            "Assigned": agent,
-            "Updated": resolved_at or created + dt.timedelta(minutes=min(int(age_hours * 60), 120)),
-            "Assigned SR Category": f"{area} request",
-            "Resolved Date": resolved_at,
-            "Resolved By": "" if pending else agent,
-            "Updated Resolved By Team": "" if pending else raw_team,
-            "Response SLA Status": ("Met" if response <= target["response"] else "Breached")
-            if responded else "",
-            "Resolution SLA Status": "" if pending else
-            ("Met" if resolution <= target["resolution"] else "Breached"),
-            "Updated Team": raw_team,
-            "Response Time (hh:mm)": _clock(response) if responded else "",
-            "Resolution Time (hh:mm)": "" if pending else _clock(resolution),
-            "If Breached - Response (hrs)": round(response - target["response"], 2)
-            if responded and response > target["response"] else "",
-            "If Breached - Resolution (hrs)": round(resolution - target["resolution"], 2)
-            if not pending and resolution > target["resolution"] else "",
-            "Life Cycle Target (hrs)": target["resolution"],
-            "Total Time Taken (hrs)": "" if pending else round(resolution, 2),
-        }
-        if with_priority:
-            row["Priority"] = priority
-        rows.append(row)
+        row = _ticket(rng, i, created.replace(second=0, microsecond=0), end_time)
+        rows.append({name: row[name] for name in COLUMNS if with_priority or name != "Priority"})
     return pd.DataFrame(rows)
+
+
+def _ticket(rng: np.random.Generator, i: int, created: dt.datetime,
+            end_time: dt.datetime) -> dict:
+    """One ticket's row: its team, agent and priority drawn, its times drawn around the
+    priority's targets (some agents faster), pending when young or unlucky."""
+    raw_team = str(rng.choice(TEAM_NAMES, p=TEAM_SHARE))
+    agent = str(rng.choice(AGENTS[_team_key(raw_team) if raw_team else "L1"]))
+    priority = str(rng.choice(PRIORITY_NAMES, p=PRIORITY_PROBS))
+    target = DEFAULT_SETTINGS["sla_targets"][priority]
+    area = str(rng.choice(list(AREAS)))
+    age_hours = (end_time - created).total_seconds() / 3600
+    skill = 0.75 + 0.5 * (sum(map(ord, agent)) % 7) / 7  # some agents are faster
+    response = float(rng.lognormal(np.log(target["response"] * 0.55 * skill), 0.7))
+    resolution = max(response + 0.1,
+                     float(rng.lognormal(np.log(target["resolution"] * 0.6 * skill), 0.8)))
+    pending = resolution > age_hours or rng.random() < 0.06 + 0.25 * (age_hours < 72)
+    status = str(rng.choice(PENDING_STATUSES)) if pending else \
+        str(rng.choice(["Resolved", "Closed"], p=[0.7, 0.3]))
+    responded = response < age_hours
+    resolved_at = None if pending else created + dt.timedelta(minutes=round(resolution * 60))
+    return {
+        "SR Number": f"SR{100000 + i}",
+        "Created": created,
+        "Raised For": f"User {int(rng.integers(1, 900))}",
+        "Area": area,
+        "Sub Area": str(rng.choice(AREAS[area])),
+        "Problem Area": area,
+        "Status": status,
+        "Sub Status": "" if not pending else str(rng.choice(["Awaiting info", "Work in progress", ""])),
+        "Assigned": agent,
+        "Updated": resolved_at or created + dt.timedelta(minutes=min(int(age_hours * 60), 120)),
+        "Assigned SR Category": f"{area} request",
+        "Resolved Date": resolved_at,
+        "Resolved By": "" if pending else agent,
+        "Updated Resolved By Team": "" if pending else raw_team,
+        **_sla_columns(target, response, resolution, responded, pending),
+        "Updated Team": raw_team,
+        "Response Time (hh:mm)": _clock(response) if responded else "",
+        "Resolution Time (hh:mm)": "" if pending else _clock(resolution),
+        "Priority": priority,
+    }
+
+
+def _sla_columns(target: dict, response: float, resolution: float, responded: bool,
+                 pending: bool) -> dict:
+    """The export's SLA outcome and breach columns of one ticket."""
+    return {
+        "Response SLA Status": ("Met" if response <= target["response"] else "Breached")
+        if responded else "",
+        "Resolution SLA Status": "" if pending else
+        ("Met" if resolution <= target["resolution"] else "Breached"),
+        "If Breached - Response (hrs)": round(response - target["response"], 2)
+        if responded and response > target["response"] else "",
+        "If Breached - Resolution (hrs)": round(resolution - target["resolution"], 2)
+        if not pending and resolution > target["resolution"] else "",
+        "Life Cycle Target (hrs)": target["resolution"],
+        "Total Time Taken (hrs)": "" if pending else round(resolution, 2),
+    }
 
 
 def to_xlsx_bytes(frame: pd.DataFrame, title_rows: list[str] = ()) -> bytes:

@@ -19,14 +19,33 @@ from sla.analytics import readmodel
 from sla.core import config
 from sla.ingest import normalise, read, sniff
 from sla.ingest.normalise import ImportReport
+from sla.ingest.table import MappingError, ReadError, check_mapping
 from sla.service.import_writer import ChunkWriter, TimelineKeeper, classify
 from sla.storage import mappings, snapshots, uploads, versions
 from sla.storage import tickets as ticket_store
 from sla.storage.clock import now
+from sla.storage.mappings import MAPPING_NAME_CHARS, mapping_name
 from sla.storage.settings import get_settings
 from sla.storage.writelock import WriteLock, write_lock
 
 Progress = Callable[[float, str], None]
+PREVIEW_ROWS = 20
+__all__ = ["MAPPING_NAME_CHARS", "ImportReport", "MappingError", "ReadError", "check_mapping",
+           "mapping_name"]
+
+
+def read_layout(db: Database, data: bytes, name: str) -> dict:
+    """What the Upload page shows of a chosen file before anything is imported: its headers,
+    the detected mapping (a native export's preset), the mapping saved for its layout, where
+    the table was found and its first rows. ReadError when the file cannot be read."""
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    saved = mappings.saved_mapping(db, table.headers)
+    return {"name": name, "headers": table.headers, "detected": dict(table.detected),
+            "saved": saved, "preset": table.preset.name if table.preset else None,
+            "start": dict(saved["mapping"] if saved else table.detected),
+            "sheet": table.sheet, "header_row": table.header_row,
+            "separator": table.separator, "encoding": table.encoding,
+            "preview": table.frame.head(PREVIEW_ROWS).copy()}
 
 
 def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",

@@ -1,0 +1,113 @@
+"""People and their keys, as the pages, the CLI and the API use them: users with roles,
+passwords and revocable sessions, the lockout after failed logins, and personal API tokens.
+
+The records and their checks are kept by ``sla.storage.users`` and ``sla.storage.tokens``;
+this module is the one way in for the layers above, and the home of the login policy.
+"""
+
+from __future__ import annotations
+
+from pymongo.database import Database
+
+from sla.storage import tokens, users
+from sla.storage.tokens import MAX_LABEL, TokenError
+from sla.storage.users import LOGIN_REFUSED, ROLES, UserError
+
+__all__ = ["LOGIN_REFUSED", "MAX_LABEL", "ROLES", "TokenError", "UserError"]
+
+
+# ---------------------------------------------------------------- users
+
+def has_users(db: Database) -> bool:
+    """Whether any user exists (the first-admin form shows only while none does)."""
+    return users.has_users(db)
+
+
+def user(db: Database, username: str) -> dict | None:
+    return users.get_user(db, username)
+
+
+def list_users(db: Database) -> list[dict]:
+    return users.list_users(db)
+
+
+def add_user(db: Database, username: str, password: str, role: str) -> str:
+    """Add a user; their name as stored. UserError, in one line, when it cannot be done."""
+    users.add_user(db, username, password, role)
+    return users.normal_username(username)
+
+
+def remove_user(db: Database, username: str) -> None:
+    users.remove_user(db, username)
+
+
+def set_role(db: Database, username: str, role: str) -> None:
+    users.set_role(db, username, role)
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    users.set_password(db, username, password)
+
+
+def unlock_user(db: Database, username: str) -> None:
+    users.unlock_user(db, username)
+
+
+def is_locked(record: dict) -> bool:
+    return users.is_locked(record)
+
+
+# ---------------------------------------------------------------- logging in and sessions
+
+def login_credentials(db: Database) -> dict:
+    """The users as the login form checks them (locked accounts cannot match)."""
+    return users.credentials(db)
+
+
+def refused_login(db: Database, refused: list[str]) -> None:
+    """Count a refused login towards a lockout of the users it was refused for; a name that
+    does not exist takes as long as a wrong password, so nobody learns which names exist."""
+    for name in refused:
+        users.record_failed_login(db, name)
+    if not refused:
+        users.spend_a_password_check()
+
+
+def start_session(db: Database, username: str) -> str:
+    """A new session of the user; its id, for the login cookie."""
+    return users.start_session(db, username)
+
+
+def end_session(db: Database, username: str, session_id: str) -> None:
+    users.end_session(db, username, session_id)
+
+
+def session_is_valid(record: dict | None, session_id: str | None) -> bool:
+    return users.session_is_valid(record, session_id)
+
+
+# ---------------------------------------------------------------- API tokens
+
+def add_token(db: Database, username: str, label: str = "",
+              created_by: str = "cli") -> tuple[str, dict]:
+    """A new token for the user: the token (shown once) and its public record."""
+    return tokens.add_token(db, username, label, created_by=created_by)
+
+
+def list_tokens(db: Database, username: str | None = None) -> list[dict]:
+    return tokens.list_tokens(db, username)
+
+
+def revoke_token(db: Database, id_or_user: str, by: str = "cli") -> list[str]:
+    """Revoke one token (by id) or every token of a user; the ids revoked."""
+    return tokens.revoke(db, id_or_user, by=by)
+
+
+def token_user(db: Database, token: str | None) -> dict:
+    """The user a bearer token acts for, with its role now; TokenError when it is refused."""
+    return tokens.authenticate(db, token)
+
+
+def prepare_tokens(db: Database) -> None:
+    """The token collection's indexes (the API makes them once per connection)."""
+    tokens.ensure_indexes(db)

@@ -1,0 +1,81 @@
+"""The store as a whole, for the layers above: connecting (one client per process, or one
+per CLI command), the versions a run reads once, the embedded server, backups and restores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pymongo.database import Database
+
+from sla.core import config
+from sla.storage import backup, connection, embedded, versions
+from sla.storage.backup import BackupError, Result
+from sla.storage.connection import StoreError
+from sla.storage.embedded import EmbeddedError
+
+__all__ = ["BackupError", "EmbeddedError", "StoreError"]
+
+
+def connect() -> Database:
+    """A new connection to the app's database (MONGO_URI, else the embedded server)."""
+    return connection.connect()
+
+
+def shared() -> Database:
+    """The database every part of this process uses; StoreError when it cannot be reached."""
+    return connection.shared()
+
+
+def forget_shared() -> None:
+    """The shared database has gone away: the next caller connects again."""
+    connection.SHARED.forget()
+
+
+def versions_now(db: Database) -> dict:
+    """{"data": the data version document, "users": the users version}, in one query."""
+    return versions.versions(db)
+
+
+def data_version_info(db: Database) -> dict:
+    """The data version document (its ``value`` keys every cached answer)."""
+    return versions.version_info(db)
+
+
+# ---------------------------------------------------------------- the embedded server
+
+def embedded_in_use() -> bool:
+    """Whether this installation uses the embedded server (no MONGO_URI)."""
+    return not config.get("MONGO_URI")
+
+
+def start_server() -> tuple[str, Path]:
+    """Start the embedded server (or find it running): its URI and data folder."""
+    folder = config.data_dir()
+    return embedded.ensure_server(folder), folder
+
+
+def stop_server() -> tuple[bool, Path]:
+    """Stop the embedded server: whether one was running, and its data folder."""
+    folder = config.data_dir()
+    return embedded.stop_server(folder), folder
+
+
+def server_port() -> tuple[int | None, Path]:
+    """The embedded server's port (None when it is not running), and its data folder."""
+    folder = config.data_dir()
+    return embedded.running_port(folder), folder
+
+
+# ---------------------------------------------------------------- backups
+
+def back_up(path: Path) -> Result:
+    """Every collection of the app into the archive ``path``."""
+    return backup.backup(connect(), path)
+
+
+def restore(path: Path) -> Result:
+    """Replace all the app's data with the archive ``path`` (whole or not at all)."""
+    if not path.is_file():
+        raise BackupError(f"{path}: no such file or directory")
+    return backup.restore(connect(), path)
