@@ -23,6 +23,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from sla import api
+from sla.api.headers import SECURITY_HEADERS
 from sla.service import demo
 from tests.e2e.conftest import (
     _stop_group,
@@ -287,6 +288,8 @@ BAD_QUERIES = [
     "/summary?priority=", "/trend?period=day", "/handoffs?raw=maybe", "/tickets?page=0",
     "/tickets?page=abc", "/tickets?page_size=1001", "/tickets?page_size=-5",
     "/changes?from_import=xyz", "/changes?from=2026-01-01", "/tokens?user=admin",
+    "/summary?to=9999-12-31", "/teams?from=0001-01-01", "/tickets?from=20260101",
+    "/tickets.csv?to=9999-12-31",
 ]
 
 
@@ -346,3 +349,16 @@ def test_the_pages_are_served_beside_the_api(server):
     assert server.get("/_stcore/health").body == b"ok"
     home = server.get("/")
     assert home.status == 200 and b"<html" in home.body.lower()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/v1/docs", "/api/v1/summary", "/_stcore/health"])
+def test_every_answer_keeps_the_app_out_of_other_sites_frames(server, path):
+    """Pages, API answers (even a refused one) and Streamlit's own endpoints alike."""
+    answer = server.get(path)
+    for name, value in SECURITY_HEADERS.items():  # the docs page's own policy is stricter
+        assert value in answer.headers.get(name.lower(), ""), (path, name, answer.headers)
+
+
+def test_streamlits_metrics_are_closed(server):
+    """They need no login and name the app's caches and their sizes."""
+    assert server.get("/_stcore/metrics").status == 404

@@ -253,6 +253,18 @@ def test_bad_date_filter_is_rejected(hand_env):
     assert "not a date" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args, says", [
+    (["summary", "--from", "20260101"], "not a date"),
+    (["export", "--to", "9999-12-31", "out.csv"], "must be a day from"),
+    (["agents", "--team", "L9"], "team must be one of"),
+])
+def test_dates_out_of_range_and_unknown_teams_are_refused_in_one_line(hand_env, args, says):
+    result = sla(hand_env, *args, ok=False)
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 # ---------------------------------------------------------------- export
 
 def test_export_writes_the_filtered_tickets(hand_env, tmp_path):

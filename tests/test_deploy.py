@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from sla.api.headers import SECURITY_HEADERS
 from tests.conftest import stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -477,6 +478,12 @@ def test_nginx_proxies_streamlit_websocket(tmp_path):
                 if time.time() > deadline or ng_proc.poll() is not None or st_proc.poll() is not None:
                     raise
                 time.sleep(0.5)
+
+        with urllib.request.urlopen(f"{https}/_stcore/health", context=ctx, timeout=5) as r:
+            for name, value in SECURITY_HEADERS.items():
+                assert r.headers.get_all(name) == [value], (name, r.headers)
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"{https}/_stcore/metrics", context=ctx, timeout=5)
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kwargs):

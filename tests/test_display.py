@@ -15,11 +15,27 @@ from sla.core import display
     "www.example.com `code` ~~strike~~ | table |",
 ])
 def test_markdown_specials_are_escaped(value):
-    shown = display.literal(value, None)
+    shown = display.literal(value, None).replace(display.WORD_JOINER, "")
     for position, char in enumerate(shown):
         if not char.isalnum() and not char.isspace() and char != "\\":
             assert shown[position - 1] == "\\", (value, shown)
     assert shown.replace("\\", "") == " ".join(value.split())
+
+
+@pytest.mark.parametrize("value, broken", [
+    ('=HYPERLINK("http://evil.example/x")', "http\u2060\\:"),
+    ("Re-login: https://evil.example/sso", "https\u2060\\:"),
+    ("see www.evil.example now", "www\u2060\\."),
+    ("WWW.EVIL.EXAMPLE", "WWW\u2060\\."),
+    ("mail ceo@evil.example", "ceo\u2060\\@"),
+    ("mailto:ceo", "mailto\u2060\\:"),
+])
+def test_addresses_never_become_links(value, broken):
+    """GitHub-flavoured Markdown links bare addresses by itself, escaped or not: a word joiner
+    where the link would start keeps the text as it reads and shows no link."""
+    shown = display.literal(value, None)
+    assert broken in shown
+    assert shown.replace(display.WORD_JOINER, "").replace("\\", "") == value
 
 
 def test_bidi_and_control_characters_are_removed():

@@ -84,6 +84,22 @@ def test_csv_neutralises_formula_cells_but_not_numbers():
     assert export.neutralise(-3.5) == -3.5 and export.neutralise(None) is None
 
 
+@pytest.mark.parametrize("cell, safe", [
+    ("Smith;=1+1", "Smith;'=1+1"),
+    ("a, -2", "a, '-2"),
+    ("x;  @SUM(A1)", "x;  '@SUM(A1)"),
+    ("\uff1d1+1", "'\uff1d1+1"),
+    ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+    ("Ann \u202eredro\u202c", "Ann redro"),
+    ("\u2066=1+1", "'=1+1"),
+    ("SR-12-3", "SR-12-3"),
+    ("a=b; c", "a=b; c"),
+])
+def test_csv_neutralises_triggers_after_separators_full_width_forms_and_bidi(cell, safe):
+    assert export.neutralise(cell) == safe
+    assert list(read_back(export.to_csv_bytes(pd.DataFrame({"text": [cell]})))["text"]) == [safe]
+
+
 def test_csv_has_display_headers_and_hours_to_two_decimals():
     frame = pd.DataFrame({"sr_number": ["T1", "T2"], "resolution_hours": [27.666666, 0.004],
                           "resolution_sla_pct": [95.23809, None], "total_tickets": [1, 2]})

@@ -1,24 +1,30 @@
 """The filtered tickets as a table and as CSV (the app's download and ``python -m sla export``).
 
 CSV cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) get a leading ``'`` so a malicious export cannot run formulas on the
-manager's machine. Headers are the fields' display names (``display.FIELD_LABELS``) and
+tab or carriage return, or their full-width forms) get a leading ``'`` so a malicious export
+cannot run formulas on the manager's machine; so does a trigger that follows a ``,`` or ``;``
+inside a cell (a spreadsheet set to split on that character would start a new cell there).
+Bidirectional control characters, which can make a cell read differently from what it holds,
+are removed. Headers are the fields' display names (``display.FIELD_LABELS``) and
 numbers with decimals are rounded to 2 (hours to the minute's precision, percentages).
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from sla.analytics.readmodel import Snapshot
-from sla.core.display import FIELD_LABELS
+from sla.core.display import FIELD_LABELS, strip_bidi
 from sla.core.filters import Filters
 
 COLUMNS = ["sr_number", "status", "status_class", "priority", "category", "created",
            "resolved_at", "resolved_by", "team", "team_raw", "response_hours",
            "resolution_hours", "response_sla", "resolution_sla"]
 DATE_AND_NUMBER_COLUMNS = ("created", "resolved_at", "response_hours", "resolution_hours")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGER_AFTER_SEPARATOR = re.compile("([,;] *)([=+\\-@\uff1d\uff0b\uff0d\uff20])")
 DECIMALS = 2
 
 
@@ -38,9 +44,11 @@ def tickets_frame(snapshot: Snapshot, filters: Filters = Filters(), limit: int =
 
 
 def neutralise(value: object) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell no spreadsheet runs as a formula and no reader sees reordered."""
+    if not isinstance(value, str):
+        return value
+    text = _TRIGGER_AFTER_SEPARATOR.sub(r"\1'\2", strip_bidi(value))
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

@@ -14,6 +14,7 @@ in this process (``sla.service.queries.CACHE``): a repeated question costs one s
 """
 
 from sla.api.endpoints import ApiError
+from sla.api.headers import middleware
 from sla.api.server import RateLimit, routes
 
-__all__ = ["ApiError", "RateLimit", "routes"]
+__all__ = ["ApiError", "RateLimit", "middleware", "routes"]

@@ -132,7 +132,8 @@ def _keys_text(schema: dict) -> str:
     return ""
 
 
-DOCS_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+DOCS_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                           "frame-ancestors 'self'",
                 "X-Content-Type-Options": "nosniff"}
 
 

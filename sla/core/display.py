@@ -29,13 +29,36 @@ def clean(value: object, limit: int | None = SHORT) -> str:
     return text
 
 
+def strip_bidi(text: str) -> str:
+    """``text`` without bidirectional control characters (the rest as it is)."""
+    return text.translate(_NO_BIDI)
+
+
+_NO_BIDI = {ord(ch): None for ch in _BIDI}
+
+
 def _visible(ch: str) -> bool:
     return ch not in _BIDI and unicodedata.category(ch) != "Cc"
 
 
 def literal(value: object, limit: int | None = SHORT) -> str:
-    """``clean(value)`` escaped so that Markdown shows it character for character."""
-    return _PUNCTUATION.sub(r"\\\1", clean(value, limit))
+    """``clean(value)`` escaped so that Markdown shows it character for character, and no
+    web address or e-mail address in it becomes a live link."""
+    return _PUNCTUATION.sub(r"\\\1", unlinked(clean(value, limit)))
+
+
+# What GitHub-flavoured Markdown turns into a link by itself (its "autolink literals"), even
+# when every punctuation character is escaped: a scheme's "://" or ":" , "www.", and the "@" of
+# an e-mail address. A word joiner (U+2060: zero width, never a line break) inside each keeps
+# the text as it reads and the renderer from seeing a link.
+WORD_JOINER = "\u2060"
+_LINK_STARTS = re.compile(r"(?i)(?<=[a-z])(?=://)|(?<=\bwww)(?=\.)|(?<=\bmailto)(?=:)|"
+                          r"(?<=\bxmpp)(?=:)|(?=@)")
+
+
+def unlinked(text: str) -> str:
+    """``text`` with a word joiner where a renderer would start an automatic link."""
+    return _LINK_STARTS.sub(WORD_JOINER, text)
 
 
 def is_shortened(value: object, limit: int = SHORT) -> bool:

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 
 MAX_TEXT = 200
 SHOWN_CHARS = 40
+# Days a filter may name: wide enough for any export, narrow enough that a day after the last
+# one is still a date (9999-12-31 + 1 day is not).
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ParamError(ValueError):
@@ -82,7 +86,13 @@ class Param:
 
     def _date(self, text: str, shown: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(text)
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise ParamError(self.name, f"{self.name} is not a date (YYYY-MM-DD): "
                                         f"{shown!r}.") from None
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise ParamError(self.name, f"{self.name} must be a day from {FIRST_DATE} to "
+                                        f"{LAST_DATE}, not {shown!r}.")
+        return day

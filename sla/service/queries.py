@@ -83,14 +83,16 @@ class AnswerCache:
 
 
 CACHE = AnswerCache(entries=512)
+# Ticket tables run to a million rows: only the few most recently asked for are kept.
+FRAMES = AnswerCache(entries=8)
 
 
 def ask(db: Database, question: Hashable, compute: Callable[[Snapshot], object],
-        info: dict | None = None) -> object:
+        info: dict | None = None, cache: AnswerCache = CACHE) -> object:
     """The kept answer to ``question`` at the current data version, else ``compute`` run on
     that version's snapshot (as it is: the caller copies what it hands out)."""
     info = info if info is not None else versions.version_info(db)
-    return CACHE.get(db, int(info["value"]), question,
+    return cache.get(db, int(info["value"]), question,
                      lambda: compute(versions.snapshot(db, info)))
 
 
@@ -99,8 +101,8 @@ def _copy(value):
     return value.copy(deep=False) if isinstance(value, pd.DataFrame) else copy.deepcopy(value)
 
 
-def _answer(db, question, compute, info):
-    return _copy(ask(db, question, compute, info))
+def _answer(db, question, compute, info, cache: AnswerCache = CACHE):
+    return _copy(ask(db, question, compute, info, cache))
 
 
 # ---------------------------------------------------------------- the figures
@@ -221,7 +223,7 @@ def tickets_frame(db: Database, filters: Filters = Filters(), limit: int = 0,
                   info: dict | None = None) -> pd.DataFrame:
     """The filtered tickets, newest created first (``analytics.export.tickets_frame``)."""
     return _answer(db, ("tickets", filters, limit),
-                   lambda held: export.tickets_frame(held, filters, limit=limit), info)
+                   lambda held: export.tickets_frame(held, filters, limit=limit), info, FRAMES)
 
 
 def recent_uploads(db: Database, limit: int = 50) -> list[dict]:

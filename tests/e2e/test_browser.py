@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -163,6 +164,20 @@ def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     caption = page.get_by_text(re.compile(r"[\d,]+ tickets match")).first.inner_text()
     assert caption.startswith(f"{len(from_cli):,} tickets match"), caption
     screenshot(page, screenshots, "tickets")
+
+
+def test_addresses_in_a_link_anyone_can_send_stay_text(admin_page, app, screenshots):
+    """A search for a web address, an e-mail address or a www. name (in a URL anyone can
+    send) is shown in the caption as text, never as a live link."""
+    page = admin_page
+    for search in ("Re-login: https://evil.example/sso", "www.evil.example",
+                   "ceo@evil.example"):
+        goto(page, f"{app.url}/tickets?q={quote(search)}")
+        wait_for_title(page, "Tickets")
+        caption = page.get_by_text(re.compile(r"search")).first
+        assert search in caption.inner_text().replace("\u2060", ""), search
+        assert page.locator('a[href*="evil.example"]').count() == 0, search
+    screenshot(page, screenshots, "tickets-search-address")
 
 
 @pytest.mark.parametrize("path, title, name", [
