@@ -5,9 +5,9 @@
 For each size, a generated export is imported with ``importing.import_file`` (which maintains
 design A), then:
 
-A. columnar snapshot (the design the app uses, ``sla.readmodel``): the Parquet bytes written
+A. columnar snapshot (the design the app uses, ``sla.analytics.readmodel``): the Parquet bytes written
    to GridFS at import, their size, loading them into a process, the memory they take, and
-   every Dashboard figure for a new filter computed with pandas (``sla.metrics``);
+   every Dashboard figure for a new filter computed with pandas (``sla.analytics.metrics``);
 B. rollup collections kept with ``$merge`` (MongoDB's on-demand materialized views): one
    ``$group`` over the tickets by every dimension the views use (team, priority, agent,
    status class, both SLA outcomes, ISO week) merged into ``rollup_cube``, then the same

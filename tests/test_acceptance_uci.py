@@ -39,7 +39,7 @@ def empty(value: str) -> bool:
 
 
 def team_of(raw: str) -> str:
-    """The contract's default team rule, written out independently of sla.normalise."""
+    """The contract's default team rule, written out independently of sla.ingest.normalise."""
     if empty(raw):
         return "Unassigned"
     cleaned = re.sub(r"[^a-z0-9]+", " ", raw.lower()).strip()

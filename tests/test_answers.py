@@ -1,4 +1,4 @@
-"""The answers shared by the CLI and the API (``sla.answers``), and their per-version cache."""
+"""The answers shared by the CLI and the API (``sla.service.answers``), and their per-version cache."""
 
 from __future__ import annotations
 

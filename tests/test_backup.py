@@ -1,4 +1,4 @@
-"""Backups through the driver (``sla.backup``, ``python -m sla backup|restore``, the scripts'
+"""Backups through the driver (``sla.storage.backup``, ``python -m sla backup|restore``, the scripts'
 fallback without mongodump): backup -> wipe -> restore gives every collection, figure and
 history entry back; damaged, foreign and newer archives are refused untouched; a restore that
 fails half way changes nothing.

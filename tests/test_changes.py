@@ -1,4 +1,4 @@
-"""What moved between two imports (``sla.changes``): hand-worked decompositions that add up
+"""What moved between two imports (``sla.analytics.changes``): hand-worked decompositions that add up
 exactly, causes from imports, edits and deletes, filters, and the imports' kept figures."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The fair agent ranking (``sla.fairness``) on hand-worked mixes, and its identity on the
+"""The fair agent ranking (``sla.analytics.fairness``) on hand-worked mixes, and its identity on the
 generated demo data: summed over agents, expected met tickets equal actual met tickets."""
 
 from __future__ import annotations

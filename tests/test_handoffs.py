@@ -1,4 +1,4 @@
-"""Hand-offs (``sla.handoffs``) on hand-worked event logs and snapshot uploads, and on the
+"""Hand-offs (``sla.analytics.handoffs``) on hand-worked event logs and snapshot uploads, and on the
 real UCI log against plain pandas over its event rows."""
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def same(ours, reference, path: str = "") -> None:
 
 
 def without_fair_ranking(rows: list[dict]) -> list[dict]:
-    """Agent rows without what ``sla.fairness`` adds (tested on its own in test_fairness.py)."""
+    """Agent rows without what ``sla.analytics.fairness`` adds (tested on its own in test_fairness.py)."""
     return [{k: v for k, v in row.items() if k not in fairness.KEYS} for row in rows]
 
 

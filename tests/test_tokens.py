@@ -1,4 +1,4 @@
-"""Personal API tokens (``sla.tokens``) on the test server, and ``./sla.sh token …``."""
+"""Personal API tokens (``sla.storage.tokens``) on the test server, and ``./sla.sh token …``."""
 
 from __future__ import annotations
 

@@ -125,7 +125,7 @@ def teams(snapshot: Snapshot, filters: Filters = Filters()) -> list[dict]:
 
 def agents(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | None = None,
            with_medians: bool = True) -> list[dict]:
-    """Per agent (resolved_by), with score and the fair ranking (``sla.fairness``); ordered
+    """Per agent (resolved_by), with score and the fair ranking (``sla.analytics.fairness``); ordered
     like the top performers."""
     return _agent_rows(filters.select(snapshot.frame), settings, with_medians, fair=True)
 

@@ -38,7 +38,7 @@ FLAGS = {"resolved": ("status_class", "resolved"),
 COUNTED = (*FLAGS, "breaches")  # breaches: either SLA breached, each ticket counted once
 
 
-# The team timelines (``sla.handoffs``): one row per time a ticket's raw team changed, for the
+# The team timelines (``sla.analytics.handoffs``): one row per time a ticket's raw team changed, for the
 # tickets whose timeline shows more than one team; every other ticket was held by its one
 # team from created on. ``exact`` is False for a change seen between two uploads.
 TIMELINE_COLUMNS = ("sr_number", "at", "team_raw", "exact")
@@ -46,7 +46,7 @@ TIMELINE_COLUMNS = ("sr_number", "at", "team_raw", "exact")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """One data version's tickets as columns (``frame``), ready for ``sla.metrics``, and
+    """One data version's tickets as columns (``frame``), ready for ``sla.analytics.metrics``, and
     their team timelines (``timeline``)."""
 
     version: int

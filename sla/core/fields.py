@@ -2,7 +2,7 @@
 
 ``docs/metrics.md`` describes all of it in plain words; the reading, normalising and metric
 code look values up here instead of repeating them. The rules an admin can change (SLA
-targets, team rules, resolved statuses, score, …) are declared in ``sla.rules``;
+targets, team rules, resolved statuses, score, …) are declared in ``sla.core.rules``;
 ``DEFAULT_SETTINGS`` and ``SETTINGS_HELP`` are re-exported here for the modules that read them.
 """
 
@@ -51,7 +51,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 # The time of each row in an event-log export (many rows per ticket, one per update): with the
-# team column it gives each ticket's team timeline (``sla.handoffs``). Not a ticket field: the
+# team column it gives each ticket's team timeline (``sla.analytics.handoffs``). Not a ticket field: the
 # column is also kept with the ticket's other columns, as it was.
 EVENT_TIME_HEADERS: tuple[str, ...] = (
     "Sys Updated At", "Updated At", "Updated On", "Updated", "Last Updated", "Updated Date",

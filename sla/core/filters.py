@@ -98,10 +98,10 @@ def texts_of(values: Mapping[str, object]) -> dict[str, list[str]]:
     for name, value in values.items():
         if isinstance(value, str):
             value = value.strip()
-        if value is None or value == "":
-            continue
         items = value if isinstance(value, (list, tuple)) else [value]
-        texts[name] = [v.isoformat() if isinstance(v, dt.date) else str(v) for v in items]
+        items = [item for item in items if item is not None and item != ""]
+        if items:
+            texts[name] = [v.isoformat() if isinstance(v, dt.date) else str(v) for v in items]
     return texts
 
 

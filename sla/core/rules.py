@@ -9,7 +9,7 @@ same rules (a test keeps it in step).
 
 The limits on imported files (size, rows, columns, …) are not rules an admin changes in the
 app: they come from the environment and are declared, with their help, in
-``sla.config.SETTINGS``; ``LIMITS`` names them.
+``sla.core.config.SETTINGS``; ``LIMITS`` names them.
 """
 
 from __future__ import annotations
