@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -362,3 +363,28 @@ def test_every_answer_keeps_the_app_out_of_other_sites_frames(server, path):
 def test_streamlits_metrics_are_closed(server):
     """They need no login and name the app's caches and their sizes."""
     assert server.get("/_stcore/metrics").status == 404
+
+
+def test_requests_without_a_valid_token_are_rate_limited_per_address(server):
+    """Guessing tokens is throttled like using one; a valid token from the same address is
+    not held back by the guesses."""
+    guess = "sla_0badc0de_" + "x" * 43
+    answers = [server.get("/api/v1/summary", guess) for _ in range(RATE_LIMIT + 1)]
+    assert answers[0].status == 401 and answers[-1].status == 429
+    assert "without a valid token" in assert_error(answers[-1], 429)
+    assert "retry-after" in answers[-1].headers
+    assert server.get("/api/v1/summary", server.token()).status == 200
+
+
+@pytest.mark.skipif(bool(os.environ.get("MONGO_URI")), reason="the embedded store only")
+def test_the_api_reconnects_after_the_store_restarts_on_a_new_port(server):
+    token = server.token()
+    assert server.get("/api/v1/summary?team=L1", token).status == 200
+    server.cli("server", "stop")
+    server.cli("server", "start")
+    statuses = []
+    for _ in range(4):
+        statuses.append(server.get("/api/v1/summary?team=L2", token).status)
+        if statuses[-1] == 200:
+            break
+    assert statuses[-1] == 200 and set(statuses) <= {200, 503}, statuses

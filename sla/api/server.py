@@ -42,7 +42,7 @@ class RateLimit:
             self._limit = max(1, int(config.number("SLA_API_RATE_LIMIT")))
         return self._limit
 
-    def check(self, key: str, now: float | None = None) -> None:
+    def check(self, key: str, now: float | None = None, whose: str = "with this token") -> None:
         """Count a request of ``key``; ApiError 429 (with Retry-After) when over the limit."""
         now = time.monotonic() if now is None else now
         with self._lock:
@@ -51,7 +51,7 @@ class RateLimit:
                 seen.popleft()
             if len(seen) >= self.limit:
                 wait = max(1, math.ceil(seen[0] + RATE_WINDOW_S - now))
-                raise ApiError(429, f"Too many requests with this token: at most {self.limit} "
+                raise ApiError(429, f"Too many requests {whose}: at most {self.limit} "
                                     f"a minute; try again in {wait} s.",
                                {"Retry-After": str(wait)})
             seen.append(now)
@@ -97,6 +97,12 @@ def _values(endpoint: Endpoint, request: Request) -> dict:
     return values
 
 
+def _address(request: Request) -> str:
+    """The rate limit's key for requests without a valid token: the client's address (behind
+    nginx, every such request shares nginx's)."""
+    return f"address {request.client.host if request.client else 'unknown'}"
+
+
 def _question(endpoint: Endpoint, values: dict) -> tuple:
     return (endpoint.name, tuple(sorted(values.items())))
 
@@ -107,6 +113,7 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
     try:
         user = accounts.token_user(db, _bearer(request))
     except accounts.TokenError as exc:
+        RATE_LIMIT.check(_address(request), whose="without a valid token from this address")
         raise ApiError(401, str(exc), {"WWW-Authenticate": "Bearer"}) from None
     RATE_LIMIT.check(user["token_id"])
     if endpoint.role == "admin" and user["role"] != "admin":
@@ -147,6 +154,7 @@ def _handler(endpoint: Endpoint) -> Callable[[Request], Response]:
             return error(exc.status, exc.message, exc.headers)
         except (PyMongoError, database.StoreError) as exc:
             log.warning("API %s: database unavailable: %r", request.url.path, exc)
+            database.forget_shared()  # the next request connects again (a new port, say)
             return error(503, "The database is unreachable right now; try again shortly.",
                          {"Retry-After": "5"})
         except ConfigError as exc:
