@@ -28,6 +28,8 @@ from sla.core.params import Param, ParamError
 from sla.service import accounts, answers, database, demo, health, importing, queries
 
 EXIT_FAILED = 2
+KEY_HELP = ("the key archives are signed with (default: this installation's SLA_COOKIE_KEY or "
+            "its key file); give the other installation's to restore its backup")
 PROG = "./sla.sh"
 EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
                    accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
@@ -114,9 +116,11 @@ def _add_admin_commands(commands) -> None:
     p = commands.add_parser("backup", help="write every collection of the app to an archive "
                             "(through the driver: no mongodump needed)")
     p.add_argument("file", type=Path)
+    p.add_argument("--key", help=KEY_HELP)
     p = commands.add_parser("restore", help="replace all the app's data with an archive written "
                             "by backup (whole or not at all)")
     p.add_argument("file", type=Path)
+    p.add_argument("--key", help=KEY_HELP)
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
@@ -372,14 +376,14 @@ def cmd_server(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    result = database.back_up(args.file)
+    result = database.back_up(args.file, args.key)
     print(f"backed up {result.collections} collections ({result.documents:,} documents) "
           f"to {result.path}")
     return 0
 
 
 def cmd_restore(args) -> int:
-    result = database.restore(args.file)
+    result = database.restore(args.file, args.key)
     print(f"restored {result.collections} collections ({result.documents:,} documents) "
           f"from {result.path}, written {result.created_at}")
     return 0

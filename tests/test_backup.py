@@ -88,6 +88,12 @@ def _versions(db) -> tuple[int, int]:
     return versions.data_version(db), versions.versions(db)["users"]
 
 
+@pytest.fixture(autouse=True)
+def installation_key(monkeypatch):
+    """This installation's secret, which signs its archives (never the project's own)."""
+    monkeypatch.setenv("SLA_COOKIE_KEY", "test-installation-key-0123456789abcdef")
+
+
 @pytest.fixture
 def filled(db):
     _fill(db)
@@ -134,13 +140,16 @@ def test_restore_replaces_what_changed_since_and_moves_versions_past_both(filled
     assert versions.data_version(db) > version_now
 
 
-def _rewrite(source: Path, target: Path, change) -> Path:
+def _rewrite(source: Path, target: Path, change, key: str | None = None) -> Path:
     """A copy of an archive with ``change(manifest, members)`` applied, checksums left as
-    ``change`` makes them."""
+    ``change`` makes them, signed again with ``key`` (this installation's by default), as by
+    someone who holds it; ``key=""`` keeps the old signature (someone who does not)."""
     with zipfile.ZipFile(source) as archive:
         manifest = json.loads(archive.read(backup.MANIFEST))
         members = {n: archive.read(n) for n in archive.namelist() if n != backup.MANIFEST}
     change(manifest, members)
+    if key != "":
+        members[backup.SIGNATURE] = backup.signature(manifest, backup.signing_key(key))
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
             archive.writestr(name, data)
@@ -193,6 +202,75 @@ def test_a_bad_archive_is_refused_and_nothing_is_touched(filled, tmp_path, chang
 
     assert "\n" not in str(refused.value)
     assert _everything(db) == before and versions.data_version(db) == version
+
+
+def _swapped_users_and_tickets(manifest, members):
+    users_key, tickets_key = (f"{backup.MEMBER_DIR}{n}.bson" for n in ("users", "tickets"))
+    members[users_key], members[tickets_key] = members[tickets_key], members[users_key]
+    _reseal(manifest, members, "users")
+    _reseal(manifest, members, "tickets")
+
+
+def _users_left_out(manifest, members):
+    del members[f"{backup.MEMBER_DIR}users.bson"]
+    del manifest["collections"]["users"]
+
+
+def _no_admin_left(manifest, members):
+    key = f"{backup.MEMBER_DIR}users.bson"
+    members[key] = b"".join(bson.encode({**user, "role": "viewer"})
+                            for user in bson.decode_all(members[key]))
+    _reseal(manifest, members, "users")
+
+
+def _admin_injected(manifest, members):
+    key = f"{backup.MEMBER_DIR}users.bson"
+    (user, *_) = bson.decode_all(members[key])
+    members[key] += bson.encode({**user, "_id": bson.ObjectId(), "username": "mallory",
+                                 "role": "admin"})
+    _reseal(manifest, members, "users")
+
+
+@pytest.mark.parametrize("change, key, message", [
+    (_admin_injected, "", "was changed since it was written, or written by another"),
+    (_admin_injected, "another installation's key, long enough 0123", "was changed since"),
+    (_swapped_users_and_tickets, "", "was changed since it was written"),
+    (_swapped_users_and_tickets, None, "its users are not users of the app"),
+    (_users_left_out, None, "holds no users, so it is not a whole backup"),
+    (_no_admin_left, None, "has no admin, so nobody could manage the app"),
+])
+def test_a_tampered_archive_is_refused_and_nothing_is_touched(filled, tmp_path, change, key,
+                                                             message):
+    """Changed together with its manifest: refused without the signing key, and refused
+    for what it holds even with it (issue 19's probes)."""
+    db = filled
+    backup.backup(db, tmp_path / "good.zip")
+    bad = _rewrite(tmp_path / "good.zip", tmp_path / "bad.zip", change, key)
+    before, version = _everything(db), versions.data_version(db)
+    with pytest.raises(backup.BackupError, match=message) as refused:
+        backup.restore(db, bad)
+    assert "\n" not in str(refused.value)
+    assert _everything(db) == before and versions.data_version(db) == version
+    assert importing.import_file(db, _export(demo.generate_export(20, seed=9, end=END)),
+                                 "after.xlsx").tickets == 20  # the store still works
+
+
+def test_an_unsigned_archive_and_another_installation_s_are_refused(filled, tmp_path,
+                                                                    monkeypatch):
+    db = filled
+    backup.backup(db, tmp_path / "good.zip")
+    unsigned = tmp_path / "unsigned.zip"
+    with zipfile.ZipFile(tmp_path / "good.zip") as source, \
+            zipfile.ZipFile(unsigned, "w") as target:
+        for name in source.namelist():
+            if name != backup.SIGNATURE:
+                target.writestr(name, source.read(name))
+    with pytest.raises(backup.BackupError, match="is not signed, so it cannot be trusted"):
+        backup.restore(db, unsigned)
+    monkeypatch.setenv("SLA_COOKIE_KEY", "another-installation-key-0123456789abcdef")
+    with pytest.raises(backup.BackupError, match="restore it with that installation's key"):
+        backup.restore(db, tmp_path / "good.zip")
+    backup.restore(db, tmp_path / "good.zip", key="test-installation-key-0123456789abcdef")
 
 
 def test_a_zip_that_is_no_backup_and_a_file_that_is_no_zip_are_refused(db, tmp_path):

@@ -251,6 +251,21 @@ def test_first_admin_form_exists_only_without_users(app_db):
     assert [t.label for t in app.text_input] == ["User name", "Password"]
 
 
+def test_no_first_admin_form_on_a_store_that_had_users(app_db):
+    """Users removed behind the app's back (or a restore without them) do not hand the app to
+    the next anonymous visitor: the first-admin form is for a store that never had a user."""
+    users.add_user(app_db, "boss", PASSWORD, "admin")
+    app_db.users.delete_many({})
+    app = login_app()
+    app.run()
+    no_exception(app)
+    assert not any("no user yet" in i.value for i in app.info)
+    assert [e.value for e in app.error] == [
+        "No user is left, so nobody can log in; an admin on the server adds one with "
+        "`./sla.sh user add NAME --role admin`."]
+    assert not app.text_input
+
+
 def test_router_offers_admin_pages_to_admins_only(hand_app):
     admin = as_user("alice", new_app())
     admin.run()

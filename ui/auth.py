@@ -134,8 +134,12 @@ def login_page() -> None:
     database = data.db()
     st.title(APP_TITLE)
     widgets.show_flash()
-    if not accounts.has_users(database):
+    if accounts.offers_first_admin(database):
         first_admin_form(database)
+        return
+    if not accounts.has_users(database):
+        st.error("No user is left, so nobody can log in; an admin on the server adds one with "
+                 "`./sla.sh user add NAME --role admin`.", icon=":material/person_off:")
         return
     if st.session_state.get("authentication_status"):
         return

@@ -23,6 +23,12 @@ def has_users(db: Database) -> bool:
     return users.has_users(db)
 
 
+def offers_first_admin(db: Database) -> bool:
+    """Whether the pages may offer to create the first admin: only on a store that never had
+    a user (one whose users were all removed, or restored away, asks for the CLI instead)."""
+    return not users.ever_had_users(db)
+
+
 def user(db: Database, username: str) -> dict | None:
     return users.get_user(db, username)
 

@@ -69,13 +69,15 @@ def server_port() -> tuple[int | None, Path]:
 
 # ---------------------------------------------------------------- backups
 
-def back_up(path: Path) -> Result:
-    """Every collection of the app into the archive ``path``."""
-    return backup.backup(connect(), path)
+def back_up(path: Path, key: str | None = None) -> Result:
+    """Every collection of the app into the archive ``path``, signed with ``key`` (default:
+    this installation's secret)."""
+    return backup.backup(connect(), path, key)
 
 
-def restore(path: Path) -> Result:
-    """Replace all the app's data with the archive ``path`` (whole or not at all)."""
+def restore(path: Path, key: str | None = None) -> Result:
+    """Replace all the app's data with the archive ``path`` (whole or not at all), when it is
+    signed with ``key`` (default: this installation's secret) and holds an app's data."""
     if not path.is_file():
         raise BackupError(f"{path}: no such file or directory")
-    return backup.restore(connect(), path)
+    return backup.restore(connect(), path, key)

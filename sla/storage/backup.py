@@ -6,6 +6,10 @@ the embedded SecantusDB server as on any MongoDB, with the app's own least-privi
 - ``manifest.json``: ``format`` (``FORMAT``; a newer one is refused), the app version, the
   database, when it was written, and per collection its document count, byte size, SHA-256
   and indexes;
+- ``manifest.sig``: an HMAC-SHA256 of the manifest with a key the archive does not carry
+  (``signing_key``: the installation's secret, SLA_COOKIE_KEY or the key file in the data
+  folder, or a key given with ``--key``), so an archive changed together with its manifest
+  is refused;
 - ``collections/<name>.bson``: the collection's documents as BSON, one after another, exactly
   as the server holds them (ObjectIds, dates and the GridFS chunks of the read model keep
   their types).
@@ -13,8 +17,9 @@ the embedded SecantusDB server as on any MongoDB, with the app's own least-privi
 Every collection of the app database is in it (tickets, history, uploads, users, settings,
 mappings, agents, meta and the GridFS bucket ``readmodel``), except the write lock.
 
-A restore checks the whole archive first (manifest, every member's size, count and checksum)
-and touches nothing when any of it is wrong. Then, holding the write lock, it loads every
+A restore checks the whole archive first (signature, manifest, every member's size, count and
+checksum, and what the documents are: users with a name, a role and a password hash, at least
+one admin, tickets keyed by their SR number) and touches nothing when any of it is wrong. Then, holding the write lock, it loads every
 collection into a temporary one beside it (``_restore_new.<name>``), and only when all are
 loaded swaps them in with renames, keeping the replaced ones (``_restore_old.<name>``) until
 the end: a failure at any step is undone, so a restore is whole or not at all. Finally the
@@ -32,7 +37,6 @@ import os
 import struct
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,24 +46,30 @@ from pymongo.database import Database
 from pymongo.errors import PyMongoError
 
 from sla.core import config
-from sla.storage import connection, versions, writelock
+from sla.storage import versions, writelock
+from sla.storage.archive import (
+    FORMAT,
+    KIND,
+    MANIFEST,
+    MEMBER_DIR,
+    NEW_PREFIX,
+    OLD_PREFIX,
+    SIGNATURE,
+    BackupError,
+    check_restorable,
+    documents,
+    read_manifest,
+    signature,
+    signing_key,
+)
+
+__all__ = ["FORMAT", "KIND", "MANIFEST", "MEMBER_DIR", "BackupError", "read_manifest"]
 
 log = logging.getLogger("sla")
 
-FORMAT = 1
-KIND = "sla-tracker backup"
-MANIFEST = "manifest.json"
-MEMBER_DIR = "collections/"
-NEW_PREFIX = "_restore_new."
-OLD_PREFIX = "_restore_old."
 META = "meta"
 VERSION_IDS = ("data_version", versions.USERS_VERSION)
 INSERT_BYTES = 8 * 1024 * 1024  # one insert_many stays well under the 48 MB message limit
-MAX_DOCUMENT = 16 * 1024 * 1024 + 16 * 1024  # the server's limit, plus BSON's overhead
-
-
-class BackupError(connection.StoreError):
-    """A backup or restore that cannot be made; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -74,8 +84,9 @@ class Result:
 
 # ---------------------------------------------------------------- backup
 
-def backup(db: Database, path: Path) -> Result:
-    """Write every collection of the app database to the archive ``path``.
+def backup(db: Database, path: Path, key: str | None = None) -> Result:
+    """Write every collection of the app database to the archive ``path``, signed with
+    ``signing_key(key)``.
 
     The write lock is held meanwhile, so no import or change is half in it. The archive is
     written under a temporary name and renamed when complete: an interrupted backup never
@@ -85,7 +96,7 @@ def backup(db: Database, path: Path) -> Result:
     partial = path.with_name(path.name + ".partial")
     with writelock.write_lock(db, "a backup") as lock:
         try:
-            manifest = _write_archive(db, partial, lock)
+            manifest = _write_archive(db, partial, lock, signing_key(key))
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
@@ -101,7 +112,7 @@ def app_collections(db: Database) -> list[str]:
                   if not name.startswith(("system.", NEW_PREFIX, OLD_PREFIX)))
 
 
-def _write_archive(db: Database, path: Path, lock: writelock.WriteLock) -> dict:
+def _write_archive(db: Database, path: Path, lock: writelock.WriteLock, key: bytes) -> dict:
     manifest = {"format": FORMAT, "kind": KIND, "app_version": app_version(),
                 "database": db.name, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
                 "collections": {}}
@@ -112,6 +123,7 @@ def _write_archive(db: Database, path: Path, lock: writelock.WriteLock) -> dict:
             manifest["collections"][name] = _write_collection(db, name, archive)
             lock.refresh()
         archive.writestr(MANIFEST, json.dumps(manifest, indent=2))
+        archive.writestr(SIGNATURE, signature(manifest, key))
     return manifest
 
 
@@ -158,94 +170,14 @@ def app_version() -> str:
     return found.stdout.strip() if found.returncode == 0 and found.stdout.strip() else "unknown"
 
 
-# ---------------------------------------------------------------- checking an archive
-
-def read_manifest(path: Path) -> dict:
-    """The archive's manifest after checking the whole archive; BackupError when any of it is
-    missing, damaged or of a newer format."""
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            manifest = _manifest(archive, path)
-            for name, entry in manifest["collections"].items():
-                _check_member(archive, path, name, entry)
-    except zipfile.BadZipFile:
-        raise BackupError(f"{path} is not an SLA Tracker backup (not a zip archive)") from None
-    except (zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        log.info("archive %s is damaged: %s", path, exc)
-        raise BackupError(f"{path} is damaged and cannot be restored") from None
-    return manifest
-
-
-def _manifest(archive: zipfile.ZipFile, path: Path) -> dict:
-    try:
-        manifest = json.loads(archive.read(MANIFEST))
-    except KeyError:
-        raise BackupError(f"{path} is not an SLA Tracker backup (it has no {MANIFEST})") from None
-    except ValueError:
-        raise BackupError(f"{path} is damaged: its {MANIFEST} cannot be read") from None
-    if not isinstance(manifest, dict) or manifest.get("kind") != KIND:
-        raise BackupError(f"{path} is not an SLA Tracker backup")
-    number = manifest.get("format")
-    if not isinstance(number, int) or number < 1:
-        raise BackupError(f"{path} is damaged: its backup format {number!r} is not valid")
-    if number > FORMAT:
-        raise BackupError(f"{path} was written by a newer version of SLA Tracker (backup "
-                          f"format {number}, this version reads up to {FORMAT}); upgrade first")
-    collections = manifest.get("collections")
-    if not isinstance(collections, dict) or not all(
-            isinstance(entry, dict) and {"documents", "bytes", "sha256"} <= entry.keys()
-            for entry in collections.values()):
-        raise BackupError(f"{path} is damaged: its {MANIFEST} lists no valid collections")
-    for name in collections:
-        if not _valid_name(name):
-            raise BackupError(f"{path} is damaged: it holds a collection named {name!r}")
-    return manifest
-
-
-def _valid_name(name: str) -> bool:
-    return (isinstance(name, str) and 0 < len(name) <= 100 and "$" not in name
-            and "\0" not in name and "/" not in name
-            and not name.startswith(("system.", NEW_PREFIX, OLD_PREFIX, ".")))
-
-
-def _check_member(archive: zipfile.ZipFile, path: Path, name: str, entry: dict) -> None:
-    """The member holds exactly the documents, bytes and checksum its manifest entry says."""
-    digest, size, count = hashlib.sha256(), 0, 0
-    try:
-        for document in _documents(archive, name):
-            digest.update(document)
-            size += len(document)
-            count += 1
-    except KeyError:
-        raise BackupError(f"{path} is damaged: the collection {name} is missing") from None
-    if (count, size, digest.hexdigest()) != (entry["documents"], entry["bytes"], entry["sha256"]):
-        log.info("archive %s, collection %s: %s documents, %s bytes, sha256 %s; manifest: %s",
-                 path, name, count, size, digest.hexdigest(), entry)
-        raise BackupError(f"{path} is damaged: the collection {name} does not match its checksum")
-
-
-def _documents(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
-    """The member's BSON documents, one at a time (ValueError when the framing is broken)."""
-    with archive.open(MEMBER_DIR + name + ".bson") as member:
-        while head := member.read(4):
-            if len(head) < 4:
-                raise ValueError(f"{name}: truncated document length")
-            length = struct.unpack("<i", head)[0]
-            if not 5 <= length <= MAX_DOCUMENT:
-                raise ValueError(f"{name}: document length {length} out of range")
-            body = member.read(length - 4)
-            if len(body) != length - 4 or body[-1:] != b"\0":
-                raise ValueError(f"{name}: truncated document")
-            yield head + body
-
-
 # ---------------------------------------------------------------- restore
 
-def restore(db: Database, path: Path) -> Result:
-    """Replace every collection of the app database with the archive's, whole or not at all."""
+def restore(db: Database, path: Path, key: str | None = None) -> Result:
+    """Replace every collection of the app database with the archive's, whole or not at all;
+    ``key`` is the key the archive was signed with, when not this installation's."""
     path = Path(path)
-    manifest = read_manifest(path)
+    manifest = read_manifest(path, key)
+    check_restorable(path, manifest)
     with writelock.write_lock(db, "a restore") as lock:
         _put_back_set_aside(db)
         _drop_leftovers(db)
@@ -301,7 +233,7 @@ def _load_collection(db: Database, archive: zipfile.ZipFile, name: str, entry: d
     """The archived collection as ``_restore_new.<name>``, with its indexes."""
     target = db.create_collection(NEW_PREFIX + name)
     batch, size = [], 0
-    for document in _documents(archive, name):
+    for document in documents(archive, name):
         batch.append(RawBSONDocument(document))
         size += len(document)
         if size >= INSERT_BYTES:

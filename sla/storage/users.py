@@ -34,6 +34,7 @@ MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
 # screens at once, and the digests stay small (200 × 43 characters).
 MAX_SESSIONS = 200
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.@-]{2,64}")
+HAD_USERS = "had_users"  # in meta: the first-admin form is for a store that never had a user
 LOGIN_REFUSED = "Wrong user name or password, or the account is locked for a while."
 
 
@@ -82,6 +83,7 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
                              "locked_until": None, "created_at": _now()})
     except DuplicateKeyError:
         raise UserError(f"user {username} exists already") from None
+    db.meta.update_one({"_id": HAD_USERS}, {"$set": {"value": True}}, upsert=True)
     versions.bump_users_version(db)
 
 
@@ -126,6 +128,11 @@ def set_role(db: Database, username: str, role: str) -> None:
         raise UserError("the last admin cannot lose the admin role")
     db.users.update_one({"username": user["username"]}, {"$set": {"role": role}})
     versions.bump_users_version(db)
+
+
+def ever_had_users(db: Database) -> bool:
+    """Whether a user was ever added to this store (a restore carries the mark along)."""
+    return db.meta.count_documents({"_id": HAD_USERS}, limit=1) > 0 or has_users(db)
 
 
 def has_users(db: Database) -> bool:
