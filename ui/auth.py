@@ -134,7 +134,7 @@ def login_page() -> None:
     database = data.db()
     st.title(APP_TITLE)
     widgets.show_flash()
-    if accounts.offers_first_admin(database):
+    if not accounts.has_users(database) and accounts.offers_first_admin(database):
         first_admin_form(database)
         return
     if not accounts.has_users(database):

@@ -28,7 +28,7 @@ import secrets
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from sla.storage import users
+from sla.storage import clock, users
 
 PREFIX = "sla_"
 ID_BYTES = 4
@@ -69,7 +69,7 @@ def add_token(db: Database, username: str, label: str = "", created_by: str = "c
         token = f"{PREFIX}{token_id}_{secrets.token_urlsafe(SECRET_BYTES)}"
         record = {"id": token_id, "username": user["username"], "user_id": owner_id,
                   "name": label,
-                  "digest": digest(token), "created_at": _now(), "created_by": created_by,
+                  "digest": digest(token), "created_at": clock.now(), "created_by": created_by,
                   "last_used_at": None, "revoked_at": None}
         try:
             db.api_tokens.insert_one(record)
@@ -106,7 +106,7 @@ def revoke(db: Database, id_or_user: str, by: str = "cli") -> list[str]:
     if not live:
         raise TokenError(f"{text} has no token left to revoke")
     db.api_tokens.update_many({"id": {"$in": live}},
-                              {"$set": {"revoked_at": _now(), "revoked_by": by},
+                              {"$set": {"revoked_at": clock.now(), "revoked_by": by},
                                "$unset": {"digest": ""}})
     return live
 
@@ -127,11 +127,8 @@ def authenticate(db: Database, token: str | None) -> dict:
 
 
 def _note_use(db: Database, record: dict) -> None:
-    now = _now()
+    now = clock.now()
     last = record.get("last_used_at")
     if last is None or now - last >= LAST_USED_EVERY:
         db.api_tokens.update_one({"id": record["id"]}, {"$set": {"last_used_at": now}})
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)

@@ -23,7 +23,7 @@ from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from sla.storage import versions
+from sla.storage import clock, versions
 
 ROLES = ("admin", "viewer")
 MAX_FAILED_LOGINS = 5
@@ -80,7 +80,7 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
     try:
         db.users.insert_one({"username": username, "name": name or username, "role": role,
                              "password": hash_password(password), "failed_logins": 0,
-                             "locked_until": None, "created_at": _now()})
+                             "locked_until": None, "created_at": clock.now()})
     except DuplicateKeyError:
         raise UserError(f"user {username} exists already") from None
     db.meta.update_one({"_id": HAD_USERS}, {"$set": {"value": True}}, upsert=True)
@@ -131,8 +131,9 @@ def set_role(db: Database, username: str, role: str) -> None:
 
 
 def ever_had_users(db: Database) -> bool:
-    """Whether a user was ever added to this store (a restore carries the mark along)."""
-    return db.meta.count_documents({"_id": HAD_USERS}, limit=1) > 0 or has_users(db)
+    """Whether a user was ever added to this store (a restore carries the mark along); asked
+    when none is left."""
+    return db.meta.count_documents({"_id": HAD_USERS}, limit=1) > 0
 
 
 def has_users(db: Database) -> bool:
@@ -145,7 +146,7 @@ def admin_count(db: Database) -> int:
 
 def is_locked(user: dict, now: dt.datetime | None = None) -> bool:
     until = user.get("locked_until")
-    return bool(until and until > (now or _now()))
+    return bool(until and until > (now or clock.now()))
 
 
 def unlock_user(db: Database, username: str) -> None:
@@ -170,7 +171,7 @@ def record_failed_login(db: Database, username: str) -> None:
     began however often someone keeps trying (and ``unlock_user`` ends it at once).
     """
     username = normal_username(username)
-    now = _now()
+    now = clock.now()
     user = db.users.find_one_and_update(
         {"username": username, "$or": [{"locked_until": None}, {"locked_until": {"$lte": now}}]},
         {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER)
@@ -184,14 +185,14 @@ def record_failed_login(db: Database, username: str) -> None:
 def record_login(db: Database, username: str) -> None:
     db.users.update_one({"username": normal_username(username)},
                         {"$set": {"failed_logins": 0, "locked_until": None,
-                                  "last_login": _now()}})
+                                  "last_login": clock.now()}})
 
 
 def start_session(db: Database, username: str) -> str:
     """Record a successful login and start a session; its id, for the browser's cookie."""
     session_id = secrets.token_urlsafe(32)
     db.users.update_one({"username": normal_username(username)},
-                        {"$set": {"failed_logins": 0, "locked_until": None, "last_login": _now()},
+                        {"$set": {"failed_logins": 0, "locked_until": None, "last_login": clock.now()},
                          "$push": {"sessions": {"$each": [_digest(session_id)],
                                                 "$slice": -MAX_SESSIONS}}})
     versions.bump_users_version(db)  # other app processes must see the new session
@@ -227,13 +228,10 @@ def credentials(db: Database) -> dict:
 
     A locked account gets a hash no password matches, so the widget refuses it too.
     """
-    now = _now()
+    now = clock.now()
     return {"usernames": {u["username"]: {
         "name": u.get("name") or u["username"],
         "password": _unmatchable_hash() if is_locked(u, now) else u["password"],
         "roles": [u["role"]], "email": u.get("email", ""), "failed_login_attempts": 0,
         "logged_in": False} for u in db.users.find({}, {"_id": 0})}}
 
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
