@@ -69,9 +69,11 @@ with tab_rules:
             settings_form.done("Every rule is back to its default. " + rule_form.moves_text(moved))
 
 with tab_users:
-    st.dataframe(settings_form.user_table(accounts.list_users(database)), hide_index=True,
-                 placeholder=widgets.MISSING)
-    st.caption("Times in UTC.")
+    st.dataframe(settings_form.user_table(accounts.list_users(database),
+                                          accounts.refused_addresses(database)),
+                 hide_index=True, placeholder=widgets.MISSING)
+    st.caption("Times in UTC. After five wrong passwords for a user from one address, that "
+               "address may not try again for 15 minutes; Unlock lets it in at once.")
     with st.form("add_user", clear_on_submit=True):
         st.markdown("**Add a user**")
         columns = st.columns(3)
@@ -92,11 +94,14 @@ with tab_users:
         new_role = columns[1].selectbox("Role", ["(keep)", *accounts.ROLES])
         new_password = columns[2].text_input("New password (blank: keep)", type="password")
         remove = st.checkbox("Remove this user")
+        unlock = st.checkbox("Unlock: let this user log in again from every address")
         apply = st.form_submit_button("Apply")
-    if apply and not (remove or new_role != "(keep)" or new_password):
-        st.info("Nothing to change: choose a role, type a new password or tick Remove.")
+    if apply and not (remove or unlock or new_role != "(keep)" or new_password):
+        st.info("Nothing to change: choose a role, type a new password, tick Unlock or Remove.")
     elif apply:
         try:
+            if unlock:
+                accounts.unlock_user(database, who)
             if remove:
                 accounts.remove_user(database, who)
                 settings_form.done(f"Removed {display.literal(who)}.")

@@ -93,7 +93,7 @@ def _add_admin_commands(commands) -> None:
     q.add_argument("name")
     q = user_commands.add_parser("passwd", help="set a password, read from standard input")
     q.add_argument("name")
-    q = user_commands.add_parser("unlock", help="end a lockout after failed logins")
+    q = user_commands.add_parser("unlock", help="let a user log in again from addresses refused after failed logins")
     q.add_argument("name")
 
     p = commands.add_parser("token", help="personal API tokens (docs/api.md)")
@@ -314,9 +314,11 @@ def cmd_user(args) -> int:
         accounts.add_user(db, args.name, _read_password("password: "), args.role)
         print(f"added {args.role} {args.name}")
     elif args.user_command == "list":
+        refused = accounts.refused_addresses(db)
         for user in accounts.list_users(db):
-            locked = " (locked)" if accounts.is_locked(user) else ""
-            print(f"{user['username']}\t{user['role']}{locked}")
+            addresses = refused.get(user["username"])
+            blocked = f" (logins refused from {', '.join(addresses)})" if addresses else ""
+            print(f"{user['username']}\t{user['role']}{blocked}")
     elif args.user_command == "remove":
         accounts.remove_user(db, args.name)
         print(f"removed {args.name}")

@@ -365,6 +365,13 @@ def test_streamlits_metrics_are_closed(server):
     assert server.get("/_stcore/metrics").status == 404
 
 
+def test_files_from_a_session_nobody_logged_in_to_are_refused(server):
+    """Finding 9: Streamlit takes a file from any open session; the app only from an admin's."""
+    answer = server.get("/_stcore/upload_file/some-session/some-file", method="PUT",
+                        headers={"Content-Type": "application/octet-stream"})
+    assert (answer.status, answer.body) == (403, b"Log in as an admin to upload files.")
+
+
 def test_requests_without_a_valid_token_are_rate_limited_per_address(server):
     """Guessing tokens is throttled like using one; a valid token from the same address is
     not held back by the guesses."""

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from sla.analytics import export
 from sla.core.filters import Filters
-from sla.service import demo, edits, importing
+from sla.service import accounts, demo, edits, importing
 from sla.storage import connection, uploads, users, versions
 from sla.storage.settings import get_settings
 from tests.conftest import ROOT
@@ -128,28 +128,34 @@ def test_no_page_shows_data_without_a_login(hand_app, name):
     assert not app.metric and not app.get("dataframe") and not app.get("file_uploader")
 
 
+def attempts(db, username: str) -> int:
+    """Login attempts counted for ``username`` (AppTest has one client address)."""
+    counted = db.login_attempts.find_one({"username": username})
+    return counted["attempts"] if counted else 0
+
+
 def test_wrong_password_then_right_one(hand_app):
     app = submit_login(login_app(), "alice", "wrong-password")
     assert [e.value for e in app.error] == [users.LOGIN_REFUSED]
-    assert users.get_user(hand_app, "alice")["failed_logins"] == 1
+    assert attempts(hand_app, "alice") == 1
     submit_login(app, "alice")
     no_exception(app)
     assert app.session_state["authentication_status"] is True
     assert app.session_state["username"] == "alice"
-    assert users.get_user(hand_app, "alice")["failed_logins"] == 0
+    assert attempts(hand_app, "alice") == 0
 
 
-def test_five_failed_logins_lock_the_account(hand_app):
+def test_five_failed_logins_refuse_the_right_password_from_that_address(hand_app):
     app = login_app()
-    for _ in range(users.MAX_FAILED_LOGINS):
+    for _ in range(accounts.ATTEMPTS_PER_USER):
         submit_login(app, "victor", "nope-nope-nope")
-    assert users.is_locked(users.get_user(hand_app, "victor"))
-    until = users.get_user(hand_app, "victor")["locked_until"]
-    submit_login(app, "victor")  # the right password is refused while locked
+    assert list(accounts.refused_addresses(hand_app)) == ["victor"]
+    submit_login(app, "victor")  # the right password is refused from here
     assert not app.session_state["authentication_status"]
     assert [e.value for e in app.error] == [users.LOGIN_REFUSED]
-    submit_login(app, "victor", "nope-nope-nope")  # attempts while locked do not extend it
-    assert users.get_user(hand_app, "victor")["locked_until"] == until
+    accounts.unlock_user(hand_app, "victor")
+    submit_login(app, "victor")
+    assert app.session_state["authentication_status"] is True
 
 
 def test_unknown_user_gets_the_same_answer(hand_app):
@@ -201,8 +207,7 @@ def shows_the_login_form(app: AppTest) -> bool:
 @pytest.mark.parametrize("change", [
     lambda db: users.set_password(db, "victor", "another-password-1"),
     lambda db: users.remove_user(db, "victor"),
-    lambda db: [users.record_failed_login(db, "victor") for _ in range(users.MAX_FAILED_LOGINS)],
-], ids=["password changed", "user removed", "user locked"])
+], ids=["password changed", "user removed"])
 def test_an_open_session_falls_back_to_the_login_form(hand_app, change):
     app = logged_in_gate("victor")
     change(hand_app)
@@ -210,6 +215,16 @@ def test_an_open_session_falls_back_to_the_login_form(hand_app, change):
     no_exception(app)
     assert shows_the_login_form(app)
     assert not app.error
+
+
+def test_failed_logins_elsewhere_leave_an_open_session_alone(hand_app):
+    """Finding 2: an anonymous client failing on purpose does not log the user out."""
+    app = logged_in_gate("victor")
+    for _ in range(3 * accounts.ATTEMPTS_PER_USER):
+        accounts.check_login(hand_app, "victor", "nope-nope-nope", "203.0.113.7")
+    app.run()
+    no_exception(app)
+    assert signed_in(app) == "victor"
 
 
 def test_log_out_ends_the_session_in_the_database(hand_app):

@@ -5,9 +5,10 @@ A login starts a session (``accounts.start_session``). Its id is kept in this St
 session's state and, for reloads and new tabs, in the login cookie: a JWT signed with the
 cookie key that names the user, the session id and an expiry. Every run checks the session
 against the user's record, read again whenever the users version changes, so logging out, a
-password change, a lockout or removing the user sends each browser holding that session back
+password change or removing the user sends each browser holding that session back
 to the login form at its next run, in every app process. streamlit-authenticator's own
-cookie names only the user and cannot be revoked, so it is switched off (``_NoCookie``).
+cookie names only the user and cannot be revoked, so it is switched off (``_NoCookie``), and
+its password check is ``accounts.check_login``, which counts the attempt first.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from pymongo.database import Database
+from streamlit import runtime
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from sla.core import config, display
-from sla.service import accounts
+from sla.core import clients, config, display
+from sla.service import accounts, upload_gate
 from ui import data, widgets
 
 APP_TITLE = "SLA Tracker"
@@ -54,13 +57,24 @@ class _NoCookie:
         pass
 
 
-def _authenticator(credentials: dict) -> stauth.Authenticate:
-    authenticator = stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
-                                        cookie_key=_cookie_key(),
+def _authenticator(database: Database) -> stauth.Authenticate:
+    """streamlit-authenticator's login form, checking passwords with ``accounts.check_login``
+    for this browser's address."""
+    authenticator = stauth.Authenticate(accounts.login_credentials(database),
+                                        cookie_name=COOKIE_NAME, cookie_key=_cookie_key(),
                                         cookie_expiry_days=COOKIE_DAYS, auto_hash=False,
                                         login_sleep_time=0)  # its wait is for its own cookie
     authenticator.cookie_controller = _NoCookie()
+    address = client_address()
+    authenticator.authentication_controller.authentication_model.check_credentials = (
+        lambda username, password: accounts.check_login(database, username, password, address))
     return authenticator
+
+
+def client_address() -> str:
+    """This browser's address, as the login throttle counts it (``sla.core.clients``)."""
+    return clients.client_address(st.context.ip_address or "127.0.0.1",
+                                  st.context.headers.get("X-Forwarded-For"))
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=60)
@@ -79,12 +93,25 @@ def current_user() -> dict | None:
     if not st.session_state.get("authentication_status"):
         _login_from_cookie()
     if not st.session_state.get("authentication_status"):
+        _allow_uploads(False)
         return None
     user = _user(st.session_state.get("username") or "", data.versions()["users"])
     if not accounts.session_is_valid(user, st.session_state.get(SESSION_ID)):
         _end_session_here()
         return None
+    _allow_uploads(user["role"] == "admin")
     return user
+
+
+def _allow_uploads(allowed: bool) -> None:
+    """Let this browser session send files while an admin is logged in to it; otherwise
+    refuse them and free any it sent (``sla.service.upload_gate``)."""
+    context = get_script_run_ctx()
+    if context is None:
+        return
+    upload_gate.allow(context.session_id, allowed)
+    if not allowed and runtime.exists():
+        runtime.get_instance().uploaded_file_mgr.remove_session_files(context.session_id)
 
 
 def _login_from_cookie() -> None:
@@ -109,6 +136,7 @@ def _end_session_here() -> None:
     The cookies Streamlit reports are those the browser sent when the page was opened, so
     the one found here is remembered as refused rather than tried again at every run.
     """
+    _allow_uploads(False)
     for key in (*LOGIN_STATE, REMEMBER):
         st.session_state.pop(key, None)
     st.session_state[REFUSED_COOKIE] = st.context.cookies.get(COOKIE_NAME)
@@ -144,8 +172,7 @@ def login_page() -> None:
     if st.session_state.get("authentication_status"):
         return
     st.session_state["authentication_status"] = None  # False below: refused in this run
-    credentials = accounts.login_credentials(database)
-    _authenticator(credentials).login(
+    _authenticator(database).login(
         location="main", key="login", fields=LOGIN_FIELDS,
         callback=lambda info: _start_session(database, info["username"]))
     if st.session_state.get("authentication_status"):
@@ -154,19 +181,11 @@ def login_page() -> None:
         st.rerun()
     _forget_login()
     if st.session_state.get("authentication_status") is False:
-        _record_refusal(database, credentials)
         st.error(accounts.LOGIN_REFUSED)
 
 
 def _start_session(database: Database, username: str) -> None:
     st.session_state[SESSION_ID] = accounts.start_session(database, username)
-
-
-def _record_refusal(database: Database, credentials: dict) -> None:
-    """Count the refused login towards a lockout (the form marks the user it refused in
-    ``credentials``); a name that does not exist takes as long as a wrong password."""
-    accounts.refused_login(database, [name for name, entry in credentials["usernames"].items()
-                                      if entry.get("failed_login_attempts", 0) > 0])
 
 
 def first_admin_form(database: Database) -> None:
@@ -211,7 +230,16 @@ def remember_login() -> None:
         st.session_state.pop(REMEMBER)
         return
     token, expires = pending
-    _cookies().set(COOKIE_NAME, token, key=SET_COOKIE, expires_at=expires)
+    _cookies().set(COOKIE_NAME, token, key=SET_COOKIE, expires_at=expires,
+                   secure=served_over_tls(), same_site="strict")
+
+
+def served_over_tls() -> bool:
+    """Whether the browser reached the app over HTTPS (directly, or through a proxy that says
+    so): the login cookie is then Secure, never sent over plain HTTP. It cannot be HttpOnly,
+    as the browser component that writes it is script."""
+    forwarded = (st.context.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip()
+    return forwarded.lower() == "https" or (st.context.url or "").startswith("https://")
 
 
 def _forget_login() -> None:

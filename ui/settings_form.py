@@ -7,12 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from sla.core import display, rules
-from sla.service import accounts
 from ui import widgets
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
 USER_COLUMNS = {"username": "User", "role": "Role", "last_login": "Last login",
-                "locked_until": "Locked until", "created_at": "Created"}
+                "created_at": "Created", "refused_from": "Logins refused from"}
 
 
 def generation() -> int:
@@ -46,11 +45,12 @@ def when(value) -> str:
     return "–" if value is None or pd.isna(value) else value.strftime("%Y-%m-%d %H:%M")
 
 
-def user_table(records: list[dict]) -> pd.DataFrame:
-    """Users with readable column names and dates; a lock that has ended shows as –."""
-    rows = [{**u, "locked_until": u.get("locked_until") if accounts.is_locked(u) else None}
+def user_table(records: list[dict], refused: dict[str, list[str]]) -> pd.DataFrame:
+    """Users with readable column names and dates, and the addresses their logins are refused
+    from after failed attempts (``accounts.refused_addresses``)."""
+    rows = [{**u, "refused_from": ", ".join(refused.get(u["username"], [])) or "–"}
             for u in records]
     frame = pd.DataFrame(rows, columns=list(USER_COLUMNS)).astype(object)
-    for name in ("last_login", "locked_until", "created_at"):
+    for name in ("last_login", "created_at"):
         frame[name] = frame[name].map(when)
     return frame.rename(columns=USER_COLUMNS)

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from sla.api import docs
 from sla.api.endpoints import BY_PATH, ENDPOINTS, JSON_TYPE, PREFIX, ApiError, Endpoint
-from sla.core import config, filters
+from sla.core import clients, config, filters
 from sla.core.config import ConfigError
 from sla.core.params import ParamError
 from sla.service import accounts, answers, database, queries
@@ -98,9 +98,10 @@ def _values(endpoint: Endpoint, request: Request) -> dict:
 
 
 def _address(request: Request) -> str:
-    """The rate limit's key for requests without a valid token: the client's address (behind
-    nginx, every such request shares nginx's)."""
-    return f"address {request.client.host if request.client else 'unknown'}"
+    """The rate limit's key for requests without a valid token: the client's address (the one
+    a trusted proxy names, ``sla.core.clients``)."""
+    peer = request.client.host if request.client else None
+    return f"address {clients.client_address(peer, request.headers.get('x-forwarded-for'))}"
 
 
 def _question(endpoint: Endpoint, values: dict) -> tuple:

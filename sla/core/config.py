@@ -46,6 +46,9 @@ SETTINGS = (
     Setting("SLA_MAX_CELL_CHARS", "32767", "Longest cell, in characters (Excel's own limit)."),
     Setting("SLA_LOCK_WAIT_S", "30", "How long an import (or a Settings change) waits for "
             "another one to finish before it is refused, in seconds."),
+    Setting("SLA_TRUSTED_PROXIES", "127.0.0.1,::1", "Reverse proxies (addresses or CIDR "
+            "networks, comma separated) whose X-Forwarded-For names the client; login "
+            "throttling and the API's rate limit count per client address."),
     Setting("SLA_API_RATE_LIMIT", "120", "Requests per minute each API token may make to one "
             "app process (/api/v1/); beyond it the API answers 429 with Retry-After."),
 )

@@ -1,5 +1,5 @@
 """People and their keys, as the pages, the CLI and the API use them: users with roles,
-passwords and revocable sessions, the lockout after failed logins, and personal API tokens.
+passwords and revocable sessions, the login throttle, and personal API tokens.
 
 The records and their checks are kept by ``sla.storage.users`` and ``sla.storage.tokens``;
 this module is the one way in for the layers above, and the home of the login policy.
@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from pymongo.database import Database
 
-from sla.storage import tokens, users
+from sla.storage import logins, tokens, users
 from sla.storage.tokens import MAX_LABEL, TokenError
 from sla.storage.users import LOGIN_REFUSED, ROLES, UserError
 
 __all__ = ["LOGIN_REFUSED", "MAX_LABEL", "ROLES", "TokenError", "UserError"]
+
+# Login attempts allowed per window (sla.storage.logins.WINDOW, 15 minutes): for one user name
+# from one client address, and from one client address whatever the names (an office behind
+# one address shares that count, so it is kept well above what typing mistakes reach).
+ATTEMPTS_PER_USER = 5
+ATTEMPTS_PER_ADDRESS = 30
 
 
 # ---------------------------------------------------------------- users
@@ -56,27 +62,46 @@ def set_password(db: Database, username: str, password: str) -> None:
 
 
 def unlock_user(db: Database, username: str) -> None:
-    users.unlock_user(db, username)
+    """Let a user name log in again from every address refused for failed logins."""
+    if users.get_user(db, username) is None:
+        raise UserError(f"no user {username}")
+    logins.forgive_user(db, users.normal_username(username))
 
 
-def is_locked(record: dict) -> bool:
-    return users.is_locked(record)
+def refused_addresses(db: Database) -> dict[str, list[str]]:
+    """The client addresses each user name is refused from now ("" for addresses refused
+    whatever name they ask for)."""
+    return logins.refused(db, ATTEMPTS_PER_USER, ATTEMPTS_PER_ADDRESS)
 
 
 # ---------------------------------------------------------------- logging in and sessions
 
 def login_credentials(db: Database) -> dict:
-    """The users as the login form checks them (locked accounts cannot match)."""
+    """The users as the login form knows them (names and roles; ``check_login`` checks)."""
     return users.credentials(db)
 
 
-def refused_login(db: Database, refused: list[str]) -> None:
-    """Count a refused login towards a lockout of the users it was refused for; a name that
-    does not exist takes as long as a wrong password, so nobody learns which names exist."""
-    for name in refused:
-        users.record_failed_login(db, name)
-    if not refused:
-        users.spend_a_password_check()
+def check_login(db: Database, username: str, password: str, address: str) -> bool:
+    """Whether a login may go ahead: the attempt is counted first, atomically, for the client
+    address and for the name from that address; beyond either limit it is refused without a
+    look at the password, so a burst of guesses sent at once gets no more checks than guesses
+    sent one by one. A name that does not exist takes as long as a wrong password.
+
+    Failures lock out only the address that made them, never the user: nobody can keep
+    someone else out or end their open sessions by failing on purpose.
+    """
+    name = users.normal_username(username)
+    if not logins.count_attempt(db, logins.address_key(address), ATTEMPTS_PER_ADDRESS, None,
+                                address):
+        return False
+    if not logins.count_attempt(db, logins.user_key(name, address), ATTEMPTS_PER_USER, name,
+                                address):
+        return False
+    if not users.password_matches(password or "", users.password_of(db, name)):
+        return False
+    logins.forgive(db, logins.user_key(name, address))
+    logins.uncount(db, logins.address_key(address))
+    return True
 
 
 def start_session(db: Database, username: str) -> str:

@@ -1,4 +1,5 @@
-"""Users: bcrypt password hashes, roles, lockout after repeated failed logins, and sessions.
+"""Users: bcrypt password hashes, roles and sessions (failed logins are counted per client by
+``sla.storage.logins``).
 
 Users live in the ``users`` collection so that every app process shares them. No default
 user or password exists: the first admin is made with ``python -m sla user add NAME --role
@@ -6,28 +7,24 @@ admin`` or the one-time setup form shown while there is no user at all.
 
 Each login starts a session whose id the browser keeps in its signed cookie; the user's
 document keeps the ids' SHA-256 digests. A session lasts while its digest is there: logging
-out removes it, and a password change, a lockout or removing the user removes them all, so a
+out removes it, and a password change or removing the user removes them all, so a
 copied cookie stops working in every app process at its next run.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import secrets
 from functools import lru_cache
 
 import bcrypt
-from pymongo import ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from sla.storage import clock, versions
 
 ROLES = ("admin", "viewer")
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
 # Per user; a login beyond them ends the oldest. A shared desk account may be open on many
@@ -35,7 +32,9 @@ MAX_PASSWORD_BYTES = 72  # bcrypt reads no further
 MAX_SESSIONS = 200
 USERNAME_PATTERN = re.compile(r"[a-z0-9_.@-]{2,64}")
 HAD_USERS = "had_users"  # in meta: the first-admin form is for a store that never had a user
-LOGIN_REFUSED = "Wrong user name or password, or the account is locked for a while."
+# A store made before logins were counted per client keeps these in user records; unused.
+RETIRED_FIELDS = ("failed_logins", "locked_until")
+LOGIN_REFUSED = "Wrong user name or password, or too many attempts from here for a while."
 
 
 class UserError(ValueError):
@@ -79,8 +78,7 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
     username = normal_username(username)
     try:
         db.users.insert_one({"username": username, "name": name or username, "role": role,
-                             "password": hash_password(password), "failed_logins": 0,
-                             "locked_until": None, "created_at": clock.now()})
+                             "password": hash_password(password), "created_at": clock.now()})
     except DuplicateKeyError:
         raise UserError(f"user {username} exists already") from None
     db.meta.update_one({"_id": HAD_USERS}, {"$set": {"value": True}}, upsert=True)
@@ -88,7 +86,8 @@ def add_user(db: Database, username: str, password: str, role: str, name: str = 
 
 
 def list_users(db: Database) -> list[dict]:
-    return list(db.users.find({}, {"_id": 0, "password": 0, "sessions": 0}).sort("username", 1))
+    hidden = {"_id": 0, "password": 0, "sessions": 0, **dict.fromkeys(RETIRED_FIELDS, 0)}
+    return list(db.users.find({}, hidden).sort("username", 1))
 
 
 def get_user(db: Database, username: str) -> dict | None:
@@ -106,11 +105,10 @@ def remove_user(db: Database, username: str) -> None:
 
 
 def set_password(db: Database, username: str, password: str) -> None:
-    """A new password; it ends every session of the user, and any lockout."""
+    """A new password; it ends every session of the user."""
     check_password(password)
     result = db.users.update_one({"username": normal_username(username)},
                                  {"$set": {"password": hash_password(password),
-                                           "failed_logins": 0, "locked_until": None,
                                            "sessions": []}})
     if not result.matched_count:
         raise UserError(f"no user {username}")
@@ -144,55 +142,11 @@ def admin_count(db: Database) -> int:
     return db.users.count_documents({"role": "admin"})
 
 
-def is_locked(user: dict, now: dt.datetime | None = None) -> bool:
-    until = user.get("locked_until")
-    return bool(until and until > (now or clock.now()))
-
-
-def unlock_user(db: Database, username: str) -> None:
-    """End a lockout now (an admin's way in when someone keeps failing to log in as them)."""
-    result = db.users.update_one({"username": normal_username(username)},
-                                 {"$set": {"failed_logins": 0, "locked_until": None}})
-    if not result.matched_count:
-        raise UserError(f"no user {username}")
-    versions.bump_users_version(db)
-
-
-def spend_a_password_check() -> None:
-    """Take as long as checking a real password (for a name that does not exist)."""
-    password_matches("", _unmatchable_hash())
-
-
-def record_failed_login(db: Database, username: str) -> None:
-    """Count a failed login; the fifth in a row locks the account for LOCKOUT and ends its
-    sessions.
-
-    Attempts while the account is locked are not counted, so the lock ends LOCKOUT after it
-    began however often someone keeps trying (and ``unlock_user`` ends it at once).
-    """
-    username = normal_username(username)
-    now = clock.now()
-    user = db.users.find_one_and_update(
-        {"username": username, "$or": [{"locked_until": None}, {"locked_until": {"$lte": now}}]},
-        {"$inc": {"failed_logins": 1}}, return_document=ReturnDocument.AFTER)
-    if user and user["failed_logins"] >= MAX_FAILED_LOGINS:
-        db.users.update_one({"username": username},
-                            {"$set": {"locked_until": now + LOCKOUT, "failed_logins": 0,
-                                      "sessions": []}})
-        versions.bump_users_version(db)
-
-
-def record_login(db: Database, username: str) -> None:
-    db.users.update_one({"username": normal_username(username)},
-                        {"$set": {"failed_logins": 0, "locked_until": None,
-                                  "last_login": clock.now()}})
-
-
 def start_session(db: Database, username: str) -> str:
     """Record a successful login and start a session; its id, for the browser's cookie."""
     session_id = secrets.token_urlsafe(32)
     db.users.update_one({"username": normal_username(username)},
-                        {"$set": {"failed_logins": 0, "locked_until": None, "last_login": clock.now()},
+                        {"$set": {"last_login": clock.now()},
                          "$push": {"sessions": {"$each": [_digest(session_id)],
                                                 "$slice": -MAX_SESSIONS}}})
     versions.bump_users_version(db)  # other app processes must see the new session
@@ -208,8 +162,7 @@ def end_session(db: Database, username: str, session_id: str) -> None:
 
 def session_is_valid(user: dict | None, session_id: str | None) -> bool:
     """Whether ``session_id`` is a live session of ``user`` (a record from ``get_user``)."""
-    return bool(user and session_id and not is_locked(user)
-                and _digest(session_id) in user.get("sessions", ()))
+    return bool(user and session_id and _digest(session_id) in user.get("sessions", ()))
 
 
 def _digest(session_id: str) -> str:
@@ -223,15 +176,17 @@ def _unmatchable_hash() -> str:
     return hash_password(secrets.token_urlsafe(32))
 
 
+def password_of(db: Database, username: str) -> str:
+    """The user's password hash; one no password matches for a name that does not exist, so
+    checking it takes as long as a real one."""
+    user = db.users.find_one({"username": normal_username(username)}, {"password": 1})
+    return user["password"] if user else _unmatchable_hash()
+
+
 def credentials(db: Database) -> dict:
-    """The users in streamlit-authenticator's credentials shape (hashes only).
-
-    A locked account gets a hash no password matches, so the widget refuses it too.
-    """
-    now = clock.now()
+    """The users in streamlit-authenticator's credentials shape, without their hashes (the
+    password is checked by ``sla.service.accounts.check_login``)."""
     return {"usernames": {u["username"]: {
-        "name": u.get("name") or u["username"],
-        "password": _unmatchable_hash() if is_locked(u, now) else u["password"],
-        "roles": [u["role"]], "email": u.get("email", ""), "failed_login_attempts": 0,
-        "logged_in": False} for u in db.users.find({}, {"_id": 0})}}
-
+        "name": u.get("name") or u["username"], "password": "", "roles": [u["role"]],
+        "email": u.get("email", ""), "failed_login_attempts": 0, "logged_in": False}
+        for u in db.users.find({}, {"_id": 0, "username": 1, "name": 1, "role": 1, "email": 1})}}

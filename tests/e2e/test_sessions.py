@@ -1,6 +1,7 @@
-"""Sessions in a real browser: a login cookie copied before a logout, a password change, a
-removal or a lockout no longer logs in; an open page falls back to the login form at its
-next run; ``python -m sla user unlock`` lets a locked-out user in again.
+"""Sessions in a real browser: a login cookie copied before a logout, a password change or a
+removal no longer logs in; an open page falls back to the login form at its next run;
+failed logins from one address refuse only that address, never end the user's open
+session, and ``python -m sla user unlock`` lets that address in again.
 
 Each test logs in a user of its own (made with the CLI), so the admin and viewer of
 test_browser.py are left as they are. Screenshots go to test-artifacts/screenshots/.
@@ -13,6 +14,7 @@ import time
 
 import pytest
 
+from sla.service import accounts
 from sla.storage import users
 from tests.e2e.conftest import (
     RUN_TIMEOUT_MS,
@@ -46,8 +48,13 @@ def contexts(browser):
     the end of the test."""
     opened = []
 
-    def new_context():
-        context = browser.new_context(viewport=VIEWPORT)
+    def new_context(address: str | None = None, tls: bool = False):
+        """A browser; with ``address`` it comes through a proxy that names it (the app
+        believes X-Forwarded-For from localhost, see SLA_TRUSTED_PROXIES), with ``tls``
+        through one that says the browser used HTTPS."""
+        headers = {**({"X-Forwarded-For": address} if address else {}),
+                   **({"X-Forwarded-Proto": "https"} if tls else {})}
+        context = browser.new_context(viewport=VIEWPORT, extra_http_headers=headers or None)
         context.set_default_timeout(RUN_TIMEOUT_MS)
         opened.append(context)
         return context
@@ -129,6 +136,16 @@ def test_a_cookie_copied_before_logout_no_longer_logs_in(app, people, contexts, 
     assert path.stat().st_size > 0
 
 
+def test_the_login_cookie_is_secure_behind_tls_and_strict_always(app, people, contexts):
+    """Finding 10: served over HTTPS (a proxy says so), the cookie is never sent over HTTP."""
+    plain = logged_in(contexts, app, people[0])[1]
+    page = contexts(tls=True).new_page()
+    login(page, app.url, people[0], PASSWORD)
+    secure = wait_for_cookie(page.context)
+    assert (plain["secure"], secure["secure"]) == (False, True)
+    assert plain["sameSite"] == secure["sameSite"] == "Strict"
+
+
 def test_a_password_change_ends_every_session(app, people, contexts):
     username = people[1]
     page, cookie = logged_in(contexts, app, username)
@@ -150,26 +167,31 @@ def test_a_removed_user_falls_back_to_the_login_form(app, people, contexts):
     assert_login_form(open_with_cookie(contexts, app, cookie))
 
 
-def test_a_lockout_logs_out_and_unlock_lets_in_again(app, people, contexts, screenshots):
+def test_failed_logins_refuse_one_address_and_unlock_lets_it_in(app, people, contexts,
+                                                                  screenshots):
+    """Findings 1 and 2: an anonymous client failing on purpose is refused from its own
+    address, even with the right password; the user's open page and other browsers go on."""
     username = people[3]
     page, cookie = logged_in(contexts, app, username)
-    attacker = contexts().new_page()
+    attacker = contexts("203.0.113.7").new_page()
     goto(attacker, app.url + "/")
-    for _ in range(users.MAX_FAILED_LOGINS):
+    for _ in range(accounts.ATTEMPTS_PER_USER):
         submit_login(attacker, username, "not-the-password")
     attacker.get_by_text(users.LOGIN_REFUSED).wait_for(timeout=RUN_TIMEOUT_MS)
+    submit_login(attacker, username, PASSWORD)  # the right password, from that address
+    attacker.get_by_text(users.LOGIN_REFUSED).wait_for(timeout=RUN_TIMEOUT_MS)
+    assert attacker.get_by_text("Signed in as").count() == 0
+    screenshot(attacker, screenshots, "login-refused")
 
     next_run(page)
-    assert_login_form(page)
-    assert_login_form(open_with_cookie(contexts, app, cookie))
-    submit_login(page, username, PASSWORD)  # the right password, while locked
-    page.get_by_text(users.LOGIN_REFUSED).wait_for(timeout=RUN_TIMEOUT_MS)
-    assert page.get_by_text("Signed in as").count() == 0
-    screenshot(page, screenshots, "login-refused")
+    assert_signed_in(page, username)  # the open session goes on
+    assert_signed_in(open_with_cookie(contexts, app, cookie), username)
+    elsewhere = contexts("198.51.100.2").new_page()
+    login(elsewhere, app.url, username, PASSWORD)  # the user from another address: in
 
     assert app.cli("user", "unlock", username).strip() == f"unlocked {username}"
-    submit_login(page, username, PASSWORD)
-    assert_signed_in(page, username)
+    submit_login(attacker, username, PASSWORD)
+    assert_signed_in(attacker, username)
 
 
 def submit_login(page, username: str, password: str) -> None:
