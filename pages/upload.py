@@ -67,8 +67,12 @@ else:
                                             lambda fraction, text: bar.progress(
                                                 min(fraction, 1.0), text=text),
                                             mapping, saved_as)
-                except (importing.ReadError, database.StoreError) as exc:
+                except importing.ReadError as exc:
                     st.error(upload_flow.failure(exc, "The import did not happen"),
+                             icon=":material/error:")
+                    st.stop()
+                except database.StoreError as exc:
+                    st.error(upload_flow.failure(exc, "The import did not finish"),
                              icon=":material/error:")
                     st.stop()
                 st.rerun()

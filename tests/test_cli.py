@@ -421,6 +421,25 @@ def test_a_database_that_dies_during_an_import_is_one_sentence(tmp_path):
     embedded.stop_server(folder)
 
 
+def test_a_store_stopped_on_purpose_is_not_started_by_itself(tmp_path):
+    """Finding 5: after ``server stop`` (a file-level backup, say) no command starts the
+    embedded store by itself; ``server start`` does, and from then on so do the others."""
+    env = {k: v for k, v in os.environ.items() if k != "MONGO_URI"}
+    env.update({"SLA_DATA_DIR": str(tmp_path / "data"), "SLA_DB": "stopped",
+                "PYTHONPATH": str(ROOT)})
+    try:
+        sla(env, "summary")
+        assert sla(env, "server", "stop").stdout.strip() == "stopped"
+        line = assert_in_their_words(sla(env, "summary", ok=False))
+        assert line == ("error: the embedded database was stopped with ./sla.sh server stop; "
+                        "start it again with ./sla.sh server start")
+        assert sla(env, "server", "status").stdout.startswith("not running")
+        assert "embedded server at" in sla(env, "server", "start").stdout
+        sla(env, "summary")
+    finally:
+        sla(env, "server", "stop")
+
+
 def test_a_setting_that_is_not_a_number_is_named(env, hand_csv):
     line = assert_in_their_words(sla({**env, "SLA_MAX_UPLOAD_MB": "abc"}, "import", hand_csv,
                                      ok=False))

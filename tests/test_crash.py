@@ -6,6 +6,7 @@ one clean import; an interrupted import is recorded as such at the next start.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -15,12 +16,15 @@ import time
 import pytest
 from pymongo import MongoClient
 
-from sla.analytics import metrics
+from sla.analytics import handoffs, metrics
+from sla.core.filters import Filters
 from sla.service import demo
 from sla.storage import connection, versions, writelock
+from sla.storage.settings import get_settings
 from tests.conftest import ROOT, rounded
 
 ROWS = 30_000
+AS_OF = dt.datetime(2030, 1, 1)  # hand-offs measured at one clock in both databases
 KILL_TIMEOUT_S = 120
 
 
@@ -37,7 +41,14 @@ def exports(tmp_path_factory) -> dict:
         **{"Sub Status": "moved"})
     week2 = folder / "week2.csv"
     moved.to_csv(week2, index=False)
-    return {"week1": week1, "week2": week2}
+    handed = moved.copy()  # week 2 with every third ticket handed to another team
+    teams = sorted(frame["Updated Team"].unique())
+    third = handed.index % 3 == 0
+    handed.loc[third, "Updated Team"] = handed.loc[third, "Updated Team"].map(
+        lambda team: teams[(teams.index(team) + 1) % len(teams)])
+    week2_handed = folder / "week2-handed.csv"
+    handed.to_csv(week2_handed, index=False)
+    return {"week1": week1, "week2": week2, "week2_handed": week2_handed}
 
 
 def start_import(env: dict, path) -> subprocess.Popen:
@@ -74,8 +85,27 @@ def state(db) -> dict:
                for t in db.tickets.find({}, {"content_hash": 1, "status_class": 1})}
     changes = sorted((h["sr_number"], tuple(sorted(h["changes"])))
                      for h in db.ticket_history.find({}, {"sr_number": 1, "changes": 1}))
-    return {"summary": rounded(metrics.summary(versions.snapshot(db))), "teams": rounded(metrics.teams(versions.snapshot(db))),
-            "tickets": tickets, "history": changes}
+    snapshot = versions.snapshot(db)
+    handed = handoffs.handoffs(snapshot, Filters(), get_settings(db), AS_OF)
+    return {"summary": rounded(metrics.summary(snapshot)), "teams": rounded(metrics.teams(snapshot)),
+            "tickets": tickets, "history": changes,
+            "handoffs": (handed["tickets_handed_off"],
+                         [(t["team"], t["tickets"], t["handoffs_in"], t["handoffs_out"])
+                          for t in handed["teams"]]),
+            "timeline points without a time": db.tickets.count_documents(
+                {"timeline": {"$elemMatch": {"at": None}}})}
+
+
+def history_shown_matches_the_tickets(db) -> int:
+    """Every history entry shown has the ticket's current value as its new value (an import
+    writes a ticket once, so its newest entry must agree); the number of entries shown."""
+    shown = list(db.ticket_history.find({"pending": {"$exists": False}},
+                                        {"sr_number": 1, "changes": 1}))
+    stored = {t["_id"]: t for t in db.tickets.find({})}
+    for entry in shown:
+        for name, change in entry["changes"].items():
+            assert stored[entry["sr_number"]].get(name) == change["new"], (entry, name)
+    return len(shown)
 
 
 
@@ -116,6 +146,36 @@ def test_an_update_killed_between_history_and_tickets_records_each_change_once(
     run_import(clean_env, exports["week2"])
     ours, clean = state(db), state(database(clean_env))
     assert len(ours["history"]) == ROWS  # every ticket changed once, recorded once
+    assert ours == clean
+
+
+def written_by_the_running_import(db) -> int:
+    running = db.uploads.find_one({"status": "running"}, {"_id": 1})
+    return db.tickets.count_documents({"last_upload": running["_id"]}) if running else 0
+
+
+@pytest.mark.parametrize("ready", [
+    lambda db: db.ticket_history.estimated_document_count() > 0,
+    lambda db: written_by_the_running_import(db) > ROWS // 3,
+], ids=["between history and tickets", "a third written"])
+def test_team_moves_killed_then_run_again_equal_one_clean_import(cli_env, clean_env, exports,
+                                                                 ready):
+    """Findings 4 and 7: an update that hands every third ticket to another team, killed;
+    before the re-run the history shown never claims a change the ticket lacks; after it,
+    tickets, history, figures and hand-offs equal a clean import's, every point timed."""
+    run_import(cli_env, exports["week1"])
+    db = database(cli_env)
+    process = start_import(cli_env, exports["week2_handed"])
+    kill_when(process, lambda: ready(db))
+    history_shown_matches_the_tickets(db)
+    run_import(cli_env, exports["week2_handed"])
+    assert history_shown_matches_the_tickets(db) == ROWS
+
+    run_import(clean_env, exports["week1"])
+    run_import(clean_env, exports["week2_handed"])
+    ours, clean = state(db), state(database(clean_env))
+    assert ours["timeline points without a time"] == 0
+    assert ours["handoffs"][0] > 0
     assert ours == clean
 
 

@@ -26,7 +26,8 @@ FIELD_COLUMN, HEADER_COLUMN = "Field", "Column in the file"
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
 STATUSES = {"done": "Imported", "running": "Importing now",
-            "interrupted": "Interrupted (import the file again to complete it)"}
+            "interrupted": "Interrupted (import the file again to complete it)",
+            "failed": "Failed: the database stopped answering (import the file again)"}
 PROBLEM_KINDS = {"durations_not_parsed": "duration not parsed",
                  "dates_not_parsed": "date not parsed",
                  "sla_not_recognised": "SLA value not recognised"}

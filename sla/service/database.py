@@ -50,14 +50,19 @@ def embedded_in_use() -> bool:
 
 
 def start_server() -> tuple[str, Path]:
-    """Start the embedded server (or find it running): its URI and data folder."""
+    """Start the embedded server (or find it running): its URI and data folder. It may be
+    started by itself again from now on."""
     folder = config.data_dir()
-    return embedded.ensure_server(folder), folder
+    uri = embedded.ensure_server(folder)
+    embedded.mark_stopped(folder, False)
+    return uri, folder
 
 
 def stop_server() -> tuple[bool, Path]:
-    """Stop the embedded server: whether one was running, and its data folder."""
+    """Stop the embedded server, and keep it stopped until ``start_server``: whether one was
+    running, and its data folder."""
     folder = config.data_dir()
+    embedded.mark_stopped(folder, True)
     return embedded.stop_server(folder), folder
 
 

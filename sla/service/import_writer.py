@@ -39,8 +39,11 @@ class TimelineKeeper:
     An event-log file gives a ticket's timeline exactly (``ingest.events.event_timelines``).
     A snapshot file only shows the team now: when it differs from the stored one, the change
     is placed at the file's clock (its latest date, or the import time for a live export; see
-    ``analytics.metrics.clock_of``), known only once every chunk is read, so those points are
-    written at the end (``finish``). A changed ticket otherwise keeps the timeline it had.
+    ``analytics.metrics.clock_of``), known only once every chunk is read. Such a point is
+    written with its ticket at the import's start, and moved to the file's clock at the end
+    (``finish``), so a ticket never holds a point without a time, even if the import is cut
+    off (the recovery then moves them, ``importing.recover_interrupted_imports``). A changed
+    ticket otherwise keeps the timeline it had.
     """
 
     def __init__(self, imported_at: dt.datetime) -> None:
@@ -62,7 +65,8 @@ class TimelineKeeper:
             if ticket.get("team_raw") != old.get("team_raw"):
                 start = kept or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
                                   "exact": True}]
-                ticket["timeline"] = [*start, {"at": None, "team_raw": ticket.get("team_raw"),
+                ticket["timeline"] = [*start, {"at": self.imported_at,
+                                               "team_raw": ticket.get("team_raw"),
                                                "exact": False}]
                 self.placed.append(ticket)
             elif kept:
@@ -75,9 +79,10 @@ class TimelineKeeper:
         if not self.touched:
             return None
         clock = clock_of(self.latest, self.imported_at)["at"]
-        for ticket in self.placed:
-            ticket["timeline"][-1]["at"] = clock
-        ticket_store.set_timelines(db, self.placed)
+        if clock != self.imported_at:
+            for ticket in self.placed:
+                ticket["timeline"][-1]["at"] = clock
+            ticket_store.set_timelines(db, self.placed)
         return readmodel.merged_timeline(current_timeline(db), self.touched)
 
 

@@ -10,12 +10,15 @@ model snapshot is published and the data version bumped once.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 
 from bson import ObjectId
 from pymongo.database import Database
+from pymongo.errors import PyMongoError
 
 from sla.analytics import readmodel
+from sla.analytics.metrics import clock_of
 from sla.core import config
 from sla.ingest import normalise, read, sniff
 from sla.ingest.normalise import ImportReport
@@ -24,10 +27,12 @@ from sla.service.import_writer import ChunkWriter, TimelineKeeper, classify
 from sla.storage import mappings, snapshots, uploads, versions
 from sla.storage import tickets as ticket_store
 from sla.storage.clock import now
+from sla.storage.connection import StoreError
 from sla.storage.mappings import MAPPING_NAME_CHARS, mapping_name
 from sla.storage.settings import get_settings
 from sla.storage.writelock import WriteLock, write_lock
 
+log = logging.getLogger("sla")
 Progress = Callable[[float, str], None]
 PREVIEW_ROWS = 20
 __all__ = ["MAPPING_NAME_CHARS", "ImportReport", "MappingError", "ReadError", "check_mapping",
@@ -91,7 +96,7 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         del table
         report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
                                progress=progress)
-        for upload_id in recovered:  # again: a dead process's last write may land late
+        for upload_id in recovered:  # a dead process's last write may land late
             ticket_store.drop_unwritten_history(db, upload_id)
         if mapping is not None:
             mappings.remember_mapping(db, headers, chosen, detected, user, saved_as)
@@ -109,13 +114,27 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     """
     progress(0.05, "comparing with stored tickets")
     base = versions.base_frame(db, publish_missing=False)
-    known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
     upload_id, started = ObjectId(), now()
     if lock is not None:
         db.uploads.insert_one(uploads.upload_record(upload_id, report, user, sha256, started,
                                                     "running"))
+    try:
+        return _write_chunks(db, report, chunks, lock, upload_id, started, base, user, progress)
+    except PyMongoError as exc:
+        if lock is None:
+            raise
+        _mark_failed(db, upload_id)
+        log.warning("the import of %s lost the database", report.file_name, exc_info=True)
+        raise StoreError("the database stopped answering during the import, so it did not "
+                         "finish; run it again once the database is back") from exc
+
+
+def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
+                  lock: WriteLock | None, upload_id, started, base, user: str,
+                  progress: Progress) -> ImportReport:
+    known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
     written, done = [], 0
-    timelines = TimelineKeeper(imported_at=now())
+    timelines = TimelineKeeper(imported_at=started)
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
@@ -138,6 +157,16 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
         return report
     _finish(db, report, upload_id, base, written, timelines, progress)
     return report
+
+
+def _mark_failed(db: Database, upload_id) -> None:
+    """Record at once that an import lost the store (when the store answers again by then);
+    the recovery before the next write settles what it wrote."""
+    try:
+        db.uploads.update_one({"_id": upload_id, "status": "running"},
+                              {"$set": {"status": "failed", "finished_at": now()}})
+    except PyMongoError:
+        log.info("the failed import could not be marked failed yet", exc_info=True)
 
 
 def _compared(db: Database, tickets: list[dict], known) -> tuple[list[dict], list[tuple]]:
@@ -167,24 +196,40 @@ def _finish(db: Database, report: ImportReport, upload_id, base, written: list,
 
 
 def recover_interrupted_imports(db: Database) -> list:
-    """Imports left "running" by a process that died (the write lock held now proves it):
-    mark them interrupted, drop the history entries of changes they did not get to write,
-    and rebuild the read model from the tickets they may have half written; their ids.
+    """Imports a dead process left "running" (the write lock held now proves it) or one that
+    lost the store marked "failed": settle their history (``tickets.settle_history``) and the
+    team-timeline points they placed, mark them interrupted, and rebuild the read model from
+    the tickets they may have half written; their ids.
 
-    A chunk writes its history, then its tickets; a kill in between leaves entries for
-    changes that did not happen, which the import run again would record a second time.
-    The server may still apply the dead process's last history write after this (it was
-    sent before the kill), so the import that recovered drops such entries again when it
-    has written its own.
+    The server may still apply the dead process's last history write after this (it was sent
+    before the kill); such entries stay pending, never shown, and the import that recovered
+    drops them when it has written its own.
     """
-    interrupted = [upload["_id"] for upload in db.uploads.find({"status": "running"}, {"_id": 1})]
-    for upload_id in interrupted:
-        ticket_store.drop_unwritten_history(db, upload_id)
-        db.uploads.update_one({"_id": upload_id}, {"$set": {"status": "interrupted",
-                                                           "finished_at": now()}})
-    if interrupted:
+    cut_off = list(db.uploads.find({"status": {"$in": ["running", "failed"]}},
+                                   {"_id": 1, "at": 1}))
+    for upload in cut_off:
+        ticket_store.settle_history(db, upload["_id"])
+        _settle_timelines(db, upload["_id"], upload["at"])
+        db.uploads.update_one({"_id": upload["_id"]}, {"$set": {"status": "interrupted",
+                                                               "finished_at": now()}})
+    if cut_off:
         versions.publish(db, snapshots.scan_tickets(db), snapshots.scan_timeline(db))
-    return interrupted
+    return [upload["_id"] for upload in cut_off]
+
+
+def _settle_timelines(db: Database, upload_id, started) -> None:
+    """Move the team-timeline points a cut-off import placed at its start to the clock of
+    what it wrote, as its end would have (the file's clock, from the tickets it got to)."""
+    placed = ticket_store.placed_by(db, upload_id, started)
+    if not placed:
+        return
+    clock = clock_of(ticket_store.latest_written(db, upload_id), started)["at"]
+    for ticket in placed:
+        for point in ticket["timeline"]:
+            if not point.get("exact") and point.get("at") in (started, None):
+                point["at"] = clock
+    ticket_store.set_timelines(db, [{"sr_number": t["_id"], "timeline": t["timeline"]}
+                                    for t in placed])
 
 
 def _same_file_as_last_import(db: Database, sha256: str,

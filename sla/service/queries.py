@@ -29,7 +29,7 @@ from sla.analytics.changes import ChangesError
 from sla.analytics.readmodel import Snapshot
 from sla.core.filters import Filters
 from sla.ingest import normalise
-from sla.storage import snapshots, tickets, uploads, versions
+from sla.storage import snapshots, tickets, uploads, versions, writelock
 from sla.storage.settings import get_settings
 
 
@@ -230,8 +230,15 @@ def tickets_frame(db: Database, filters: Filters = Filters(), limit: int = 0,
 
 
 def recent_uploads(db: Database, limit: int = 50) -> list[dict]:
-    """The newest imports' records (read each time: an unchanged file adds one)."""
-    return uploads.recent_uploads(db, limit)
+    """The newest imports' records (read each time: an unchanged file adds one). One still
+    "running" while nobody holds the write lock was cut off (its process died or lost the
+    store): it shows as interrupted, as the recovery before the next write will mark it."""
+    records = uploads.recent_uploads(db, limit)
+    if any(r.get("status") == "running" for r in records) and not writelock.is_held(db):
+        for record in records:
+            if record.get("status") == "running":
+                record["status"] = "interrupted"
+    return records
 
 
 def ticket(db: Database, sr_number: str) -> dict | None:

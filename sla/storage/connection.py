@@ -37,6 +37,9 @@ def connect(uri: str | None = None, db_name: str | None = None,
     """The app's database on MONGO_URI, or on the embedded server when no URI is set."""
     uri = uri or config.get("MONGO_URI")
     try:
+        if not uri and embedded.told_stopped(config.data_dir()):
+            raise StoreError("the embedded database was stopped with ./sla.sh server stop; "
+                             "start it again with ./sla.sh server start")
         if not uri:
             uri = embedded.ensure_server(config.data_dir())
         client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,

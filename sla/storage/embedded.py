@@ -23,6 +23,7 @@ from pymongo import MongoClient
 from pymongo.errors import PyMongoError
 
 STATE_FILE = "embedded.json"
+STOPPED_FILE = "stopped"  # written by ``server stop``: nothing starts the server by itself
 LOCK_FILE = "embedded.lock"
 LOG_FILE = "embedded.log"
 STORE_FOLDER = "secantus"
@@ -45,6 +46,21 @@ def ensure_server(data_dir: Path) -> str:
         if _is_running(state):
             return uri_for(state["port"])
         return uri_for(_start(data_dir))
+
+
+def mark_stopped(data_dir: Path, stopped: bool) -> None:
+    """Record that the server was stopped on purpose (a file-level backup, say), so that no
+    page, API request or command starts it again until ``server start``; or clear that."""
+    marker = data_dir / STOPPED_FILE
+    if stopped:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        marker.write_text("stopped with ./sla.sh server stop; ./sla.sh server start clears this\n")
+    else:
+        marker.unlink(missing_ok=True)
+
+
+def told_stopped(data_dir: Path) -> bool:
+    return (data_dir / STOPPED_FILE).exists()
 
 
 def running_port(data_dir: Path) -> int | None:

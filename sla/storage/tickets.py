@@ -17,6 +17,7 @@ BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
 # $in over thousands of keys is slow on some servers (quadratic on SecantusDB), so small files
 # look their SRs up in chunks and large ones read the stored hashes in one scan.
 LOOKUP_CHUNK = 100
+PENDING = "pending"  # on an import's history entries until their tickets are written
 LOOKUP_SCAN_RATIO = 20
 DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolution_sla")
 # What a ticket's history records; not "preset" (which tool's export it came from): a file
@@ -29,8 +30,11 @@ def get_ticket(db: Database, sr_number: str) -> dict | None:
 
 
 def ticket_history(db: Database, sr_number: str) -> list[dict]:
-    return list(db.ticket_history.find({"sr_number": sr_number}, {"_id": 0})
-                .sort("at", DESCENDING))
+    """The ticket's history, newest first; entries of an import still writing (or killed
+    before it wrote the ticket) are not shown, so history never shows a change the ticket
+    does not have."""
+    return list(db.ticket_history.find({"sr_number": sr_number, PENDING: {"$exists": False}},
+                                       {"_id": 0, PENDING: 0}).sort("at", DESCENDING))
 
 
 def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) -> dict:
@@ -61,9 +65,11 @@ def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
 
 def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict]],
                    tickets: list[dict], upload_id, at, user: str) -> None:
-    """One chunk of an import: history of the changed tickets, then the tickets, then the
-    agents seen, in batches sized for the store."""
-    history = [entry for t, old in changed
+    """One chunk of an import: history of the changed tickets (marked pending, so not shown),
+    then the tickets, then the history shown, then the agents seen, in batches sized for the
+    store. A kill in between leaves pending entries, which the recovery keeps for the tickets
+    the import wrote and drops for the others (``settle_history``)."""
+    history = [{**entry, PENDING: True} for t, old in changed
                if (entry := history_entry(t, old, upload_id, at, user, "import"))["changes"]]
     for part in chunks(history, BATCH):
         db.ticket_history.insert_many(part, ordered=False)
@@ -78,7 +84,15 @@ def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict
                                            "last_upload": upload_id, "imported_at": at,
                                            "updated_at": at})
                                for t, old in part], ordered=False)
+    if history:
+        show_history(db, upload_id)
     record_agents(db, tickets, at)
+
+
+def show_history(db: Database, upload_id) -> None:
+    """Show the import's pending history entries (their tickets are written)."""
+    db.ticket_history.update_many({"upload_id": upload_id, PENDING: True},
+                                  {"$unset": {PENDING: ""}})
 
 
 def insert_new(db: Database, docs: list[dict]) -> None:
@@ -103,6 +117,24 @@ def set_timelines(db: Database, tickets: list[dict]) -> None:
                                for t in part], ordered=False)
 
 
+def placed_by(db: Database, upload_id, at) -> list[dict]:
+    """The tickets an import wrote with a team-timeline point placed at ``at`` (its start,
+    until its end moves them to the file's clock) or at no time (left by older versions)."""
+    return list(db.tickets.find(
+        {"last_upload": upload_id,
+         "timeline": {"$elemMatch": {"exact": False, "at": {"$in": [at, None]}}}},
+        {"timeline": 1}))
+
+
+def latest_written(db: Database, upload_id):
+    """The latest creation or resolution time among the tickets an import wrote; None when
+    it wrote none with a time."""
+    found = [doc[name] for name in ("created", "resolved_at")
+             for doc in db.tickets.find({"last_upload": upload_id, name: {"$ne": None}},
+                                        {name: 1}).sort(name, DESCENDING).limit(1)]
+    return max(found, default=None)
+
+
 def set_derived(db: Database, changed: list[tuple[str, dict]]) -> None:
     """Write re-derived fields: (SR number, {field: value}) pairs."""
     for part in chunks(changed, BATCH):
@@ -125,18 +157,26 @@ def record_agents(db: Database, tickets: Iterable[dict], at) -> None:
         db.agents.bulk_write(chunk, ordered=False)
 
 
+def settle_history(db: Database, upload_id) -> None:
+    """After an import was cut off: drop its pending history entries whose ticket it did not
+    write, and show the rest."""
+    drop_unwritten_history(db, upload_id)
+    show_history(db, upload_id)
+
+
 def drop_unwritten_history(db: Database, upload_id) -> None:
-    """Drop the history entries of an import whose ticket was not written by it (a chunk
-    writes its history first, then its tickets)."""
-    srs = [entry["sr_number"] for entry in db.ticket_history.find({"upload_id": upload_id},
-                                                                  {"sr_number": 1})]
+    """Drop the pending history entries of an import whose ticket was not written by it (a
+    chunk writes its history first, then its tickets)."""
+    srs = [entry["sr_number"] for entry in db.ticket_history.find(
+        {"upload_id": upload_id, PENDING: True}, {"sr_number": 1})]
     written = set()
     for chunk in chunks(srs, LOOKUP_CHUNK):
         written.update(doc["_id"] for doc in db.tickets.find(
             {"_id": {"$in": chunk}, "last_upload": upload_id}, {"_id": 1}))
     unwritten = [sr for sr in srs if sr not in written]
     for chunk in chunks(unwritten, LOOKUP_CHUNK):
-        db.ticket_history.delete_many({"upload_id": upload_id, "sr_number": {"$in": chunk}})
+        db.ticket_history.delete_many({"upload_id": upload_id, PENDING: True,
+                                       "sr_number": {"$in": chunk}})
 
 
 def app_changes(db: Database, since: dt.datetime, until: dt.datetime) -> tuple[set, set]:

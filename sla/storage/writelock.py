@@ -8,21 +8,27 @@ read model, so the snapshot and the data version move together.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import socket
+import threading
 import time
 from contextlib import contextmanager
 
 from bson import ObjectId
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from sla.core import config
 from sla.storage.clock import now
 from sla.storage.connection import StoreError
 
 LOCK_ID = "write_lock"
-LOCK_TTL = dt.timedelta(minutes=5)  # a holder on another machine that died frees it then
+# A short lease, renewed every HEARTBEAT_S while the holder lives: a holder that died on
+# another machine, or that lost the store and could not release the lock, frees it then.
+LOCK_TTL = dt.timedelta(seconds=60)
+HEARTBEAT_S = 10.0
+log = logging.getLogger("sla")
 
 
 class Busy(StoreError):
@@ -69,6 +75,37 @@ class WriteLock:
         self.db.meta.delete_one({"_id": LOCK_ID, "owner": self.owner})
 
 
+class _Heartbeat:
+    """Renews a held lock's lease every HEARTBEAT_S in a thread of its own, so a long step
+    that does not call ``refresh`` keeps it, and a holder that stops living lets it go."""
+
+    def __init__(self, lock: WriteLock) -> None:
+        self._lock, self._stop = lock, threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="sla-lock-heartbeat",
+                                        daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            try:
+                self._lock.refresh()
+            except PyMongoError:
+                log.warning("the write lock's lease could not be renewed", exc_info=True)
+
+
+def is_held(db: Database) -> bool:
+    """Whether a live writer holds the lock now."""
+    holder = db.meta.find_one({"_id": LOCK_ID})
+    return holder is not None and not _holder_is_gone(holder, now())
+
+
 def _holder_is_gone(holder: dict, at: dt.datetime) -> bool:
     """The lock's holder let it expire, or was a process of this machine that has died
     (killed in the middle of an import, say)."""
@@ -94,6 +131,10 @@ def write_lock(db: Database, what: str, wait_s: float | None = None):
         raise Busy(f"another change ({holder.get('what', 'an import')}) is being written; "
                    "try again when it has finished")
     try:
-        yield lock
+        with _Heartbeat(lock):
+            yield lock
     finally:
-        lock.release()
+        try:
+            lock.release()
+        except PyMongoError:  # the store is away: the lease ends by itself within LOCK_TTL
+            log.warning("the write lock could not be released", exc_info=True)
