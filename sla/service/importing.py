@@ -124,7 +124,7 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
         if lock is None:
             raise
         _mark_failed(db, upload_id)
-        log.warning("the import of %s lost the database", report.file_name, exc_info=True)
+        log.info("the import of %s lost the database", report.file_name, exc_info=True)
         raise StoreError("the database stopped answering during the import, so it did not "
                          "finish; run it again once the database is back") from exc
 

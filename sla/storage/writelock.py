@@ -97,7 +97,7 @@ class _Heartbeat:
             try:
                 self._lock.refresh()
             except PyMongoError:
-                log.warning("the write lock's lease could not be renewed", exc_info=True)
+                log.info("the write lock's lease could not be renewed", exc_info=True)
 
 
 def is_held(db: Database) -> bool:
@@ -137,4 +137,4 @@ def write_lock(db: Database, what: str, wait_s: float | None = None):
         try:
             lock.release()
         except PyMongoError:  # the store is away: the lease ends by itself within LOCK_TTL
-            log.warning("the write lock could not be released", exc_info=True)
+            log.info("the write lock could not be released", exc_info=True)
