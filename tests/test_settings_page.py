@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from sla.core import rules
-from sla.service import edits
+from sla.service import accounts, edits
 from sla.storage.settings import get_settings
 from tests.test_pages import app_db, hand_app, no_exception, page  # noqa: F401 (fixtures)
 
@@ -92,13 +92,28 @@ def test_reset_puts_every_rule_back_to_its_default(hand_app):
 def test_the_users_table_has_readable_columns_and_no_none(hand_app):
     app = settings_page()
     table = users_table(app)
-    assert list(table.columns) == ["User", "Role", "Last login", "Locked until", "Created"]
+    assert list(table.columns) == ["User", "Role", "Last login", "Created",
+                                   "Logins refused from"]
     values = [str(v) for v in table.to_numpy().ravel()]
     assert not {"None", "nan", "NaT"} & set(values), values
     for value in table["Created"]:
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", value), value
-    assert set(table["Locked until"]) == {"–"}
+    assert set(table["Logins refused from"]) == {"–"}
     assert table.set_index("User").loc["alice", "Last login"] != "–"  # logged in by page()
+
+
+def test_unlock_lets_a_refused_address_in_again(hand_app):
+    for _ in range(accounts.ATTEMPTS_PER_USER):
+        accounts.check_login(hand_app, "victor", "wrong password", "203.0.113.7")
+    app = settings_page()
+    assert users_table(app).set_index("User").loc["victor", "Logins refused from"] == \
+        "203.0.113.7"
+    by_label = {s.label: s for s in app.selectbox}
+    by_label["User"].select("victor")
+    next(c for c in app.checkbox if c.label.startswith("Unlock")).check()
+    click(app, "Apply")
+    assert users_table(app).set_index("User").loc["victor", "Logins refused from"] == "–"
+    assert accounts.refused_addresses(hand_app) == {}
 
 
 def test_adding_a_user_refreshes_the_table_at_once(hand_app):
