@@ -118,9 +118,11 @@ def test_an_interrupted_import_is_completed_by_running_it_again(db, monkeypatch)
         return real_insert_many(collection, docs, *args, **kwargs)
 
     monkeypatch.setattr(type(db.tickets), "insert_many", failing_insert_many)
-    with pytest.raises(AutoReconnect):
+    with pytest.raises(connection.StoreError, match="run it again") as caught:
         importing.import_file(db, hand_bytes(), "hand.csv")
+    assert isinstance(caught.value.__cause__, AutoReconnect)
     assert db.tickets.count_documents({}) == 3
+    assert db.uploads.find_one({"file_name": "hand.csv"})["status"] == "failed"
     monkeypatch.setattr(type(db.tickets), "insert_many", real_insert_many)
     report = importing.import_file(db, hand_bytes(), "hand.csv")
     assert (report.inserted, report.unchanged) == (7, 3)
@@ -192,7 +194,7 @@ def test_a_dead_imports_late_history_write_is_dropped_by_the_import_that_recover
     def recover_then_late_write(database):
         recovered = recover(database)
         database.ticket_history.insert_one({
-            "sr_number": "T3", "upload_id": dead, "kind": "import",
+            "sr_number": "T3", "upload_id": dead, "kind": "import", ticket_store.PENDING: True,
             "changes": {"status": {"old": "Open", "new": "Resolved"}}})
         return recovered
 

@@ -209,7 +209,7 @@ def recover_interrupted_imports(db: Database) -> list:
                                    {"_id": 1, "at": 1}))
     for upload in cut_off:
         ticket_store.settle_history(db, upload["_id"])
-        _settle_timelines(db, upload["_id"], upload["at"])
+        _settle_timelines(db, upload["_id"], upload.get("at"))
         db.uploads.update_one({"_id": upload["_id"]}, {"$set": {"status": "interrupted",
                                                                "finished_at": now()}})
     if cut_off:
