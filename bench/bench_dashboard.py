@@ -18,14 +18,13 @@ load.py.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import sys
 
 import datasets
 import oldway
 from bench_designs import dashboard_figures
-from common import Timer, machine_line, print_table, temporary_store
+from common import Timer, print_table, run_sets
 
 from sla.core.filters import Filters
 from sla.service import importing
@@ -91,17 +90,7 @@ def bench_set(uri: str, label: str, path) -> list[tuple]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sets", nargs="+", choices=tuple(SETS), default=list(SETS))
-    parser.add_argument("--uri", help="a MongoDB server to use instead of a fresh embedded one")
-    args = parser.parse_args()
-    print(machine_line(), flush=True)
-    rows = []
-    with temporary_store(args.uri) as uri:
-        for label in args.sets:
-            path = SETS[label]()
-            if path is not None:
-                rows += bench_set(uri, label, path)
+    rows = run_sets(__doc__.splitlines()[0], SETS, bench_set)
     print_table("Dashboard figures, server time (embedded store unless --uri)", rows)
     return 0
 

@@ -24,7 +24,7 @@ import sys
 
 from common import Timer, machine_line, temporary_store
 
-from sla.analytics import metrics, readmodel
+from sla.analytics import metrics, readmodel, risk
 from sla.core.filters import Filters
 from sla.service import importing
 from sla.storage import connection, snapshots, versions
@@ -40,7 +40,7 @@ def dashboard_figures(source, filters: Filters, settings: dict, now: dt.datetime
     metrics.teams(source, filters)
     metrics.trend(source, filters)
     metrics.priorities(source, filters)
-    metrics.at_risk(source, filters, settings, now)
+    risk.risk_lists(source, filters, settings, now)
 
 
 def design_a(db, settings: dict, now: dt.datetime) -> dict:
@@ -82,7 +82,7 @@ def design_b(db, settings: dict, now: dt.datetime) -> dict:
     with Timer() as exact:
         pipelines.medians(db, NEW_FILTER)
         pipelines.medians(db, NEW_FILTER, "team")
-        pipelines.at_risk(db, NEW_FILTER, settings, now)
+        pipelines.risk_lists(db, NEW_FILTER, settings, now)
     return {"build": build.seconds, "cells": cells, "counts": counts.seconds,
             "exact": exact.seconds}
 

@@ -7,6 +7,7 @@ the given server under a database name of its own.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import shutil
@@ -41,6 +42,24 @@ def temporary_store(uri: str | None = None):
     finally:
         embedded.stop_server(folder / "data")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def run_sets(description: str, sets: dict, bench_set) -> list[tuple]:
+    """The main of a bench over named data sets: ``--sets`` and ``--uri`` parsed, the machine
+    printed, ``bench_set(uri, label, path)`` run on one store per set chosen; its rows.
+    ``sets`` maps a label to a function giving the export's path, or None when it is absent."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--sets", nargs="+", choices=tuple(sets), default=list(sets))
+    parser.add_argument("--uri", help="a MongoDB server to use instead of a fresh embedded one")
+    args = parser.parse_args()
+    print(machine_line(), flush=True)
+    rows = []
+    with temporary_store(args.uri) as uri:
+        for label in args.sets:
+            path = sets[label]()
+            if path is not None:
+                rows += bench_set(uri, label, path)
+    return rows
 
 
 class Timer:

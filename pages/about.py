@@ -11,6 +11,6 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "metrics.md"
 
 auth.require_role()
 st.title("How the numbers work")
-widgets.how_calculated("targets", "status", "teams", "sla", "hours", "score", "at_risk",
+widgets.how_calculated("targets", "status", "teams", "sla", "hours", "clock", "score", "at_risk",
                        "trend", expanded=True, link=False)
 st.markdown(DOC.read_text(encoding="utf-8"))

@@ -14,12 +14,17 @@ summary = data.summary(filters)
 widgets.stop_if_empty(summary["total_tickets"], user)
 settings = data.settings()
 
-row = st.columns(4)
+risk = data.at_risk(filters)
+row = st.columns(6)
 widgets.kpi(row[0], "Total tickets", widgets.fmt_int(summary["total_tickets"]))
 widgets.kpi(row[1], "Resolved", widgets.fmt_int(summary["resolved"]))
 widgets.kpi(row[2], "Pending", widgets.fmt_int(summary["pending"]))
 widgets.kpi(row[3], "Breaches", widgets.fmt_int(summary["breaches"]),
             "Tickets with a breached response or resolution SLA (each counted once).")
+widgets.kpi(row[4], "Overdue", widgets.fmt_int(risk["counts"]["overdue"]),
+            "Open tickets past their resolution target, in working hours (list below).")
+widgets.kpi(row[5], "At risk", widgets.fmt_int(risk["counts"]["at_risk"]),
+            "Open tickets close to their resolution target (list below).")
 for kind, column in zip(("response", "resolution"), st.columns(2)):
     with column.container(border=True):
         cards = st.columns(3)
@@ -81,9 +86,12 @@ with right:
     widgets.performer_table(summary["top_performers"])
     widgets.how_calculated("score")
 
-st.subheader("At risk")
-clock = data.data_clock()
-at_risk = data.at_risk(filters)
-st.caption(widgets.at_risk_caption(len(at_risk), settings, clock))
-widgets.at_risk_table(at_risk)
-widgets.how_calculated("at_risk")
+st.subheader("Overdue and at risk")
+st.caption(widgets.risk_caption(risk, settings))
+overdue_tab, risk_tab = st.tabs([f"Overdue ({risk['counts']['overdue']:,})",
+                                 f"At risk ({risk['counts']['at_risk']:,})"])
+with overdue_tab:
+    widgets.risk_table(risk["tickets"], "overdue")
+with risk_tab:
+    widgets.risk_table(risk["tickets"], "at risk")
+widgets.how_calculated("at_risk", "clock")

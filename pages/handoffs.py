@@ -8,13 +8,17 @@ from sla.core import display
 from ui import auth, charts, data, filters, widgets
 
 LEVELS = {"team": "Per team", "raw": "Per team name in the file"}
+HOURS = {"wall": "Wall-clock hours", "working": "Working hours"}
 
 user = auth.require_role()
 st.title("Hand-offs")
 filters = filters.filter_bar()
-level = st.segmented_control("Level", list(LEVELS), format_func=LEVELS.get, default="team",
-                             key="level", bind="query-params") or "team"
-result = data.handoffs_by_team(filters, raw=level == "raw")
+choices = st.columns(2)
+level = choices[0].segmented_control("Level", list(LEVELS), format_func=LEVELS.get,
+                                     default="team", key="level", bind="query-params") or "team"
+hours = choices[1].segmented_control("Hours", list(HOURS), format_func=HOURS.get,
+                                     default="wall", key="hours", bind="query-params") or "wall"
+result = data.handoffs_by_team(filters, raw=level == "raw", working=hours == "working")
 widgets.stop_if_empty(result["tickets"] + result["tickets_left_out"], user)
 
 cards = st.columns(4)
@@ -27,7 +31,9 @@ widgets.kpi(cards[3], "Breaches owned",
             widgets.fmt_int(sum(r["breaches_owned"] for r in result["teams"])),
             "Resolution breaches, each owned by the team holding the ticket when its target "
             "passed.")
-notes = [f"As of {result['as_of']:%d %b %Y %H:%M} (the data's clock)."]
+notes = [f"As of {result['as_of']:%d %b %Y %H:%M} (the data's clock), in "
+         + ("working hours of each team's calendar." if result["hours"] == "working"
+            else "wall-clock hours.")]
 if result["tickets_left_out"]:
     notes.append(f"{display.count(result['tickets_left_out'], 'ticket')} left out: no created "
                  "date, or resolved without a resolved date or resolution time.")
@@ -59,4 +65,4 @@ columns = ([key, "team"] if level == "raw" else [key]) + [
 table = pd.DataFrame(result["teams"], columns=columns)
 widgets.figure_table(table)
 widgets.download_csv(table, f"handoffs-{level}.csv", "Download hand-offs")
-widgets.how_calculated("handoffs")
+widgets.how_calculated("handoffs", "clock")

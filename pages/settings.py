@@ -6,6 +6,7 @@ import streamlit as st
 from sla.core import display, rule_form, rules
 from sla.service import accounts, edits
 from ui import auth, data, settings_form, widgets
+from ui.calendars import calendars_section
 from ui.tokens import tokens_section
 
 admin = auth.require_role("admin")
@@ -16,7 +17,8 @@ generation = settings_form.generation()
 
 st.title("Settings")
 widgets.show_flash()
-tab_rules, tab_users, tab_tokens = st.tabs(["Rules", "Users", "API tokens"])
+tab_rules, tab_clocks, tab_users, tab_tokens = st.tabs(["Rules", "Calendars", "Users",
+                                                        "API tokens"])
 
 with tab_rules:
     st.caption("Every rule in full: the page “How the numbers work”, section “Rules”. A change "
@@ -45,28 +47,45 @@ with tab_rules:
         score_columns = st.columns(len(rules.SCORE_PARTS))
         score = {part.name: settings_form.rule_number(part, current["score"][part.name], column)
                  for part, column in zip(rules.SCORE_PARTS, score_columns)}
-        other_columns = st.columns(2)
+        other_columns = st.columns(3)
         at_risk_fraction = settings_form.rule_number(rules.rule_named("at_risk_fraction"),
                                        current["at_risk_fraction"], other_columns[0])
+        at_risk_hours = settings_form.rule_number(rules.rule_named("at_risk_hours"),
+                                                  current["at_risk_hours"], other_columns[1])
         trend_min_sample = settings_form.rule_number(rules.rule_named("trend_min_sample"),
-                                       current["trend_min_sample"], other_columns[1])
+                                       current["trend_min_sample"], other_columns[2])
+        settings_form.rule_heading("paused_statuses")
+        paused = st.text_area("One status per line (empty: no status pauses the clock)",
+                              "\n".join(current["paused_statuses"]), key=f"paused-{generation}",
+                              height=min(300, 60 + 24 * len(current["paused_statuses"])))
+        settings_form.rule_heading("computed_outcomes")
+        computed = st.multiselect(
+            "Exports judged by our targets and calendars", list(rules.OUTCOME_SOURCES),
+            default=current["computed_outcomes"], format_func=settings_form.source_label,
+            key=f"computed-{generation}")
         save = st.form_submit_button("Save and re-derive tickets", type="primary")
     if save:
-        new = {"sla_targets": rule_form.targets_from_rows(targets.to_dict("records")),
+        new = {**current,
+               "sla_targets": rule_form.targets_from_rows(targets.to_dict("records")),
                "resolved_statuses": rule_form.statuses_from_text(statuses),
                "team_rules": rule_form.team_rules_from_rows(team_rules.to_dict("records")),
                "score": score, "at_risk_fraction": at_risk_fraction,
-               "trend_min_sample": trend_min_sample}
+               "at_risk_hours": at_risk_hours, "trend_min_sample": trend_min_sample,
+               "paused_statuses": rule_form.statuses_from_text(paused),
+               "computed_outcomes": computed}
         problems = rules.validate(new)
         for problem in problems:
             st.error(problem)
         if not problems:
             moved = edits.save_settings(database, new, admin["username"])
-            settings_form.done("Saved. " + rule_form.moves_text(moved))
+            settings_form.done("Saved. " + settings_form.saved_text(database, current, moved))
     with st.expander("Reset to defaults"):
         if st.button("Reset every rule to its default"):
             moved = edits.save_settings(database, rules.DEFAULT_SETTINGS, admin["username"])
             settings_form.done("Every rule is back to its default. " + rule_form.moves_text(moved))
+
+with tab_clocks:
+    calendars_section(database, admin, current)
 
 with tab_users:
     st.dataframe(settings_form.user_table(accounts.list_users(database),

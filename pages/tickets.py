@@ -21,7 +21,7 @@ widgets.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
 
 st.divider()
 picked = selection.selection.rows if selection else []
-default = frame.iloc[picked[0]]["sr_number"] if picked else ""
+default = frame.iloc[picked[0]]["sr_number"] if picked else st.query_params.get("sr", "")
 sr = st.text_input("Open ticket (SR number)", value=default, key="sr").strip()
 if not sr:
     st.caption("Pick a row above or type an SR number to see the full record and its history.")

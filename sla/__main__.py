@@ -2,6 +2,6 @@
 
 import sys
 
-from sla.cli import main
+from sla.cli.main import main
 
 sys.exit(main())

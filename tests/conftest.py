@@ -51,6 +51,15 @@ def db(server_uri, db_name):
     database.client.close()
 
 
+def own_cli_env(server_uri: str, folder) -> dict:
+    """Environment for ``python -m sla`` on a database of its own (named at random) with its
+    data folder in ``folder``; without SLA_DEBUG, so errors read as a user sees them."""
+    environment = {k: v for k, v in os.environ.items() if k != "SLA_DEBUG"}
+    environment.update({"MONGO_URI": server_uri, "SLA_DB": f"sla_test_{uuid.uuid4().hex[:10]}",
+                        "PYTHONPATH": str(ROOT), "SLA_DATA_DIR": str(folder / "data")})
+    return environment
+
+
 @pytest.fixture
 def cli_env(server_uri, db_name, tmp_path) -> dict:
     """Environment for running ``python -m sla`` against the test database."""
@@ -115,4 +124,3 @@ def rounded(value, digits: int = 9):
     if isinstance(value, list):
         return [rounded(item, digits) for item in value]
     return round(value, digits) if isinstance(value, float) else value
-

@@ -224,34 +224,53 @@ def raw_teams(db: Database, filters: Filters = Filters()) -> list[dict]:
              "tickets": r["tickets"]} for r in db.tickets.aggregate(pipeline)]
 
 
-def at_risk(db: Database, filters: Filters, settings: dict, now: dt.datetime,
-            limit: int = 200) -> list[dict]:
-    """Pending tickets older than ``at_risk_fraction`` of their priority's resolution target,
-    least time left first.
+def risk_lists(db: Database, filters: Filters, settings: dict, at: dt.datetime,
+               limit: int = 200) -> dict:
+    """Open tickets overdue or at risk at ``at`` on the 24x7 clock, each list least time left
+    first, with the counts (``sla.analytics.risk.risk_lists``).
 
-    Age is measured at ``now`` (the app passes the time of the latest import, so an old
-    export does not make every ticket look late).
+    Elapsed time is wall time from created to ``at`` less the hours paused before; a ticket
+    paused now is in neither list.
     """
     branches = [{"case": {"$eq": ["$priority", p]}, "then": t["resolution"]}
                 for p, t in settings["sla_targets"].items()]
-    age = {"$divide": [{"$subtract": [now, "$created"]}, 3_600_000]}
+    paused = sorted({name.strip().lower() for name in settings.get("paused_statuses") or []})
+    status = {"$toLower": {"$trim": {"input": {"$ifNull": ["$status", ""]}}}}
+    worked = {"$max": [0.0, {"$subtract": [
+        {"$divide": [{"$subtract": [at, "$created"]}, 3_600_000]},
+        {"$ifNull": ["$paused_hours", 0.0]}]}]}
+    fraction, margin = settings["at_risk_fraction"], settings["at_risk_hours"]
+    row = {"_id": 0, "state": 1, "sr_number": 1, "priority": 1, "team": 1, "resolved_by": 1,
+           "status": 1, "created": 1, "calendar": "24x7", "worked_hours": 1,
+           "target_hours": 1, "hours_left": 1}
+
+    def chosen(state: str) -> list[dict]:
+        return [{"$match": {"state": state}}, {"$sort": {"hours_left": 1, "sr_number": 1}},
+                {"$limit": limit}, {"$project": row}]
     pipeline = [
         {"$match": {**match(filters), "status_class": "pending", "created": {
             **match(filters).get("created", {}), "$type": "date"}}},
         {"$set": {"target_hours": {"$switch": {"branches": branches, "default": None}},
-                  "age_hours": age}},
+                  "paused_now": {"$in": [status, paused]}}},
         {"$match": {"target_hours": {"$ne": None}}},
-        {"$set": {"hours_left": {"$subtract": ["$target_hours", "$age_hours"]}}},
-        {"$match": {"$expr": {"$gt": ["$age_hours",
-                                      {"$multiply": ["$target_hours",
-                                                    settings["at_risk_fraction"]]}]}}},
-        {"$sort": {"hours_left": 1, "_id": 1}},
-        {"$limit": limit},
-        {"$project": {"_id": 0, "sr_number": 1, "priority": 1, "team": 1, "resolved_by": 1,
-                      "status": 1, "created": 1, "age_hours": 1, "target_hours": 1,
-                      "hours_left": 1}},
-    ]
-    return list(db.tickets.aggregate(pipeline))
+        {"$set": {"measured": {"$not": ["$paused_now"]}}},
+        {"$set": {"worked_hours": worked}},
+        {"$set": {"hours_left": {"$subtract": ["$target_hours", "$worked_hours"]}}},
+        {"$set": {"state": {"$switch": {"branches": [
+            {"case": {"$not": ["$measured"]}, "then": None},
+            {"case": {"$lt": ["$hours_left", 0]}, "then": "overdue"},
+            {"case": {"$or": [
+                {"$gte": ["$worked_hours", {"$multiply": ["$target_hours", fraction]}]},
+                {"$lte": ["$hours_left", margin]}]}, "then": "at risk"}],
+            "default": None}}}},
+        {"$facet": {"overdue": chosen("overdue"), "at risk": chosen("at risk"),
+                    "counts": [{"$group": {"_id": "$state", "n": {"$sum": 1}}}],
+                    "paused": [{"$match": {"paused_now": True}}, {"$count": "n"}]}}]
+    result = next(db.tickets.aggregate(pipeline))
+    counts = {row["_id"]: row["n"] for row in result["counts"]}
+    return {"as_of": at, "tickets": result["overdue"] + result["at risk"],
+            "counts": {"overdue": counts.get("overdue", 0), "at_risk": counts.get("at risk", 0),
+                       "paused": result["paused"][0]["n"] if result["paused"] else 0}}
 
 
 def data_span(db: Database) -> dict:

@@ -9,17 +9,15 @@ Skipped when ../shared/data is absent.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import uuid
 
 import pandas as pd
 import pytest
 from pymongo import MongoClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, own_cli_env
 
 pytestmark = pytest.mark.timeout(900)
 approx = pytest.approx
@@ -73,6 +71,9 @@ def final(uci_csv) -> pd.DataFrame:
                             format="%d/%m/%Y %H:%M")
     resolved = pd.to_datetime(rows["resolved_at"].where(~rows["resolved_at"].map(empty)),
                               format="%d/%m/%Y %H:%M")
+    closed = pd.to_datetime(rows["closed_at"].where(~rows["closed_at"].map(empty)),
+                            format="%d/%m/%Y %H:%M")
+    resolved = resolved.fillna(closed)  # a ticket without a resolved date takes its closed one
     hours = (resolved - opened).dt.total_seconds() / 3600
     rows["resolution_hours"] = hours.where(hours >= 0)  # negative: not parsed (section 3)
     return rows
@@ -81,14 +82,11 @@ def final(uci_csv) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def uci_env(server_uri, uci_csv, tmp_path_factory):
     """A CLI environment on its own database, and the JSON report of importing the log once."""
-    name = f"sla_test_{uuid.uuid4().hex[:10]}"
-    env = {k: v for k, v in os.environ.items() if k != "SLA_DEBUG"}
-    env.update({"MONGO_URI": server_uri, "SLA_DB": name, "PYTHONPATH": str(ROOT),
-                "SLA_DATA_DIR": str(tmp_path_factory.mktemp("uci-cli") / "data")})
+    env = own_cli_env(server_uri, tmp_path_factory.mktemp("uci-cli"))
     report = json.loads(cli(env, "import", uci_csv, "--json"))
     yield env, report
     client = MongoClient(server_uri)
-    client.drop_database(name)
+    client.drop_database(env["SLA_DB"])
     client.close()
 
 

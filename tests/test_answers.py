@@ -17,7 +17,7 @@ def test_answers_keep_exactly_the_cli_keys(db):
     assert all(list(r) == answers.AGENT_KEYS for r in answers.agents_json(db))
     assert all(list(r) == ["month", "start", *answers.TREND_FIGURES]
                for r in answers.trend(db, period="month"))
-    assert list(answers.at_risk(db)) == ["as_of", "clock", "tickets"]
+    assert list(answers.at_risk(db)) == ["as_of", "clock", "counts", "tickets"]
 
 
 def test_ticket_pages_split_the_filtered_tickets(db):

@@ -213,6 +213,8 @@ SAME_AS_CLI = [  # (API path and query, CLI arguments)
     ("/at-risk?priority=P3", ["at-risk", "--priority", "P3"]),
     ("/handoffs", ["handoffs"]),
     ("/handoffs?raw=true&team=L2", ["handoffs", "--raw", "--team", "L2"]),
+    ("/handoffs?working=true", ["handoffs", "--working"]),
+    ("/rules", ["settings", "show"]),
     ("/changes", ["changes"]),
     ("/changes?team=L1", ["changes", "--team", "L1"]),
 ]
@@ -290,7 +292,7 @@ BAD_QUERIES = [
     "/tickets?page=abc", "/tickets?page_size=1001", "/tickets?page_size=-5",
     "/changes?from_import=xyz", "/changes?from=2026-01-01", "/tokens?user=admin",
     "/summary?to=9999-12-31", "/teams?from=0001-01-01", "/tickets?from=20260101",
-    "/tickets.csv?to=9999-12-31",
+    "/tickets.csv?to=9999-12-31", "/handoffs?working=sometimes", "/rules?team=L1",
 ]
 
 
@@ -328,7 +330,7 @@ def test_the_openapi_document_validates_and_lists_every_endpoint(document):
     assert document["openapi"].startswith("3.1")
     paths = set(document["paths"])
     for name in ("summary", "teams", "agents", "trend", "priorities", "at-risk", "handoffs",
-                 "changes", "tickets", "tickets.csv"):
+                 "rules", "changes", "tickets", "tickets.csv"):
         assert f"/api/v1/{name}" in paths
     team = next(p for p in document["paths"]["/api/v1/summary"]["get"]["parameters"]
                 if p["name"] == "team")

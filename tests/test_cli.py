@@ -495,3 +495,89 @@ def test_handoffs_changes_and_fair_ranking_as_json(cli_env, tmp_path):
     assert all({"expected_resolution_sla_pct", "resolution_vs_expected",
                 "expected_response_sla_pct", "response_vs_expected", "fair_rank"} <= set(row)
                for row in agents)
+
+
+# ---------------------------------------------------------------- rules and calendars
+
+ICS = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+       "UID:1@test\r\nDTSTART;VALUE=DATE:20260313\r\nSUMMARY:Closed\r\nEND:VEVENT\r\n"
+       "END:VCALENDAR\r\n")
+
+
+def test_settings_show_and_set_round_trip(env, hand_csv):
+    sla(env, "import", hand_csv)
+    shown = dict(line.split("\t") for line in sla(env, "settings", "show").stdout.splitlines())
+    assert shown["paused_statuses"] == "(none)" and shown["calendar"] == "24x7"
+    assert shown["sla_targets"].startswith("P1=")
+    said = sla(env, "settings", "set", "paused_statuses", "Awaiting User Info",
+               "Awaiting Vendor").stdout
+    assert "no ticket changed" in said
+    assert sla_json(env, "settings", "show")["paused_statuses"] == ["Awaiting User Info",
+                                                                    "Awaiting Vendor"]
+    said = sla(env, "settings", "set", "sla_targets", "P3=1/8").stdout
+    assert "computed_outcomes" in said  # the file's SLA columns decide, and it says so
+    said = sla(env, "settings", "set", "computed_outcomes", "other").stdout
+    assert "resolution_sla:" in said
+
+
+def test_a_calendar_is_added_assigned_listed_and_removed(env, hand_csv, tmp_path):
+    sla(env, "import", hand_csv)
+    holidays = tmp_path / "closed.ics"
+    holidays.write_text(ICS)
+    said = sla(env, "calendar", "add", "Office", "--hours", "Mon-Fri 08:00-12:00 13:00-18:00",
+               "--holiday", "2026-03-16", "--holidays", holidays, "--timezone",
+               "Europe/Madrid").stdout
+    assert said.startswith("added calendar Office")
+    sla(env, "calendar", "assign", "Office", "--team", "L1", "--team", "L2")
+    [always, office] = sla_json(env, "calendar", "list")
+    assert office["name"] == "Office" and office["timezone"] == "Europe/Madrid"
+    assert office["holidays"] == ["2026-03-13", "2026-03-16"]
+    assert office["teams"] == ["L1", "L2"] and always["name"] == "24x7"
+    refused = assert_one_error_line(sla(env, "calendar", "remove", "Office", ok=False))
+    assert "still used by L1, L2" in refused
+    sla(env, "calendar", "assign", "24x7", "--team", "L1", "--team", "L2")
+    assert sla(env, "calendar", "remove", "Office").stdout.startswith("removed calendar Office")
+    assert [c["name"] for c in sla_json(env, "calendar", "list")] == ["24x7"]
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["calendar", "add", "Night", "--hours", "Mon-Fri 18:00-08:00"], "18:00-08:00"),
+    (["calendar", "add", "Late", "--hours", "Mon 09:00-25:00"], "25:00"),
+    (["calendar", "add", "Far", "--hours", "Mon 09:00-17:00", "--timezone", "Mars/Olympus"],
+     "Mars/Olympus"),
+    (["calendar", "add", "Odd", "--hours", "Mon 09:00-17:00", "--holiday", "2026-02-30"],
+     "2026-02-30"),
+    (["calendar", "assign", "Nowhere"], "Nowhere"),
+    (["calendar", "add", "24X7", "--hours", "Mon 09:00-17:00"], "24x7"),
+    (["calendar", "assign", "24x7", "--team", "L9"], "L9"),
+    (["settings", "set", "paused_status", "x"], "paused_status"),
+    (["settings", "set", "at_risk_hours", "soon"], "soon"),
+    (["settings", "set", "computed_outcomes", "remedy"], "remedy"),
+])
+def test_a_bad_rule_or_calendar_is_one_line_naming_it_and_changes_nothing(env, hand_csv,
+                                                                          args, named):
+    sla(env, "import", hand_csv)
+    before = database(env).settings.find_one()
+    line = assert_one_error_line(sla(env, *args, ok=False))
+    assert named in line
+    assert sla(env, *args, ok=False).returncode == 2
+    assert database(env).settings.find_one() == before
+
+
+def test_a_holiday_file_that_does_not_parse_is_named(env, tmp_path):
+    broken = tmp_path / "holidays.ics"
+    broken.write_text("BEGIN:VCALENDAR\r\nthis is not iCalendar\r\n")
+    line = assert_one_error_line(sla(env, "calendar", "add", "Office", "--hours",
+                                     "Mon-Fri 08:00-18:00", "--holidays", broken, ok=False))
+    assert "holidays.ics" in line
+    assert sla_json(env, "calendar", "list")[-1]["name"] == "24x7"
+
+
+def test_handoffs_in_working_hours(env, hand_csv):
+    sla(env, "import", hand_csv)
+    sla(env, "calendar", "add", "Office", "--hours", "Mon-Fri 08:00-18:00")
+    sla(env, "calendar", "assign", "Office")
+    wall = sla_json(env, "handoffs")
+    working = sla_json(env, "handoffs", "--working")
+    assert (wall["hours"], working["hours"]) == ("wall", "working")
+    assert working["hours_open"] < wall["hours_open"]

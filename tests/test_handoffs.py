@@ -83,8 +83,9 @@ def test_snapshot_uploads_place_a_change_at_the_later_upload(db):
               "T2,2026-03-05 08:00,Open,P4,L2 Apps\n")
     importing.import_file(db, first.encode(), "week1.csv")
     importing.import_file(db, second.encode(), "week2.csv")
-    assert [p["team_raw"] for p in get_ticket(db, "T1")["timeline"]] == ["L1 Desk",
-                                                                               "L2 Apps"]
+    timeline = get_ticket(db, "T1")["timeline"]  # the status is known from week 1's clock on
+    assert [(p["team_raw"], p["status"]) for p in timeline] == [
+        ("L1 Desk", None), ("L1 Desk", "Open"), ("L2 Apps", "Open")]
     result = handoffs.handoffs(versions.snapshot(db), Filters(), get_settings(db), dt.datetime(2026, 3, 6, 8))
     teams = by_team(result)
     assert teams["L1"]["hours_held"] == approx(96.0)  # 1 Mar 08:00 to the file's 5 Mar 08:00

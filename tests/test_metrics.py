@@ -10,7 +10,6 @@ from sla.analytics import metrics
 from sla.core.filters import Filters
 from sla.service import importing
 from sla.storage import versions
-from sla.storage.settings import get_settings
 from tests.handset import hand_bytes
 
 approx = pytest.approx
@@ -132,15 +131,6 @@ def test_priorities(hand_db):
         ("P1", 2), ("P2", 3), ("P3", 3), ("P4", 2)]
 
 
-def test_at_risk_is_measured_at_the_given_time(hand_db):
-    settings = get_settings(hand_db)
-    rows = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=dt.datetime(2026, 3, 19))
-    assert [r["sr_number"] for r in rows] == ["T3", "T6", "T10"]
-    assert rows[0]["hours_left"] == approx(24 - (14 * 24 + 13))  # created 4 March 11:00
-    early = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=dt.datetime(2026, 3, 18, 2))
-    assert "T10" not in [r["sr_number"] for r in early]  # 2 h old, 80 % of 4 h is 3.2 h
-
-
 def test_trend_by_month(hand_db):
     rows = metrics.trend(versions.snapshot(hand_db), period="month")
     assert [(r["label"], r["start"], r["tickets"]) for r in rows] == [
@@ -172,19 +162,6 @@ def test_data_clock_of_a_live_export_is_the_import_time(hand_db):
     assert metrics.data_clock(versions.snapshot(hand_db), imported) == {"at": imported, "basis": "import"}
     earlier = dt.datetime(2026, 3, 17)  # dates after the import are not trusted as the clock
     assert metrics.data_clock(versions.snapshot(hand_db), earlier) == {"at": earlier, "basis": "import"}
-
-
-def test_at_risk_at_the_data_clock_of_an_old_export(hand_db):
-    """Imported months later, the list is what it was on the export's last day."""
-    settings = get_settings(hand_db)
-    clock = metrics.data_clock(versions.snapshot(hand_db), dt.datetime(2026, 11, 25))
-    rows = metrics.at_risk(versions.snapshot(hand_db), Filters(), settings, now=clock["at"])
-    assert [r["sr_number"] for r in rows] == ["T3", "T6"]  # T10 was created at the clock
-    assert rows[0]["age_hours"] == approx(13 * 24 + 13)
-    settings["at_risk_fraction"] = 0.5
-    assert [r["sr_number"] for r in metrics.at_risk(versions.snapshot(hand_db), Filters(), settings,
-                                                    now=dt.datetime(2026, 3, 18, 2, 30))] \
-        == ["T3", "T6", "T10"]  # 2.5 h old, half of 4 h is 2 h
 
 
 def test_pct():

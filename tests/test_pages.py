@@ -321,9 +321,13 @@ def test_dashboard_shows_the_contract_figures(hand_app):
     assert any(e.label == "How is this calculated?" for e in app.expander)
     texts = [c.value for c in app.caption]
     assert "7 met · 2 breached" in texts and "4 met · 3 breached" in texts
-    assert any(text.startswith("2 pending tickets past 80% of their resolution target, as of "
-                               "18 Mar 2026 00:00 (the latest date in the data)")
-               for text in texts), texts
+    assert (values["Overdue"], values["At risk"]) == ("2", "0")
+    assert any(text.startswith("Data as of 18 Mar 2026 00:00 (the latest date in the data), "
+                               "not now") for text in texts), texts
+    assert [t.label for t in app.tabs][-2:] == ["Overdue (2)", "At risk (0)"]
+    overdue = next(d.value for d in app.dataframe if "left" in d.value.columns)
+    assert list(overdue["link"]) == ["tickets?sr=T3", "tickets?sr=T6"]  # most overdue first
+    assert "No ticket close to its target." in texts
 
 
 def test_empty_store_and_empty_filters_say_different_things(app_db):

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sla.analytics import fairness, metrics, readmodel
+from sla.analytics import fairness, metrics, readmodel, risk
 from sla.core import fields
 from sla.core.filters import Filters
 from sla.ingest import normalise, read
@@ -20,6 +20,8 @@ from tests.handset import HAND_CSV, hand_bytes
 from tests.tickets import parse_tickets
 
 NOW = dt.datetime(2026, 11, 1)
+LATE_DEMO = dt.datetime(2026, 10, 30, 20)  # with RISKY rules, both lists and pauses have tickets
+RISKY = {"at_risk_hours": 8, "paused_statuses": [" Pending customer"]}
 FILTERS = [
     Filters(),
     Filters(teams=("L2",)),
@@ -73,8 +75,9 @@ def test_every_metric_equals_the_pipelines_over_raw_tickets(demo_db, filters):
          pipelines.agents(demo_db, filters, settings))
     same(metrics.trend(versions.snapshot(demo_db), filters), pipelines.trend(demo_db, filters))
     same(metrics.priorities(versions.snapshot(demo_db), filters), pipelines.priorities(demo_db, filters))
-    same(metrics.at_risk(versions.snapshot(demo_db), filters, settings, NOW),
-         pipelines.at_risk(demo_db, filters, settings, NOW))
+    for at, rules in ((NOW, settings), (LATE_DEMO, {**settings, **RISKY})):
+        same(risk.risk_lists(versions.snapshot(demo_db), filters, rules, at),
+             pipelines.risk_lists(demo_db, filters, rules, at))
     same(sorted_counts(metrics.pending_by_status(versions.snapshot(demo_db), filters)),
          sorted_counts(pipelines.pending_by_status(demo_db, filters)))
     same(sorted_counts(metrics.raw_teams(versions.snapshot(demo_db), filters)),

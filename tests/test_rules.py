@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from sla.analytics import explain, metrics
+from sla.analytics import explain, metrics, risk
 from sla.core import fields, rule_form, rules
 from sla.core.display import literal
 from tests.conftest import ROOT
@@ -133,6 +133,20 @@ def test_what_moved_reads_as_one_sentence():
         "priority: empty → P3 (2), \\[x\\]\\(y\\) → P1 (1).")
 
 
+
+def test_a_target_that_moved_nothing_says_the_files_decide():
+    before = settings()
+    stricter = settings(sla_targets={**before["sla_targets"],
+                                     "P3": {"response": 1.0, "resolution": 8.0}})
+    assert rule_form.file_decides_note(before, stricter, {}) == rule_form.FILE_DECIDES
+    assert "computed_outcomes" in rule_form.FILE_DECIDES
+    assert rule_form.file_decides_note(
+        before, stricter, {"resolution_sla": {"met → breached": 3}}) == ""
+    assert rule_form.file_decides_note(before, settings(at_risk_hours=4), {}) == ""
+    every_export = settings(computed_outcomes=list(rules.OUTCOME_SOURCES),
+                            paused_statuses=["Pending Customer"])
+    assert rule_form.file_decides_note(before, every_export, {}) == ""
+
 # ---------------------------------------------------------------- explain
 
 def test_every_topic_has_a_text_that_says_where_to_read_more():
@@ -144,7 +158,8 @@ def test_every_topic_has_a_text_that_says_where_to_read_more():
 
 def test_the_topics_are_the_ones_the_pages_ask_for():
     assert set(explain.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
-                                 "at_risk", "trend", "targets", "fair", "handoffs", "changes"}
+                                 "at_risk", "trend", "targets", "fair", "handoffs", "changes",
+                                 "clock"}
     with pytest.raises(KeyError):
         explain.explain("nonsense", rules.DEFAULT_SETTINGS)
 
@@ -191,15 +206,31 @@ def test_the_teams_text_follows_the_rules_in_force():
     assert "L1" not in text.split("first match wins")[1].split("No match")[0]
 
 
-def test_the_at_risk_text_follows_the_fraction_and_names_the_data_clock():
+def test_the_at_risk_text_follows_the_rules_and_names_the_clock():
     default = explain.explain("at_risk", rules.DEFAULT_SETTINGS)
-    assert "older than 80 % of" in default and "after 3.2 of its 4 hours" in default
-    changed = explain.explain("at_risk", settings(at_risk_fraction=0.5))
-    assert "older than 50 % of" in changed and "80 %" not in changed
-    assert ("the latest date the data holds (created or resolved), or the time of the latest "
-            "import when the export is live (its latest date is within a day of the import)"
-            in changed)
-    assert "“as of …”" in changed
+    assert "passed 80 % of it, least" in default.replace(". Each list shows the", ", least")
+    assert "working hours left" not in default
+    changed = explain.explain("at_risk", settings(at_risk_fraction=0.5, at_risk_hours=4))
+    assert "passed 50 % of it, or has at most 4 working hours left" in changed
+    assert "80 %" not in changed
+    assert "paused status now is in neither" in changed
+    assert "“data as of …”" in changed and "live export imported within a day" in changed
+
+
+def test_the_clock_text_names_calendars_pauses_and_which_source_decides():
+    default = explain.explain("clock", rules.DEFAULT_SETTINGS)
+    assert "every team uses the calendar 24x7" in default
+    assert "No status pauses the clock." in default
+    assert "decide for every export" in default
+    madrid = {"name": "Madrid *office*", "timezone": "Europe/Madrid",
+              "hours": ["Mon-Fri 08:00-18:00"], "holidays": ["2026-12-25"]}
+    text = explain.explain("clock", settings(
+        calendars=[madrid], team_calendars={"L2": "Madrid *office*"},
+        paused_statuses=["Awaiting <b>User</b>"], computed_outcomes=["servicenow"]))
+    assert "L2 uses Madrid \\*office\\*" in text and "1 holiday." in text
+    assert literal("Awaiting <b>User</b>") in text
+    assert "servicenow" in text and "setting the file's own durations and SLA flags aside" in text
+    assert "<b>" not in text
 
 
 def test_the_trend_and_targets_texts_follow_the_settings():
@@ -237,7 +268,7 @@ def test_the_docs_name_every_field_header_and_limit():
 
 def test_the_docs_state_the_fixed_numbers_the_code_uses():
     assert f"the {metrics.TOP_PERFORMERS} agents with the highest score" in DOCS
-    assert f"at most {metrics.AT_RISK_LIMIT} tickets" in DOCS
+    assert f"at most {risk.LIST_LIMIT} tickets" in DOCS
     assert "met means hours ≤ target" in DOCS
 
 

@@ -142,7 +142,8 @@ def raw_teams(filters: Filters) -> list[dict]:
     return queries.raw_teams(db(), filters, _info())
 
 
-def at_risk(filters: Filters) -> list[dict]:
+def at_risk(filters: Filters) -> dict:
+    """The overdue and at-risk lists with their clock (``queries.at_risk``)."""
     return queries.at_risk(db(), filters, _info())
 
 
@@ -156,9 +157,9 @@ def data_clock() -> dict:
     return queries.data_clock(db(), _info())
 
 
-def handoffs_by_team(filters: Filters, raw: bool = False) -> dict:
+def handoffs_by_team(filters: Filters, raw: bool = False, working: bool = False) -> dict:
     """Hours held per team (or raw team) at the data's clock (``analytics.handoffs``)."""
-    return queries.handoffs(db(), filters, raw, _info())
+    return queries.handoffs(db(), filters, raw, _info(), working)
 
 
 def changes_between(filters: Filters, from_id: str | None = None,

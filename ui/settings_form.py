@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from pymongo.database import Database
 
-from sla.core import display, rules
+from sla.core import display, rule_form, rules
+from sla.service import queries
 from ui import widgets
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
@@ -26,17 +28,34 @@ def done(message: str) -> None:
     st.rerun()
 
 
+def saved_text(database: Database, before: dict, moved: dict) -> str:
+    """What a saved rule change moved, and why no outcome moved when the files' verdicts
+    decide them (compared with the rules ``before`` it)."""
+    note = rule_form.file_decides_note(before, queries.settings(database), moved)
+    return rule_form.moves_text(moved) + (f" {note}" if note else "")
+
+
 def rule_heading(name: str) -> None:
     rule = rules.rule_named(name)
     st.markdown(f"**{rule.label}**")
     st.caption(f"{rule.help} Default: {display.literal(rules.default_text(rule), None)}.")
 
 
+SOURCE_LABELS = {"jira": "Jira Service Management", "zendesk": "Zendesk",
+                 "zendesk-explore": "Zendesk Explore", "servicenow-rest": "ServiceNow REST",
+                 "servicenow": "ServiceNow list or event log", "other": "Any other file"}
+
+
+def source_label(source: str) -> str:
+    return SOURCE_LABELS.get(source, source)
+
+
 def rule_number(rule: rules.Rule, value, column=st) -> float | int:
     """A number input for a numeric rule (or part), typed like its default."""
     whole = isinstance(rule.default, int)
+    step = 1 if whole else 0.5 if rule.name.endswith("_hours") else 0.05
     return column.number_input(
-        rule.label, value=int(value) if whole else float(value), step=1 if whole else 0.05,
+        rule.label, value=int(value) if whole else float(value), step=step,
         help=f"{rule.help} Default: {rules.default_text(rule)}.", key=f"{rule.name}-{generation()}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from urllib.parse import quote
 
 import altair as alt
 import pandas as pd
@@ -170,46 +171,65 @@ def performer_table(rows: list[dict]) -> None:
         "score": number("Score", format="%.1f", width="small")})
 
 
-def at_risk_caption(count: int, settings: dict, clock: dict) -> str:
-    """What the at-risk list holds and the time it is measured at."""
+CLOCK_BASES = {"now": "now", "import": "the time of the latest import",
+               "data": "the latest date in the data"}
+
+
+def risk_caption(result: dict, settings: dict) -> str:
+    """The time the overdue and at-risk lists are measured at, and what they hold."""
+    if result["as_of"] is None:
+        return "No open ticket has a created date to measure from."
+    counts = result["counts"]
+    when = (f"Measured now ({result['as_of']:%d %b %Y %H:%M})" if result["clock"] == "now"
+            else f"Data as of {result['as_of']:%d %b %Y %H:%M} "
+                 f"({CLOCK_BASES[result['clock']]}), not now")
     share = f"{settings['at_risk_fraction']:.0%}"
-    if clock["at"] is None or not count:
-        return (f"No pending ticket is past {share} of its resolution target"
-                + (f" as of {clock['at']:%d %b %Y %H:%M}." if clock["at"] else "."))
-    basis = ("the time of the latest import" if clock["basis"] == "import"
-             else "the latest date in the data")
-    shown = " (the 200 with least time left)" if count == 200 else ""
-    return (f"{display.count(count, 'pending ticket')} past {share} of their resolution "
-            f"target{shown}, as of {clock['at']:%d %b %Y %H:%M} ({basis}); least time left "
-            "first.")
+    within = (f" or with {display.hours(settings['at_risk_hours'])} or less left"
+              if settings["at_risk_hours"] else "")
+    paused = (f" {display.count(counts['paused'], 'open ticket')} in a paused status are in "
+              "neither list: their clock stands still." if counts["paused"] else "")
+    return (f"{when}, in working hours of each team's calendar. Overdue: past the resolution "
+            f"target. At risk: past {share} of it{within}. Least time left first.{paused}")
 
 
-def at_risk_table(rows: list[dict]) -> None:
-    """The at-risk tickets, ages and time left in days and hours; CSV with hours."""
-    frame = pd.DataFrame(rows, columns=["sr_number", "priority", "team", "resolved_by",
-                                        "status", "created", "age_hours", "target_hours",
-                                        "hours_left"])
+def risk_table(rows: list[dict], state: str) -> None:
+    """One of the risk lists (``state`` "overdue" or "at risk"): time used and left in days
+    and hours, a link to each ticket; its CSV with hours."""
+    frame = pd.DataFrame([r for r in rows if r["state"] == state], columns=RISK_COLUMNS)
     if frame.empty:
+        st.caption("No ticket." if state == "overdue" else "No ticket close to its target.")
         return
     shown = frame.fillna({"resolved_by": "", "status": ""}).assign(
-        age=frame["age_hours"].map(display.hours),
+        link=[f"tickets?sr={quote(str(sr))}" for sr in frame["sr_number"]],
+        used=frame["worked_hours"].map(display.hours),
         target=frame["target_hours"].map(display.hours),
-        left=frame["hours_left"].map(display.hours))
-    st.dataframe(shown[["sr_number", "priority", "team", "resolved_by", "status", "created",
-                        "age", "target", "left"]], hide_index=True, placeholder=MISSING,
+        left=(-frame["hours_left"] if state == "overdue" else frame["hours_left"])
+        .map(display.hours))
+    st.dataframe(shown[["sr_number", "link", "left", "priority", "team", "resolved_by", "status",
+                        "used", "target", "created"]], hide_index=True, placeholder=MISSING,
                  column_config={
-        "sr_number": "SR number", "priority": "Priority", "team": "Team",
-        "resolved_by": "Agent", "status": "Status",
-        "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm"),
-        "age": "Age", "target": "Resolution target",
-        "left": st.column_config.TextColumn("Time left", help="Negative: past the target")})
-    download_csv(frame.rename(columns=CSV_HEADERS), "at-risk.csv", "Download at-risk CSV")
+        "sr_number": st.column_config.TextColumn("SR number"),
+        "link": st.column_config.LinkColumn("Ticket", display_text="Open",
+                                            help="Opens the ticket on the Tickets page"),
+        "left": st.column_config.TextColumn(
+            "Overdue by" if state == "overdue" else "Time left",
+            help="Working hours of the team's calendar"),
+        "priority": "Priority", "team": "Team", "resolved_by": "Agent", "status": "Status",
+        "used": st.column_config.TextColumn("Time used", help="Working hours since created, "
+                                            "paused time left out"),
+        "target": "Resolution target",
+        "created": st.column_config.DatetimeColumn("Created", format="YYYY-MM-DD HH:mm")})
+    name = "overdue" if state == "overdue" else "at-risk"
+    download_csv(frame.rename(columns=RISK_CSV_HEADERS), f"{name}.csv",
+                 f"Download {state} CSV", key=f"download-{name}")
 
 
-CSV_HEADERS = {"sr_number": "SR number", "priority": "Priority", "team": "Team",
-               "resolved_by": "Agent", "status": "Status", "created": "Created",
-               "age_hours": "Age (h)", "target_hours": "Resolution target (h)",
-               "hours_left": "Hours left"}
+RISK_COLUMNS = ["sr_number", "priority", "team", "resolved_by", "status", "created",
+                "calendar", "worked_hours", "target_hours", "hours_left"]
+RISK_CSV_HEADERS = {"sr_number": "SR number", "priority": "Priority", "team": "Team",
+                    "resolved_by": "Agent", "status": "Status", "created": "Created",
+                    "calendar": "Calendar", "worked_hours": "Working hours used",
+                    "target_hours": "Resolution target (h)", "hours_left": "Hours left"}
 
 
 def flash(message: str) -> None:
@@ -266,4 +286,3 @@ def page_link(path: str, label: str, icon: str) -> None:
         st.page_link(path, label=label, icon=icon)
     except StreamlitPageNotFoundError:
         return
-

@@ -21,8 +21,8 @@ def _sla(settings: dict) -> tuple[str, str]:
             "outcome: open tickets without one do not pull it down, and with no outcome at all "
             "the figure shows –. The outcome comes from the file's SLA column (Met, Yes, True, "
             "Within SLA… or Breached, No, False, Missed…). Where the file has no SLA column, it "
-            "is worked out from the hours and the priority's target: met means hours ≤ target.",
-            "SLA percentages")
+            "is worked out from the hours and the priority's target: met means hours ≤ target. "
+            + _outcome_source_sentence(settings), "SLA percentages")
 
 
 def _breaches(settings: dict) -> tuple[str, str]:
@@ -34,7 +34,9 @@ def _hours(settings: dict) -> tuple[str, str]:
     return ("**Average and median hours** count only tickets that have a value. The median of "
             "an even number of tickets is the mean of the two middle values. Durations such as "
             "129:45, 2 days 03:30 or 1h 30m are read exactly; when the file has no resolution "
-            "time, it is the time from created to resolved.", "Hours")
+            "time, it is the working time from created to resolved on the team's calendar, "
+            "paused time left out (the wall-clock time on the built-in 24x7 with no pause).",
+            "Hours")
 
 
 def _status(settings: dict) -> tuple[str, str]:
@@ -81,18 +83,61 @@ def _either(phrases: list[str]) -> str:
 
 def _at_risk(settings: dict) -> tuple[str, str]:
     fraction = settings["at_risk_fraction"]
-    example = next(iter(settings["sla_targets"].items()), None)
-    sample = ""
-    if example:
-        priority, target = example
-        sample = (f" (for {priority}: after {number_text(round(target['resolution'] * fraction, 2))} "
-                  f"of its {number_text(target['resolution'])} hours)")
-    return (f"**At risk**: pending tickets older than {number_text(round(fraction * 100, 2))} % of "
-            f"their priority's resolution target{sample}, least time left first. Age is "
-            "measured at the data's clock, shown as “as of …”: the latest date the data holds "
-            "(created or resolved), or the time of the latest import when the export is live "
-            "(its latest date is within a day of the import). So an old export does not make "
-            "every ticket look late.", "At risk")
+    within = (f", or has at most {number_text(settings['at_risk_hours'])} working hours left"
+              if settings["at_risk_hours"] else "")
+    return ("**Overdue**: open tickets whose working time since created, paused time left "
+            "out, passed their priority's resolution target. **At risk**: the others that "
+            f"passed {number_text(round(fraction * 100, 2))} % of it{within}. Each list shows "
+            "the least time left first. A ticket in a paused status now is in neither: its "
+            "clock stands still. The time is now when the data is a live export imported "
+            "within a day; otherwise the data's clock, shown as “data as of …” (the latest date "
+            "the data holds, or the latest import for a live export), so an old export does "
+            "not make every ticket look late.", "Overdue and at risk")
+
+
+def _clock(settings: dict) -> tuple[str, str]:
+    return (f"**The SLA clock**: {_calendars_sentence(settings)} "
+            f"{_pauses_sentence(settings)} {_outcome_source_sentence(settings)}",
+            "The SLA clock")
+
+
+def _calendars_sentence(settings: dict) -> str:
+    teams = "; ".join(f"{literal(team)} uses {literal(name)}"
+                      for team, name in settings["team_calendars"].items())
+    every = f"every team uses the calendar {literal(settings['calendar'])}"
+    every = every + (f" except: {teams}" if teams else "")
+    described = [_calendar_text(c) for c in settings["calendars"]
+                 if c["name"] in {settings["calendar"], *settings["team_calendars"].values()}]
+    return (f"Time counts in working hours: {every}. The built-in 24x7 counts every hour."
+            + (" " + " ".join(described) if described else ""))
+
+
+def _calendar_text(calendar: dict) -> str:
+    hours = "; ".join(literal(h) for h in calendar["hours"])
+    holidays = len(calendar.get("holidays", []))
+    return (f"{literal(calendar['name'])}: {hours}, time zone {literal(calendar['timezone'])}, "
+            f"{holidays:,} holiday{'s' if holidays != 1 else ''}.")
+
+
+def _pauses_sentence(settings: dict) -> str:
+    if not settings["paused_statuses"]:
+        return "No status pauses the clock."
+    return ("The clock stops while a ticket is in one of these statuses: "
+            + ", ".join(literal(s) for s in settings["paused_statuses"])
+            + " (from an event log exactly; between two uploads approximately).")
+
+
+def _outcome_source_sentence(settings: dict) -> str:
+    computed = settings["computed_outcomes"]
+    common = ("Where a file has no resolution time, the app measures it on this clock; where "
+              "it has no SLA column, the outcome is those hours against the target.")
+    if not computed:
+        return (f"{common} Durations and SLA flags a file carries are the exporting tool's "
+                "verdict and decide for every export, so changing a target or a calendar "
+                "moves only the tickets the app measures.")
+    return (f"{common} For these exports the app measures every ticket and judges it against "
+            f"the targets, setting the file's own durations and SLA flags aside: "
+            f"{', '.join(literal(c) for c in computed)}. For the others, the file decides.")
 
 
 def _trend(settings: dict) -> tuple[str, str]:
@@ -142,7 +187,8 @@ def _changes(settings: dict) -> tuple[str, str]:
 
 
 _EXPLAINERS = {"sla": _sla, "breaches": _breaches, "hours": _hours, "status": _status,
-               "score": _score, "teams": _teams, "at_risk": _at_risk, "trend": _trend,
+               "score": _score, "teams": _teams, "at_risk": _at_risk, "clock": _clock,
+               "trend": _trend,
                "targets": _targets_topic,
                "fair": _fair, "handoffs": _handoffs, "changes": _changes}
 TOPICS = tuple(_EXPLAINERS)

@@ -24,28 +24,55 @@ from sla.analytics.readmodel import Snapshot
 from sla.core import fields
 from sla.core.filters import Filters
 from sla.core.rules import team_of
+from sla.core.sla_clock import calendar_names, clock_named
 
 EMPTY_TEAM = "(empty)"
 
 
 def handoffs(snapshot: Snapshot, filters: Filters, settings: dict, now: dt.datetime,
-             raw: bool = False) -> dict:
+             raw: bool = False, working: bool = False) -> dict:
     """Per team (or per raw team name with ``raw``): tickets touched, hours held (total and
     median per ticket), hand-offs in and out, breaches owned; with the keys of
-    ``handoffs --json``."""
+    ``handoffs --json``. With ``working``, hours are working hours of each ticket's calendar
+    and a target passes after its working hours."""
     frame = filters.select(snapshot.frame)
-    tickets = _ticket_spans(frame, settings, now)
-    segments = _segments(tickets, snapshot.timeline, settings, raw)
+    clock = _working_clock(settings) if working else _wall_clock
+    tickets = _ticket_spans(frame, settings, now, clock)
+    segments = _segments(tickets, snapshot.timeline, settings, raw, clock)
     rows = _team_rows(segments, _breach_owners(tickets, segments), settings, raw)
     timelines = segments.loc[segments["position"] > 0, "tid"].nunique()
     return {"as_of": now, "level": "raw team" if raw else "team",
+            "hours": "working" if working else "wall",
             "tickets": int(len(tickets)), "tickets_handed_off": int(timelines),
             "tickets_left_out": int(len(frame) - len(tickets)),
             "approximate": bool(segments["approximate"].any()) if len(segments) else False,
             "hours_open": float(tickets["open_hours"].sum()), "teams": rows}
 
 
-def _ticket_spans(frame: pd.DataFrame, settings: dict, now: dt.datetime) -> pd.DataFrame:
+def _wall_clock(start: np.ndarray, stop: np.ndarray, calendars: np.ndarray,
+                hours: np.ndarray | None = None) -> np.ndarray:
+    """Hours between ``start`` and ``stop`` (or, given ``hours``, the time that many hours
+    after ``start``) on the wall clock."""
+    if hours is not None:
+        return start + pd.to_timedelta(hours, unit="h").to_numpy()
+    return (stop - start) / np.timedelta64(1, "h")
+
+
+def _working_clock(settings: dict):
+    """Like ``_wall_clock``, on each row's calendar."""
+    def measure(start, stop, calendars, hours=None):
+        result = np.empty(len(start), dtype="datetime64[ns]" if hours is not None else float)
+        for name in pd.unique(calendars):
+            chosen = calendars == name
+            clock = clock_named(name, settings)
+            result[chosen] = (clock.add_hours(start[chosen], hours[chosen]) if hours is not None
+                              else clock.hours_between(start[chosen], stop[chosen]))
+        return result
+    return measure
+
+
+def _ticket_spans(frame: pd.DataFrame, settings: dict, now: dt.datetime,
+                  clock) -> pd.DataFrame:
     """The tickets that can be placed in time: created, end, open hours, breach deadline."""
     created = frame["created"]
     resolved = (frame["status_class"] == "resolved").to_numpy()
@@ -58,20 +85,21 @@ def _ticket_spans(frame: pd.DataFrame, settings: dict, now: dt.datetime) -> pd.D
                           "end": end.astype("datetime64[ns]").to_numpy(),
                           "team_raw": frame["team_raw"].astype(object).to_numpy(),
                           "breached": (frame["resolution_sla"] == "breached").to_numpy(),
-                          "priority": frame["priority"].astype(object).to_numpy()})[usable]
+                          "priority": frame["priority"].astype(object).to_numpy(),
+                          "calendar": calendar_names(frame["team"], settings)})[usable]
     spans["end"] = spans[["created", "end"]].max(axis=1)
-    spans["open_hours"] = (spans["end"] - spans["created"]).dt.total_seconds() / 3600
+    calendars = spans["calendar"].to_numpy()
+    spans["open_hours"] = clock(spans["created"].to_numpy(), spans["end"].to_numpy(), calendars)
     targets = {p: t["resolution"] for p, t in settings["sla_targets"].items()}
-    target_hours = spans["priority"].map(targets).astype("float64")
-    spans["deadline"] = (spans["created"] + pd.to_timedelta(target_hours, unit="h")) \
-        .astype("datetime64[ns]")
+    target_hours = spans["priority"].map(targets).astype("float64").to_numpy()
+    spans["deadline"] = clock(spans["created"].to_numpy(), None, calendars, target_hours)
     spans = spans.reset_index(drop=True)
     spans["tid"] = np.arange(len(spans))  # whole numbers sort and group far faster than SRs
     return spans
 
 
 def _segments(tickets: pd.DataFrame, timeline: pd.DataFrame, settings: dict,
-              raw: bool) -> pd.DataFrame:
+              raw: bool, clock) -> pd.DataFrame:
     """One row per (ticket, holder) stretch: tid (the ticket), key, start, hours, position,
     last."""
     found = pd.Index(tickets["sr_number"]).get_indexer(timeline["sr_number"])
@@ -92,7 +120,9 @@ def _segments(tickets: pd.DataFrame, timeline: pd.DataFrame, settings: dict,
     segments = segments[~same.to_numpy()].reset_index(drop=True)
     following = segments.groupby("tid", sort=False)["start"].shift(-1)
     stop = following.where(following.notna(), segments["end"])
-    segments["hours"] = (stop - segments["start"]).dt.total_seconds() / 3600
+    calendars = tickets["calendar"].to_numpy()[segments["tid"].to_numpy()]
+    segments["hours"] = clock(segments["start"].to_numpy(dtype="datetime64[ns]"),
+                              stop.to_numpy(dtype="datetime64[ns]"), calendars)
     segments["position"] = segments.groupby("tid", sort=False).cumcount()
     segments["last"] = following.isna().to_numpy()
     return segments
@@ -174,4 +204,3 @@ def _order(row: dict, raw: bool):
     if raw:
         return (-row["hours_held"], row["team_raw"])
     return (TEAM_ORDER.get(row["team"], len(TEAM_ORDER)), str(row["team"]))
-

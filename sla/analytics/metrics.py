@@ -24,7 +24,6 @@ from sla.core.filters import Filters
 
 PCT_DECIMALS = 4
 TOP_PERFORMERS = 5
-AT_RISK_LIMIT = 200
 LIVE_EXPORT_WINDOW = dt.timedelta(days=1)
 PERIODS = ("week", "month")
 
@@ -251,7 +250,7 @@ def data_clock(snapshot: Snapshot, imported_at: dt.datetime | None) -> dict:
     after the import (bad dates in a file) are not trusted as the clock.
     """
     frame = snapshot.frame
-    latest = _plain(pd.concat([frame["created"], frame["resolved_at"]]).max()) \
+    latest = plain_value(pd.concat([frame["created"], frame["resolved_at"]]).max()) \
         if len(frame) else None
     return clock_of(latest, imported_at)
 
@@ -266,32 +265,7 @@ def clock_of(latest: dt.datetime | None, imported_at: dt.datetime | None) -> dic
     return {"at": latest, "basis": "data"}
 
 
-def at_risk(snapshot: Snapshot, filters: Filters, settings: dict, now: dt.datetime,
-            limit: int = AT_RISK_LIMIT) -> list[dict]:
-    """Pending tickets older than ``at_risk_fraction`` of their priority's resolution
-    target, least time left first.
-
-    Age is measured at ``now``: the app passes the data clock (``data_clock``), so an old
-    export does not make every ticket look late.
-    """
-    fraction = settings["at_risk_fraction"]
-    frame = filters.select(snapshot.frame)
-    targets = {p: t["resolution"] for p, t in settings["sla_targets"].items()}
-    pending = frame[(frame["status_class"] == "pending") & frame["created"].notna()
-                    & frame["priority"].isin(list(targets))]
-    target = pending["priority"].astype(object).map(targets).astype("float64")
-    age = (pd.Timestamp(now) - pending["created"]).dt.total_seconds() / 3600
-    late = age > target * fraction
-    rows = pd.DataFrame({"sr_number": pending["sr_number"], "priority": pending["priority"],
-                         "team": pending["team"], "resolved_by": pending["resolved_by"],
-                         "status": pending["status"], "created": pending["created"],
-                         "age_hours": age, "target_hours": target,
-                         "hours_left": target - age})[late.to_numpy()]
-    rows = rows.sort_values(["hours_left", "sr_number"]).head(limit)
-    return [{k: _plain(v) for k, v in row.items()} for row in rows.to_dict("records")]
-
-
-def _plain(value):
+def plain_value(value):
     """A Python value for JSON and tables: None for missing, datetime for timestamps."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
@@ -306,7 +280,7 @@ def data_span(snapshot: Snapshot) -> dict:
     """Ticket count and the first and last created date held."""
     frame = snapshot.frame
     created = frame["created"]
-    return {"tickets": len(frame), "first": _plain(created.min()), "last": _plain(created.max())}
+    return {"tickets": len(frame), "first": plain_value(created.min()), "last": plain_value(created.max())}
 
 
 def agent_names(snapshot: Snapshot) -> list[str]:

@@ -18,14 +18,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-FORMAT = 1  # bump when the columns change: older snapshots are then rebuilt
+FORMAT = 2  # bump when the columns change: older snapshots are then rebuilt
 
 TEXT_COLUMNS = ("sr_number", "content_hash")
 CATEGORY_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "team",
-                    "team_raw", "response_sla", "resolution_sla")
-DATE_COLUMNS = ("created", "resolved_at")
-NUMBER_COLUMNS = ("response_hours", "resolution_hours")
+                    "team_raw", "response_sla", "resolution_sla", "calendar")
+DATE_COLUMNS = ("created", "resolved_at", "paused_since")
+NUMBER_COLUMNS = ("response_hours", "resolution_hours", "paused_hours")
 COLUMNS = TEXT_COLUMNS + CATEGORY_COLUMNS + DATE_COLUMNS + NUMBER_COLUMNS
+# What a ticket document gives the snapshot: its columns, and where its resolution hours
+# come from (``frame_from_tickets``).
+SOURCE_FIELDS = (*COLUMNS, "worked_hours", "hours_source")
 # What pages need; the content hash is read only by imports, to compare files with the store.
 VIEW_COLUMNS = tuple(c for c in COLUMNS if c != "content_hash")
 
@@ -38,10 +41,11 @@ FLAGS = {"resolved": ("status_class", "resolved"),
 COUNTED = (*FLAGS, "breaches")  # breaches: either SLA breached, each ticket counted once
 
 
-# The team timelines (``sla.analytics.handoffs``): one row per time a ticket's raw team changed, for the
-# tickets whose timeline shows more than one team; every other ticket was held by its one
-# team from created on. ``exact`` is False for a change seen between two uploads.
-TIMELINE_COLUMNS = ("sr_number", "at", "team_raw", "exact")
+# The timelines (``sla.analytics.handoffs``): one row per time a ticket's raw team or status
+# changed, for the tickets whose timeline has more than one point; every other ticket was
+# held by its one team from created on. ``exact`` is False for a change seen between two
+# uploads; ``status`` is empty where it is not known (timelines of older versions).
+TIMELINE_COLUMNS = ("sr_number", "at", "team_raw", "status", "exact")
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,15 @@ def with_flags(frame: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- building frames
 
 def frame_from_tickets(tickets: Iterable[dict]) -> pd.DataFrame:
-    """The snapshot rows of ticket documents (as parsed, or as stored)."""
-    records = [[ticket.get(name) for name in COLUMNS] for ticket in tickets]
+    """The snapshot rows of ticket documents (as parsed, or as stored). Their resolution
+    hours are the ones the SLA clock measured where it did (``hours_source`` "clock")."""
+    hours = COLUMNS.index("resolution_hours")
+    records = []
+    for ticket in tickets:
+        record = [ticket.get(name) for name in COLUMNS]
+        if ticket.get("hours_source") == "clock":
+            record[hours] = ticket.get("worked_hours")
+        records.append(record)
     return typed(pd.DataFrame(records, columns=list(COLUMNS)))
 
 
@@ -133,12 +144,14 @@ def concat(parts: Iterable[pd.DataFrame | None]) -> pd.DataFrame:
 
 def timeline_from_tickets(tickets: Iterable[dict]) -> pd.DataFrame:
     """The timeline rows of ticket documents that carry a timeline of two points or more."""
-    rows = [(t["sr_number"], point.get("at"), point.get("team_raw"), bool(point.get("exact")))
+    rows = [(t["sr_number"], point.get("at"), point.get("team_raw"), point.get("status"),
+             bool(point.get("exact")))
             for t in tickets if len(t.get("timeline") or ()) > 1 for point in t["timeline"]]
     frame = pd.DataFrame(rows, columns=list(TIMELINE_COLUMNS))
     return frame.assign(sr_number=frame["sr_number"].astype("string"),
                         at=pd.to_datetime(frame["at"]).astype("datetime64[ms]"),
                         team_raw=frame["team_raw"].astype("string").astype("category"),
+                        status=frame["status"].astype("string").astype("category"),
                         exact=frame["exact"].astype(bool))
 
 
@@ -153,5 +166,6 @@ def merged_timeline(timeline: pd.DataFrame | None, tickets: list[dict]) -> pd.Da
     parts = [p for p in (kept, timeline_from_tickets(tickets)) if len(p)]
     if not parts:
         return empty_timeline()
-    joined = pd.concat([p.astype({"team_raw": "string"}) for p in parts], ignore_index=True)
-    return joined.astype({"team_raw": "category"})
+    words = {"team_raw": "string", "status": "string"}
+    joined = pd.concat([p.astype(words) for p in parts], ignore_index=True)
+    return joined.astype({"team_raw": "category", "status": "category"})

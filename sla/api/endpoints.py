@@ -15,6 +15,7 @@ from sla.api.schemas import (
     CHANGES_SCHEMA,
     HANDOFFS_SCHEMA,
     PAGE_SCHEMA,
+    RULES_SCHEMA,
     SUMMARY_SCHEMA,
     TOKEN_SCHEMA,
     TREND_SCHEMA,
@@ -99,13 +100,19 @@ ENDPOINTS = (
     Endpoint("/priorities", "priorities", "Figures per priority",
              lambda db, v: answers.priorities(db, v["filters"]),
              rows_schema(answers.PRIORITY_KEYS, {"priority": {"type": "string"}})),
-    Endpoint("/at-risk", "at_risk", "Pending tickets close to or past their resolution target",
+    Endpoint("/at-risk", "at_risk", "Open tickets past or close to their resolution target",
              lambda db, v: answers.at_risk(db, v["filters"]), AT_RISK_SCHEMA,
-             description="Ages are measured at the data's clock, as on the Dashboard."),
+             description="Overdue and at-risk tickets in working hours of each ticket's "
+                         "calendar, paused time left out; measured now when the data is a "
+                         "live export imported within a day, else at the data's clock, as "
+                         "on the Dashboard."),
     Endpoint("/handoffs", "handoffs", "Hours each team held the tickets, hand-offs, breaches owned",
-             lambda db, v: answers.handoffs(db, v["filters"], v["raw"]), HANDOFFS_SCHEMA,
+             lambda db, v: answers.handoffs(db, v["filters"], v["raw"], v["working"]),
+             HANDOFFS_SCHEMA,
              params=FILTERS + (Param("raw", "boolean", "Per raw team name, not per team.",
-                                     default=False),)),
+                                     default=False),
+                               Param("working", "boolean", "Working hours of each ticket's "
+                                     "calendar, not wall-clock hours.", default=False))),
     Endpoint("/changes", "changes", "What moved the figures between two imports",
              _changes, CHANGES_SCHEMA, params=filters.SELECTIONS + IMPORTS, errors=(404,),
              description="404 when there are not two imports to compare."),
@@ -117,6 +124,9 @@ ENDPOINTS = (
              _tickets_csv, {"type": "string"}, media_type="text/csv", cached=False,
              description="UTF-8 with BOM, display-name headers, formula-like cells neutralised "
                          "with a leading apostrophe (as the app's downloads)."),
+    Endpoint("/rules", "rules", "The rules in force behind every figure (read-only)",
+             lambda db, v: answers.rules(db), RULES_SCHEMA, params=(),
+             description="Change them on the Settings page or with ./sla.sh settings set."),
     Endpoint("/tokens", "tokens", "Every API token (never the tokens themselves); admins only",
              _token_list, TOKEN_SCHEMA, params=(), role="admin", cached=False),
 )
@@ -126,4 +136,3 @@ BY_PATH = {PREFIX + e.path: e for e in ENDPOINTS}
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return (text[:1].upper() + text[1:]).rstrip(".") + "."
-

@@ -3,6 +3,7 @@ answers' own key lists so that the two cannot drift apart."""
 
 from __future__ import annotations
 
+from sla.core.rules import DEFAULT_SETTINGS
 from sla.service import answers
 
 NUMBER = {"type": ["number", "null"]}
@@ -45,12 +46,18 @@ TREND_SCHEMA = {"type": "array", "items": {"oneOf": [
 TICKET_SCHEMA = row_schema(answers.TICKET_KEYS, {
     **{k: TEXT for k in answers.TICKET_KEYS},
     "created": WHEN, "resolved_at": WHEN, "response_hours": NUMBER, "resolution_hours": NUMBER})
-AT_RISK_SCHEMA = {"type": "object", "required": ["as_of", "clock", "tickets"], "properties": {
-    "as_of": WHEN, "clock": {"enum": ["data", "import"]},
-    "tickets": rows_schema(["sr_number", "priority", "team", "resolved_by", "status", "created",
-                      "age_hours", "target_hours", "hours_left"],
-                     {"sr_number": {"type": "string"}, "priority": TEXT, "team": TEXT,
-                      "resolved_by": TEXT, "status": TEXT, "created": WHEN})}}
+AT_RISK_SCHEMA = {
+    "type": "object", "required": ["as_of", "clock", "tickets", "counts"], "properties": {
+        "as_of": WHEN, "clock": {"enum": ["now", "data", "import"]},
+        "counts": {"type": "object", "required": ["overdue", "at_risk", "paused"],
+                   "properties": {"overdue": INTEGER, "at_risk": INTEGER, "paused": INTEGER}},
+        "tickets": rows_schema(["state", "sr_number", "priority", "team", "resolved_by",
+                                "status", "created", "calendar", "worked_hours",
+                                "target_hours", "hours_left"],
+                               {"state": {"enum": ["overdue", "at risk"]},
+                                "sr_number": {"type": "string"}, "priority": TEXT,
+                                "team": TEXT, "resolved_by": TEXT, "status": TEXT,
+                                "created": WHEN, "calendar": TEXT})}}
 HANDOFF_ROW = {"type": "object",
                "required": ["team", "tickets", "hours_held", "median_hours_held", "handoffs_in",
                             "handoffs_out", "breaches_owned"],
@@ -60,6 +67,7 @@ HANDOFF_ROW = {"type": "object",
                               "handoffs_out": INTEGER, "breaches_owned": INTEGER}}
 HANDOFFS_SCHEMA = {"type": "object", "required": ["as_of", "level", "tickets", "teams"],
                    "properties": {"as_of": WHEN, "level": {"enum": ["team", "raw team"]},
+                                  "hours": {"enum": ["wall", "working"]},
                                   "tickets": INTEGER, "tickets_handed_off": INTEGER,
                                   "tickets_left_out": INTEGER, "approximate": {"type": "boolean"},
                                   "hours_open": {"type": "number"},
@@ -83,6 +91,16 @@ PAGE_SCHEMA = {"type": "object", "required": ["total", "page", "page_size", "pag
                "properties": {"total": INTEGER, "page": INTEGER, "page_size": INTEGER,
                               "pages": INTEGER,
                               "tickets": {"type": "array", "items": TICKET_SCHEMA}}}
+CALENDAR_SCHEMA = {"type": "object", "required": ["name", "timezone", "hours", "holidays"],
+                   "properties": {"name": {"type": "string"}, "timezone": {"type": "string"},
+                                  "hours": {"type": "array", "items": {"type": "string"}},
+                                  "holidays": {"type": "array", "items": {"type": "string"}}}}
+RULES_SCHEMA = {"type": "object", "required": list(DEFAULT_SETTINGS), "properties": {
+    "calendars": {"type": "array", "items": CALENDAR_SCHEMA},
+    "calendar": {"type": "string"},
+    "team_calendars": {"type": "object", "additionalProperties": {"type": "string"}},
+    "paused_statuses": {"type": "array", "items": {"type": "string"}},
+    "computed_outcomes": {"type": "array", "items": {"type": "string"}}}}
 TOKEN_SCHEMA = {"type": "object", "required": ["tokens"], "properties": {"tokens": {
     "type": "array", "items": {"type": "object", "required": ["id", "username", "created_at"],
                                "properties": {"id": {"type": "string"},
@@ -90,4 +108,3 @@ TOKEN_SCHEMA = {"type": "object", "required": ["tokens"], "properties": {"tokens
                                               "name": {"type": "string"}, "created_at": WHEN,
                                               "created_by": TEXT, "last_used_at": WHEN,
                                               "revoked_at": WHEN, "revoked_by": TEXT}}}}}
-

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from sla.core.display import label
-from sla.core.rules import DEFAULT_SETTINGS, SETTINGS_HELP
+from sla.core.rules import DEFAULT_SETTINGS, SETTINGS_HELP, TEAMS
 
-__all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP"]  # re-exported from sla.core.rules
+__all__ = ["DEFAULT_SETTINGS", "SETTINGS_HELP", "TEAMS"]  # re-exported from sla.core.rules
 
 # Canonical field -> header synonyms, first match in the list wins.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -58,6 +58,10 @@ EVENT_TIME_HEADERS: tuple[str, ...] = (
     "Modified", "Modified At", "Changed At", "Change Date Time", "Event Time", "Timestamp",
 )
 
+# A closed ticket without a resolved date takes its closed date from one of these columns
+# (when the resolved date comes from another one).
+CLOSED_HEADERS: tuple[str, ...] = ("Closed Date", "Closed At", "Closed")
+
 # Used for resolved_by only when none of its own headers exists.
 AGENT_FALLBACK_HEADERS: tuple[str, ...] = ("Assigned To", "Assignee", "Assigned", "Agent", "Owner")
 
@@ -67,7 +71,6 @@ SLA_FIELDS = ("response_sla", "resolution_sla")
 
 EMPTY_WORDS = frozenset({"", "?", "-", "n/a", "na", "null", "none"})
 
-TEAMS = ("L1", "L2", "Business", "Other", "Unassigned")
 PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 STATUS_CLASSES = ("resolved", "pending")
 

@@ -7,7 +7,7 @@ import math
 import re
 
 from sla.core.display import literal
-from sla.core.rules import real_number
+from sla.core.rules import OUTCOME_SOURCES, real_number
 
 
 def target_rows(settings: dict) -> list[dict]:
@@ -75,6 +75,23 @@ def moves_text(moved: dict) -> str:
         f"{MOVED_FIELDS.get(field, field.replace('_', ' '))}: "
         + ", ".join(f"{_change_text(change)} ({count:,})" for change, count in changes.items())
         for field, changes in moved.items()) + "."
+
+
+CLOCK_RULES = ("sla_targets", "calendars", "calendar", "team_calendars", "paused_statuses")
+FILE_DECIDES = ("The exports' own durations and SLA columns still decide their tickets' "
+                "outcomes: to judge them by these targets and calendars, choose "
+                "\"compute outcomes from our targets and calendars\" for their export "
+                "(rule computed_outcomes).")
+
+
+def file_decides_note(before: dict, after: dict, moved: dict) -> str:
+    """Why a change of a target, calendar or pause moved no outcome, when that is because the
+    files' verdicts decide (docs/metrics.md, "Which source decides"); else empty."""
+    clock_changed = any(before.get(name) != after.get(name) for name in CLOCK_RULES)
+    outcomes_moved = any(moved.get(name) for name in ("response_sla", "resolution_sla"))
+    if not clock_changed or outcomes_moved or len(after["computed_outcomes"]) >= len(OUTCOME_SOURCES):
+        return ""
+    return FILE_DECIDES
 
 
 def _change_text(change: str) -> str:

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 
 from sla.core import config
+from sla.core.calendars import ALWAYS, calendar_problems
 
 DOCS = "docs/metrics.md"
 
@@ -83,11 +84,29 @@ RULES = (
          "min(tickets − minimum tickets, volume bonus cap); 0 below the minimum tickets.",
          parts=SCORE_PARTS),
     Rule("at_risk_fraction", "At risk from (share of the resolution target)", 0.8,
-         "A pending ticket is at risk once its age passes this share of its priority's "
-         "resolution target (0.8 means 80 %)."),
+         "An open ticket is at risk once its working time used passes this share of its "
+         "priority's resolution target (0.8 means 80 %)."),
+    Rule("at_risk_hours", "At risk within (working hours left)", 0.0,
+         "An open ticket is also at risk once it has at most this many working hours left "
+         "before its resolution target; 0 leaves only the share above."),
     Rule("trend_min_sample", "Smallest trend period shown in full (tickets)", 10,
          "Trend periods (weeks or months) with fewer tickets that have an SLA outcome are "
          "drawn faded: their percentage rests on too few tickets."),
+    Rule("calendars", "Business-hours calendars", [],
+         "The desk's calendars: a name, a time zone, weekly working windows and holidays. "
+         "The built-in 24x7 calendar (every hour counts) is always there."),
+    Rule("calendar", "Calendar of every team", ALWAYS,
+         "The calendar whose working hours the SLA clock counts, for every team not named in "
+         "the calendar per team."),
+    Rule("team_calendars", "Calendar per team", {},
+         "Teams that use another calendar than the one of every team."),
+    Rule("paused_statuses", "Paused statuses", [],
+         "Statuses (any case) during which the SLA clock stops, such as Awaiting User Info or "
+         "Pending Customer."),
+    Rule("computed_outcomes", "Outcomes computed from our targets and calendars", [],
+         "Exports whose own durations and SLA flags are set aside: their resolution hours are "
+         "measured from the dates on the team's calendar, less paused time, and judged "
+         "against the targets. Every other export's durations and SLA flags decide."),
 )
 RULES_BY_NAME = {rule.name: rule for rule in RULES}
 
@@ -95,6 +114,12 @@ DEFAULT_SETTINGS: dict = {rule.name: copy.deepcopy(rule.default) for rule in RUL
 SETTINGS_HELP: dict[str, str] = {rule.name: rule.help for rule in RULES}
 
 TEAMS_RULED = ("L1", "L2", "Business")
+TEAMS = (*TEAMS_RULED, "Other", "Unassigned")
+# The exports whose outcomes can be computed instead of read (rule ``computed_outcomes``): the
+# native exports' preset keys (``sla.ingest.presets``; a test keeps them in step) and
+# "other", every file no preset reads.
+OUTCOME_SOURCES = ("jira", "zendesk", "zendesk-explore", "servicenow-rest", "servicenow",
+                   "other")
 LIMITS = tuple(s for s in config.SETTINGS
                if s.name.startswith("SLA_MAX_") or s.name == "SLA_LOCK_WAIT_S")
 
@@ -119,6 +144,12 @@ def _value_text(name: str, value) -> str:
         return ", ".join(value)
     if name == "team_rules":
         return "; ".join(_team_rule_text(r) for r in value)
+    if name == "calendars":
+        return "; ".join(c["name"] for c in value) or "none besides the built-in 24x7"
+    if name == "team_calendars":
+        return ", ".join(f"{team}: {cal}" for team, cal in value.items()) or "none"
+    if name in ("paused_statuses", "computed_outcomes"):
+        return ", ".join(str(v) for v in value) or "none"
     return number_text(value)
 
 
@@ -161,7 +192,11 @@ def validate(settings: dict) -> list[str]:
             + _team_rule_problems(settings["team_rules"])
             + _score_problems(settings["score"])
             + _fraction_problems(settings["at_risk_fraction"])
-            + _count_problems(rule_named("trend_min_sample"), settings["trend_min_sample"]))
+            + _hours_problems(rule_named("at_risk_hours"), settings["at_risk_hours"])
+            + _count_problems(rule_named("trend_min_sample"), settings["trend_min_sample"])
+            + _calendar_rule_problems(settings)
+            + _text_list_problems(rule_named("paused_statuses"), settings["paused_statuses"])
+            + _source_problems(settings["computed_outcomes"]))
 
 
 def real_number(value) -> float | None:
@@ -229,6 +264,51 @@ def _fraction_problems(value) -> list[str]:
         return [f"“{rule_named('at_risk_fraction').label}” must be above 0 and at most 1 "
                 "(0.8 means 80 %)."]
     return []
+
+
+def _hours_problems(hours_rule: Rule, value) -> list[str]:
+    number = real_number(value)
+    if number is None or number < 0:
+        return [f"“{hours_rule.label}” must be a number of hours, 0 or more."]
+    return []
+
+
+def _calendar_rule_problems(settings: dict) -> list[str]:
+    calendars = settings["calendars"]
+    if not isinstance(calendars, list) or not all(isinstance(c, dict) for c in calendars):
+        return ["The calendars must be a list of calendars."]
+    problems, names = [], [str(c.get("name", "")).strip() for c in calendars]
+    for calendar in calendars:
+        problems += calendar_problems(calendar)
+    folded = [name.casefold() for name in names]
+    problems += [f"Two calendars are named “{name}”." for name in sorted(set(names))
+                 if folded.count(name.casefold()) > 1][:1]
+    known = {ALWAYS, *names}
+    if settings["calendar"] not in known:
+        problems.append(f"“{settings['calendar']}” is not a calendar (known: "
+                        f"{', '.join(sorted(known))}).")
+    team_calendars = settings["team_calendars"]
+    if not isinstance(team_calendars, dict):
+        return [*problems, "The calendar per team must map teams to calendars."]
+    for team, name in team_calendars.items():
+        if team not in TEAMS:
+            problems.append(f"“{team}” is not a team (teams: {', '.join(TEAMS)}).")
+        if name not in known:
+            problems.append(f"“{name}” is not a calendar (known: {', '.join(sorted(known))}).")
+    return problems
+
+
+def _text_list_problems(list_rule: Rule, values) -> list[str]:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        return [f"“{list_rule.label}” must be a list of words, none of them empty."]
+    return []
+
+
+def _source_problems(sources) -> list[str]:
+    if not isinstance(sources, list):
+        return [f"“{rule_named('computed_outcomes').label}” must be a list of exports."]
+    return [f"“{source}” is not an export the app knows (known: {', '.join(OUTCOME_SOURCES)})."
+            for source in sources if source not in OUTCOME_SOURCES]
 
 
 # ---------------------------------------------------------------- applying a rule

@@ -13,10 +13,6 @@ An event-log export's rows of one ticket fold into one ticket with a team timeli
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
-import math
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -28,6 +24,7 @@ from sla.core import fields
 from sla.core.rules import team_of
 from sla.ingest import presets
 from sla.ingest.events import event_timelines
+from sla.ingest.stored_values import content_hash, escape_key, plain
 from sla.ingest.table import RawTable
 from sla.ingest.values import (
     BadValue,
@@ -41,6 +38,7 @@ from sla.ingest.values import (
     sla_word,
     without_thousands,
 )
+from sla.ingest.worktime import derive_work, judged
 
 MAX_LISTED_PROBLEMS = 1000  # rows listed per problem kind in a report; counts stay exact
 REMAINING = "remaining"  # an SLA column holding the time left against the tool's goal
@@ -78,7 +76,7 @@ class ImportReport:
         setattr(self, kind, getattr(self, kind) + 1)
         if len(self.problems) < MAX_LISTED_PROBLEMS:
             self.problems.append({"kind": kind, "row": row, "column": column,
-                                  "value": _plain(value)})
+                                  "value": plain(value)})
 
     def reject(self, row: int, reason: str) -> None:
         self.rejected += 1
@@ -109,10 +107,7 @@ def priority_of(raw: str | None, words: dict[str, str] | None = None) -> str | N
 
 
 def sla_from_hours(hours: float | None, priority: str | None, targets: dict, kind: str) -> str | None:
-    target = targets.get(priority or "", {}).get(kind)
-    if hours is None or target is None:
-        return None
-    return "met" if hours <= target else "breached"
+    return judged(hours, targets.get(priority or "", {}).get(kind))
 
 
 def derive(ticket: dict, settings: dict) -> dict:
@@ -142,6 +137,15 @@ def derive(ticket: dict, settings: dict) -> dict:
             derived[f"{kind}_sla"] = sla_from_hours(ticket.get(f"{kind}_hours"), priority,
                                                     settings["sla_targets"], kind)
     return derived
+
+
+def derive_all(tickets: list[dict], settings: dict) -> list[dict]:
+    """Set every settings-dependent field of ``tickets`` (their timelines attached): the
+    classes of ``derive``, then the SLA clock's (``worktime.derive_work``); returns them."""
+    for ticket in tickets:
+        ticket.update(derive(ticket, settings))
+    derive_work(tickets, settings)
+    return tickets
 
 
 # ---------------------------------------------------------------- tickets
@@ -185,6 +189,7 @@ def iter_tickets(table: RawTable, settings: dict, file_name: str = "",
             for ticket in tickets:
                 if ticket["sr_number"] in timelines:
                     ticket["timeline"] = timelines[ticket["sr_number"]]
+            derive_all(tickets, settings)
             other.update(t["team_raw"] for t in tickets if t["team"] == "Other")
             report.teams_other = dict(other.most_common())
             report.teams_unassigned += sum(1 for t in tickets if t["team"] == "Unassigned")
@@ -231,6 +236,7 @@ def _build_tickets(table: RawTable, frame: pd.DataFrame, rows: pd.Series, srs, s
     sla_in_file = {name: sla_read_as(table, name) for name in fields.SLA_FIELDS}
     extra_headers = [(h, escape_key(h)) for h in table.unmapped]
     extra_values = {h: frame[h].to_numpy() for h in table.unmapped}
+    hours_from_dates = "resolution_hours" not in table.mapping
     tickets = []
     for position, sr_number in enumerate(srs):
         ticket = {"sr_number": sr_number}
@@ -240,9 +246,10 @@ def _build_tickets(table: RawTable, frame: pd.DataFrame, rows: pd.Series, srs, s
             ticket[f"{name}_in_file"] = how
         if table.preset is not None:
             ticket["preset"] = table.preset.key
-        ticket["extra"] = {key: _plain(extra_values[h][position]) for h, key in extra_headers}
+        ticket["extra"] = {key: plain(extra_values[h][position]) for h, key in extra_headers}
+        if hours_from_dates:
+            ticket["resolution_hours_from"] = "dates"
         ticket["content_hash"] = content_hash(ticket)
-        ticket.update(derive(ticket, settings))
         tickets.append(ticket)
     return tickets
 
@@ -280,6 +287,7 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
             report.note_problem("dates_not_parsed", int(rows[index]), mapping[name],
                                 frame.at[index, mapping[name]])
         columns[name] = [None if pd.isna(v) else v.to_pydatetime() for v in parsed]
+    _fill_from_closed(table, frame, columns, orders)
     for name in fields.DURATION_FIELDS:
         columns[name] = _duration_column(table, frame, rows, report, name)
     if "resolution_hours" not in mapping:
@@ -293,6 +301,27 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
                 if value is not None and readable(value) is None:
                     report.note_problem("sla_not_recognised", int(row), mapping[name], value)
     return columns
+
+
+def closed_header(table: RawTable) -> str | None:
+    """The closed-date column, when the file has one besides its resolved-date column."""
+    wanted = {fields.header_key(h) for h in fields.CLOSED_HEADERS}
+    if fields.header_key(table.mapping.get("resolved_at", "")) in wanted:
+        return None
+    return next((h for h in table.unmapped if fields.header_key(h) in wanted), None)
+
+
+def _fill_from_closed(table: RawTable, frame: pd.DataFrame, columns: dict,
+                      orders: dict[str, str]) -> None:
+    """Resolved dates left empty take the ticket's closed date (its column stays kept)."""
+    header = closed_header(table)
+    if header is None or "resolved_at" not in table.mapping:
+        return
+    formats = table.preset.date_formats if table.preset is not None else ()
+    closed, _, _ = parse_date_column(frame[header], date_order(frame[header]), formats)
+    columns["resolved_at"] = [
+        value if value is not None or pd.isna(other) else other.to_pydatetime()
+        for value, other in zip(columns["resolved_at"], closed)]
 
 
 def _remaining_readable(value: str) -> float | None:
@@ -340,62 +369,3 @@ def _hours_between(columns: dict, rows: pd.Series, report: ImportReport) -> list
         else:
             values.append(hours)
     return values
-
-
-# ---------------------------------------------------------------- storage-safe values
-
-FILE_FIELDS = ("sr_number", "status", "priority_raw", "category", "created", "resolved_at",
-               "resolved_by", "team_raw", "response_hours", "resolution_hours",
-               "response_sla_raw", "resolution_sla_raw", "response_sla_in_file",
-               "resolution_sla_in_file", "extra", "preset")
-
-
-def content_hash(ticket: dict) -> str:
-    """A hash of what the file says about a ticket: equal hashes mean an unchanged ticket.
-
-    ``preset`` counts only when set, so tickets of files no preset reads keep their hashes."""
-    payload = {k: ticket.get(k) for k in FILE_FIELDS}
-    if payload["preset"] is None:
-        del payload["preset"]
-    text = json.dumps(payload, sort_keys=True, default=_json_default, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _json_default(value: object) -> str:
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def escape_key(key: str) -> str:
-    """A header as a MongoDB field name: '.' and a leading '$' become full-width look-alikes."""
-    key = str(key).replace(".", "\uff0e")
-    return "\uff04" + key[1:] if key.startswith("$") else key
-
-
-def unescape_key(key: str) -> str:
-    key = key.replace("\uff0e", ".")
-    return "$" + key[1:] if key.startswith("\uff04") else key
-
-
-def _plain(value: object) -> object:
-    """A value MongoDB stores as is (no numpy scalars, NaN, or bare times)."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds() / 3600
-    if isinstance(value, dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, int) and abs(value) >= 2 ** 63:
-        return str(value)
-    return value

@@ -16,7 +16,10 @@ import math
 from pymongo.database import Database
 
 from sla.analytics import export
+from sla.core.calendars import ALWAYS_CALENDAR
 from sla.core.filters import Filters
+from sla.core.rules import TEAMS
+from sla.core.sla_clock import calendar_name
 from sla.service import queries
 
 SUMMARY_KEYS = ["total_tickets", "resolved", "pending", "pending_by_team", "response_sla_pct",
@@ -77,15 +80,15 @@ def priorities(db: Database, filters: Filters = Filters()) -> list[dict]:
 
 
 def at_risk(db: Database, filters: Filters = Filters()) -> dict:
-    """The at-risk list measured at the data's clock, as the Dashboard shows it."""
-    clock = queries.data_clock(db)
-    return {"as_of": clock["at"], "clock": clock["basis"],
-            "tickets": queries.at_risk(db, filters)}
+    """The overdue and at-risk lists, as the Dashboard shows them (``queries.at_risk``)."""
+    return queries.at_risk(db, filters)
 
 
-def handoffs(db: Database, filters: Filters = Filters(), raw: bool = False) -> dict:
-    """Hours held per team (or raw team), measured at the data's clock like the at-risk list."""
-    return queries.handoffs(db, filters, raw)
+def handoffs(db: Database, filters: Filters = Filters(), raw: bool = False,
+             working: bool = False) -> dict:
+    """Hours held per team (or raw team), measured at the data's clock; working hours of
+    each ticket's calendar with ``working``."""
+    return queries.handoffs(db, filters, raw, working=working)
 
 
 def changes(db: Database, filters: Filters = Filters(), from_import: str | None = None,
@@ -119,3 +122,18 @@ def _json_default(value: object):
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return str(value)
+
+
+def calendars(db: Database) -> list[dict]:
+    """Every calendar (the built-in 24x7 first) with the teams that use it."""
+    rules = queries.settings(db)
+    rows = [dict(ALWAYS_CALENDAR), *rules["calendars"]]
+    for row in rows:
+        row["teams"] = [team for team in TEAMS
+                        if calendar_name(team, rules) == row["name"]]
+    return rows
+
+
+def rules(db: Database) -> dict:
+    """The rules in force (``docs/metrics.md``, "Rules")."""
+    return queries.settings(db)

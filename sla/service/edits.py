@@ -11,8 +11,9 @@ from pymongo.database import Database
 
 from sla.analytics import readmodel
 from sla.analytics.metrics import data_clock
-from sla.ingest import normalise
+from sla.ingest import normalise, stored_values
 from sla.ingest.values import clean_text
+from sla.ingest.worktime import WORK_FIELDS
 from sla.storage import settings as settings_store
 from sla.storage import tickets as ticket_store
 from sla.storage import uploads, versions
@@ -29,28 +30,45 @@ def save_settings(db: Database, settings: dict, user: str = "system") -> dict:
     return moved
 
 
+MOVES_SHOWN = (*ticket_store.DERIVED_FIELDS, "calendar")  # what a Settings change reports
+
+
 def rederive(db: Database, settings: dict) -> tuple[dict, pd.DataFrame]:
-    """Recompute the derived fields of stored tickets.
+    """Recompute the derived fields of stored tickets, a batch at a time.
 
     Returns {field: {"old → new": tickets}} of what changed, and the read model frame of the
     re-derived tickets (built from the same scan).
     """
-    moved: dict[str, Counter] = {name: Counter() for name in ticket_store.DERIVED_FIELDS}
-    projection = {name: 1 for name in normalise.FILE_FIELDS if name != "extra"}
-    projection.update({name: 1 for name in (*ticket_store.DERIVED_FIELDS, "content_hash")})
-    updates, tickets = [], []
+    moved: dict[str, Counter] = {name: Counter() for name in MOVES_SHOWN}
+    compared = (*ticket_store.DERIVED_FIELDS, *WORK_FIELDS)
+    projection = {name: 1 for name in stored_values.FILE_FIELDS if name != "extra"}
+    projection.update({name: 1 for name in (*compared, "content_hash", "timeline")})
+    updates, frames, batch = [], [], []
     for ticket in db.tickets.find({}, projection):
-        derived = normalise.derive(ticket, settings)
-        changed = {k: v for k, v in derived.items() if ticket.get(k) != v}
-        for name, value in changed.items():
-            moved[name][(ticket.get(name), value)] += 1
-        if changed:
-            updates.append((ticket["_id"], changed))
-        tickets.append({**ticket, **derived})
+        batch.append(ticket)
+        if len(batch) == normalise.CHUNK_ROWS:
+            frames.append(_rederive_batch(batch, settings, compared, moved, updates))
+            batch = []
+    frames.append(_rederive_batch(batch, settings, compared, moved, updates))
     ticket_store.set_derived(db, updates)
     moved_text = {name: {f"{old} → {new}": n for (old, new), n in counts.most_common()}
                   for name, counts in moved.items() if counts}
-    return moved_text, readmodel.frame_from_tickets(tickets)
+    return moved_text, readmodel.concat(frames)
+
+
+def _rederive_batch(batch: list[dict], settings: dict, compared: tuple, moved: dict,
+                    updates: list) -> pd.DataFrame:
+    """Re-derive one batch of stored tickets: what moved is counted, what changed is queued
+    in ``updates``; the batch's read-model rows."""
+    before = [{name: ticket.get(name) for name in compared} for ticket in batch]
+    normalise.derive_all(batch, settings)
+    for ticket, old in zip(batch, before):
+        changed = {k: ticket.get(k) for k in compared if old[k] != ticket.get(k)}
+        for name in changed.keys() & moved.keys():
+            moved[name][(old[name], changed[name])] += 1
+        if changed:
+            updates.append((ticket["_id"], changed))
+    return readmodel.frame_from_tickets(batch)
 
 
 def cleaned(values: dict) -> dict:
@@ -65,16 +83,18 @@ def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
         if old is None:
             raise KeyError(sr_number)
         ticket = {**old, **values}
-        ticket.update(normalise.derive(ticket, settings_store.get_settings(db)))
-        ticket["content_hash"] = normalise.content_hash(ticket)
+        moved_on = any(ticket.get(name) != old.get(name) for name in ("team_raw", "status"))
+        if moved_on:
+            ticket["timeline"] = _moved_on(db, old, ticket)
+        normalise.derive_all([ticket], settings_store.get_settings(db))
+        ticket["content_hash"] = stored_values.content_hash(ticket)
         entry = ticket_store.history_entry(ticket, old, None, now(), user, "edit")
         if not entry["changes"]:
             return {}
         db.ticket_history.insert_one(entry)
         ticket["updated_at"] = entry["at"]
         timeline = None
-        if ticket.get("team_raw") != old.get("team_raw"):
-            ticket["timeline"] = _handed_on(db, old, ticket["team_raw"])
+        if moved_on:
             timeline = readmodel.merged_timeline(versions.current_timeline(db), [ticket])
         db.tickets.replace_one({"_id": sr_number}, ticket)
         versions.publish(db, readmodel.merged(versions.base_frame(db, publish_missing=False),
@@ -82,14 +102,15 @@ def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
     return entry["changes"]
 
 
-def _handed_on(db: Database, old: dict, team_raw: str | None) -> list[dict]:
-    """The timeline of a ticket whose team was changed by hand: the change placed at the
-    data's clock (an edit says nothing about when the ticket really moved)."""
+def _moved_on(db: Database, old: dict, ticket: dict) -> list[dict]:
+    """The timeline of a ticket whose team or status was changed by hand: the change placed
+    at the data's clock (an edit says nothing about when the ticket really moved)."""
     last = uploads.recent_uploads(db, 1)
     clock = data_clock(versions.snapshot(db), last[0]["at"] if last else None)["at"] or now()
     start = old.get("timeline") or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
-                                     "exact": True}]
-    return [*start, {"at": clock, "team_raw": team_raw, "exact": False}]
+                                     "status": old.get("status"), "exact": True}]
+    return [*start, {"at": clock, "team_raw": ticket.get("team_raw"),
+                     "status": ticket.get("status"), "exact": False}]
 
 
 def delete_ticket(db: Database, sr_number: str, user: str) -> bool:

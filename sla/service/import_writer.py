@@ -12,6 +12,7 @@ from pymongo.database import Database
 
 from sla.analytics import readmodel
 from sla.analytics.metrics import clock_of
+from sla.ingest import normalise
 from sla.storage import tickets as ticket_store
 from sla.storage.versions import current_timeline
 
@@ -34,20 +35,27 @@ def classify(chunk: list[dict], known: pd.DataFrame) -> tuple[list[dict], set[st
 
 
 class TimelineKeeper:
-    """Keeps each ticket's team timeline through an import.
+    """Keeps each ticket's timeline (its raw team and status over time) through an import.
 
     An event-log file gives a ticket's timeline exactly (``ingest.events.event_timelines``).
-    A snapshot file only shows the team now: when it differs from the stored one, the change
-    is placed at the file's clock (its latest date, or the import time for a live export; see
-    ``analytics.metrics.clock_of``), known only once every chunk is read. Such a point is
-    written with its ticket at the import's start, and moved to the file's clock at the end
-    (``finish``), so a ticket never holds a point without a time, even if the import is cut
-    off (the recovery then moves them, ``importing.recover_interrupted_imports``). A changed
-    ticket otherwise keeps the timeline it had.
+    A snapshot file only shows the team and status now: when either differs from the stored
+    one, the change is placed at the file's clock (its latest date, or the import time for a
+    live export; see ``analytics.metrics.clock_of``), known only once every chunk is read.
+    Such a point is written with its ticket at the import's start, and moved to the file's
+    clock at the end (``finish``), so a ticket never holds a point without a time, even if the
+    import is cut off (the recovery then moves them, ``importing.recover_interrupted_imports``).
+    The stored status is placed at the clock of the upload that last wrote its ticket (kept
+    with each import's record; the time it was written for imports older than that), so a
+    pause seen in one upload and gone in the next lasts from one's clock to the other's. A changed
+    ticket otherwise keeps the timeline it had. The SLA clock of the tickets given a point is
+    derived again (``normalise.derive_all``), at the end with the points at the file's clock.
     """
 
-    def __init__(self, imported_at: dt.datetime) -> None:
+    def __init__(self, db: Database, imported_at: dt.datetime, settings: dict) -> None:
+        self.db = db
         self.imported_at = imported_at
+        self.settings = settings
+        self._clocks: dict = {}  # upload id -> its clock
         self.latest: dt.datetime | None = None
         self.placed: list[dict] = []  # tickets given a point at the file's clock
         self.touched: list[dict] = []  # new or changed tickets with a timeline
@@ -58,32 +66,59 @@ class TimelineKeeper:
                 value = ticket.get(name)
                 if value is not None and (self.latest is None or value > self.latest):
                     self.latest = value
+        placed = []
         for ticket, old in changed:
             if "timeline" in ticket:
                 continue
             kept = old.get("timeline")
-            if ticket.get("team_raw") != old.get("team_raw"):
-                start = kept or [{"at": old.get("created"), "team_raw": old.get("team_raw"),
-                                  "exact": True}]
-                ticket["timeline"] = [*start, {"at": self.imported_at,
-                                               "team_raw": ticket.get("team_raw"),
-                                               "exact": False}]
-                self.placed.append(ticket)
+            if any(ticket.get(name) != old.get(name) for name in ("team_raw", "status")):
+                ticket["timeline"] = [*(kept or self._first_points(old)),
+                                      {"at": self.imported_at, "team_raw": ticket.get("team_raw"),
+                                       "status": ticket.get("status"), "exact": False}]
+                placed.append(ticket)
             elif kept:
                 ticket["timeline"] = kept
+        normalise.derive_all(placed, self.settings)
+        self.placed += placed
         self.touched += [t for t in tickets if t.get("timeline")]
 
-    def finish(self, db: Database) -> pd.DataFrame | None:
-        """Write the points placed at the file's clock; the new timelines frame, or None when
-        no ticket of the import has a timeline (the version keeps the ones it had)."""
+    def clock(self) -> dt.datetime:
+        """The file's clock (once every chunk was seen)."""
+        return clock_of(self.latest, self.imported_at)["at"]
+
+    def _first_points(self, old: dict) -> list[dict]:
+        """The timeline of a ticket that had none: its team from created on, and its status
+        from the clock of the upload that last wrote it (before that, unknown)."""
+        points = [{"at": old.get("created"), "team_raw": old.get("team_raw"), "status": None,
+                   "exact": True}]
+        seen = self._upload_clock(old.get("last_upload")) or old.get("updated_at")
+        if seen is not None:
+            points.append({"at": seen, "team_raw": old.get("team_raw"),
+                           "status": old.get("status"), "exact": False})
+        return points
+
+    def _upload_clock(self, upload_id) -> dt.datetime | None:
+        if upload_id not in self._clocks:
+            record = self.db.uploads.find_one({"_id": upload_id}, {"clock": 1}) or {}
+            self._clocks[upload_id] = record.get("clock")
+        return self._clocks[upload_id]
+
+    def finish(self, db: Database) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+        """Write the points placed at the file's clock, with the SLA clock they give. The new
+        timelines frame, or None when no ticket of the import has a timeline (the version
+        keeps the ones it had); and the read-model rows of the tickets derived again, or None.
+        """
         if not self.touched:
-            return None
-        clock = clock_of(self.latest, self.imported_at)["at"]
-        if clock != self.imported_at:
-            for ticket in self.placed:
-                ticket["timeline"][-1]["at"] = clock
-            ticket_store.set_timelines(db, self.placed)
-        return readmodel.merged_timeline(current_timeline(db), self.touched)
+            return None, None
+        clock = self.clock()
+        if clock == self.imported_at or not self.placed:
+            return readmodel.merged_timeline(current_timeline(db), self.touched), None
+        for ticket in self.placed:
+            ticket["timeline"][-1]["at"] = clock
+        normalise.derive_all(self.placed, self.settings)
+        ticket_store.set_timelines(db, self.placed)
+        return (readmodel.merged_timeline(current_timeline(db), self.touched),
+                readmodel.frame_from_tickets(self.placed))
 
 
 class ChunkWriter:

@@ -85,13 +85,15 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     del data, source  # the table holds what is needed; the chunks release it when done
     table = mappings.mapping_in_force(db, table, mapping, named)
     if dry_run:
-        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        settings = get_settings(db)
+        report, chunks = normalise.iter_tickets(table, settings, name)
         del table
         return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
                              progress=progress)
     with write_lock(db, f"the import of {name}") as lock:
         recovered = recover_interrupted_imports(db)
-        report, chunks = normalise.iter_tickets(table, get_settings(db), name)
+        settings = get_settings(db)
+        report, chunks = normalise.iter_tickets(table, settings, name)
         headers, chosen, detected = table.headers, dict(table.mapping), table.detected
         del table
         report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
@@ -134,7 +136,7 @@ def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
                   progress: Progress) -> ImportReport:
     known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
     written, done = [], 0
-    timelines = TimelineKeeper(imported_at=started)
+    timelines = TimelineKeeper(db, imported_at=started, settings=get_settings(db))
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
@@ -187,10 +189,13 @@ def _finish(db: Database, report: ImportReport, upload_id, base, written: list,
         progress(0.95, "updating the figures")
         upserts = readmodel.concat(written)
         del written
-        timeline = timelines.finish(db)
+        timeline, rederived = timelines.finish(db)
+        if rederived is not None:
+            upserts = readmodel.merged(upserts, rederived)
         version = versions.publish(db, readmodel.merged(base, upserts), timeline)
     db.uploads.update_one({"_id": upload_id}, {"$set": {
         **uploads.report_counts(report), "status": "done", "finished_at": now(),
+        "clock": timelines.clock(),
         "version_after": version, "snapshot": versions.version_info(db).get("snapshot")}})
     progress(1.0, "done")
 

@@ -23,13 +23,14 @@ import pandas as pd
 from pymongo.database import Database
 
 from sla.analytics import changes as changes_module
-from sla.analytics import export, metrics
+from sla.analytics import export, metrics, risk
 from sla.analytics import handoffs as handoffs_module
 from sla.analytics.changes import ChangesError
 from sla.analytics.readmodel import Snapshot
 from sla.core.filters import Filters
-from sla.ingest import normalise
+from sla.ingest import stored_values
 from sla.storage import snapshots, tickets, uploads, versions, writelock
+from sla.storage.clock import now
 from sla.storage.settings import get_settings
 
 
@@ -164,13 +165,23 @@ def data_clock(db: Database, info: dict | None = None) -> dict:
     return _answer(db, ("data_clock",), compute, info)
 
 
-def at_risk(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
-    """The at-risk list measured at the data's clock, as the Dashboard shows it."""
-    clock, rules = data_clock(db, info)["at"], settings(db, info)
-    if clock is None:
-        return []
-    return _answer(db, ("at_risk", filters),
-                   lambda held: metrics.at_risk(held, filters, rules, now=clock), info)
+def at_risk(db: Database, filters: Filters = Filters(), info: dict | None = None) -> dict:
+    """The overdue and at-risk lists (``risk.risk_lists``) with the clock they are measured
+    at (``risk.risk_clock``: now for fresh data, else the data's clock), as the Dashboard
+    shows them; {"as_of": None, …} with empty lists when no ticket has a date."""
+    clock = risk.risk_clock(data_clock(db, info), now())
+    if clock["at"] is None:
+        return {"as_of": None, "clock": clock["basis"],
+                "counts": {"overdue": 0, "at_risk": 0, "paused": 0}, "tickets": []}
+    rules = settings(db, info)
+    if clock["basis"] == "now":  # to the minute, so an answer is asked again once a minute
+        clock["at"] = clock["at"].replace(second=0, microsecond=0)
+    if clock["basis"] in ("now", "import"):  # the store's UTC, read in each calendar's zone
+        clock["at"] = clock["at"].replace(tzinfo=dt.timezone.utc)
+    lists = _answer(db, ("at_risk", filters, clock["at"]),
+                    lambda held: risk.risk_lists(held, filters, rules, clock["at"]), info)
+    return {"as_of": lists["as_of"], "clock": clock["basis"], "counts": lists["counts"],
+            "tickets": lists["tickets"]}
 
 
 def data_span(db: Database, info: dict | None = None) -> dict:
@@ -186,12 +197,14 @@ def data_span(db: Database, info: dict | None = None) -> dict:
 
 
 def handoffs(db: Database, filters: Filters = Filters(), raw: bool = False,
-             info: dict | None = None) -> dict:
-    """Hours held per team (or raw team), measured at the data's clock like the at-risk list."""
+             info: dict | None = None, working: bool = False) -> dict:
+    """Hours held per team (or raw team), measured at the data's clock; in working hours of
+    each ticket's calendar with ``working``."""
     clock = data_clock(db, info)["at"] or dt.datetime.now()
     rules = settings(db, info)
-    return _answer(db, ("handoffs", filters, raw),
-                   lambda held: handoffs_module.handoffs(held, filters, rules, clock, raw), info)
+    return _answer(db, ("handoffs", filters, raw, working),
+                   lambda held: handoffs_module.handoffs(held, filters, rules, clock, raw,
+                                                         working), info)
 
 
 def changes(db: Database, filters: Filters = Filters(), from_import: str | None = None,
@@ -245,7 +258,7 @@ def ticket(db: Database, sr_number: str) -> dict | None:
     """One ticket's stored record, its file's own columns (``extra``) under their names."""
     found = tickets.get_ticket(db, sr_number)
     if found is not None:
-        found["extra"] = {normalise.unescape_key(k): v
+        found["extra"] = {stored_values.unescape_key(k): v
                           for k, v in (found.get("extra") or {}).items()}
     return found
 

@@ -20,6 +20,7 @@ from pymongo.database import Database
 from sla.analytics.readmodel import (
     COLUMNS,
     FORMAT,
+    SOURCE_FIELDS,
     TIMELINE_COLUMNS,
     VIEW_COLUMNS,
     Snapshot,
@@ -95,7 +96,7 @@ def prune(db: Database, keep: int = KEEP_SNAPSHOTS, protected: set = frozenset()
 
 def scan_tickets(db: Database) -> pd.DataFrame:
     """The snapshot rebuilt from the tickets collection (one full read; recovery only)."""
-    projection = {name: 1 for name in COLUMNS}
+    projection = {name: 1 for name in SOURCE_FIELDS}
     parts, batch = [], []
     for ticket in db.tickets.find({}, projection, batch_size=SCAN_BATCH):
         batch.append(ticket)

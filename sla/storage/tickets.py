@@ -11,7 +11,8 @@ from pymongo import DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from sla.ingest.normalise import FILE_FIELDS
+from sla.ingest.stored_values import FILE_FIELDS, HASHED_WHEN_SET
+from sla.ingest.worktime import WORK_FIELDS
 
 BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
 # $in over thousands of keys is slow on some servers (quadratic on SecantusDB), so small files
@@ -20,9 +21,10 @@ LOOKUP_CHUNK = 100
 PENDING = "pending"  # on an import's history entries until their tickets are written
 LOOKUP_SCAN_RATIO = 20
 DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolution_sla")
-# What a ticket's history records; not "preset" (which tool's export it came from): a file
-# read by a preset for the first time changes no value a user would call a change.
-TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:] if f != "preset") + DERIVED_FIELDS
+# What a ticket's history records; not "preset" (which tool's export it came from) nor where
+# the resolution hours came from: a file read so for the first time changes no value a user
+# would call a change. Nor the SLA clock's fields (``WORK_FIELDS``), which follow the others.
+TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:] if f not in HASHED_WHEN_SET) + DERIVED_FIELDS
 
 
 def get_ticket(db: Database, sr_number: str) -> dict | None:
@@ -50,7 +52,8 @@ def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) 
 def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
     """The stored documents of these SR numbers (the fields an import compares and keeps)."""
     projection = {name: 1 for name in TRACKED_FIELDS}
-    projection.update({"content_hash": 1, "first_upload": 1, "timeline": 1, "created": 1})
+    projection.update({"content_hash": 1, "first_upload": 1, "last_upload": 1, "timeline": 1,
+                       "created": 1, "updated_at": 1})
     if len(srs) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
         queries = [{"_id": {"$in": chunk}} for chunk in chunks(sorted(srs), LOOKUP_CHUNK)]
     else:  # most of the store changes: one scan beats many $in look-ups
@@ -110,10 +113,12 @@ def insert_new(db: Database, docs: list[dict]) -> None:
 
 
 def set_timelines(db: Database, tickets: list[dict]) -> None:
-    """Write the team timelines these tickets carry."""
+    """Write the timelines these tickets carry, with the fields derived from them (the SLA
+    clock's, and the outcomes it may decide)."""
+    written = ("timeline", *WORK_FIELDS, *DERIVED_FIELDS)
     for part in chunks(tickets, BATCH):
         db.tickets.bulk_write([UpdateOne({"_id": t["sr_number"]},
-                                         {"$set": {"timeline": t["timeline"]}})
+                                         {"$set": {k: t[k] for k in written if k in t}})
                                for t in part], ordered=False)
 
 

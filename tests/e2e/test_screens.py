@@ -230,8 +230,9 @@ def admin_pages(screen_app, browser, findings):
 @pytest.fixture(scope="module")
 def full_data(screen_app) -> dict:
     """Real-looking tickets in the store: the UCI incident event log (../shared/data) imported
-    with ``python -m sla import``, else ``python -m sla demo --tickets 3000``; then one
-    ticket to open on the Tickets page (a resolved one with an agent, when there is one)."""
+    with ``python -m sla import``, else ``python -m sla demo --tickets 3000``; every team on
+    a Mon-Fri office calendar with two statuses paused; then one ticket to open on the
+    Tickets page (a resolved one with an agent, when there is one)."""
     if UCI_ZIP.exists():
         with zipfile.ZipFile(UCI_ZIP) as zipped:
             member = next(n for n in zipped.namelist()
@@ -244,6 +245,12 @@ def full_data(screen_app) -> dict:
         run_cli(screen_app.env, "demo", "--tickets", DEMO_TICKETS)
         label = f"python -m sla demo --tickets {DEMO_TICKETS}"
     run_cli(screen_app.env, "demo", "--tickets", 300)  # a second import: "what moved" shows
+    for clock_rule in (("calendar", "add", "Office", "--hours", "Mon-Fri 08:00-18:00",
+                        "--holiday", "2016-03-25", "--holiday", "2016-03-28"),
+                       ("calendar", "assign", "Office"),
+                       ("settings", "set", "paused_statuses", "Awaiting User Info",
+                        "Pending Customer")):
+        run_cli(screen_app.env, *clock_rule)  # the lists in working time, with pauses
     exported = screen_app.tmp / "all-tickets.csv"
     run_cli(screen_app.env, "export", exported)
     frame = pd.read_csv(exported, dtype=str, keep_default_na=False, encoding="utf-8-sig")

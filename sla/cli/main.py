@@ -9,31 +9,35 @@ a traceback instead.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 import os
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
-import pandas as pd
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.core import config, display, filters
+from sla.cli import rules
+from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
+from sla.core import display, filters, rule_text
 from sla.core.config import ConfigError
 from sla.core.filters import Filters
 from sla.core.params import Param, ParamError
-from sla.service import accounts, answers, database, demo, health, importing, queries
+from sla.service import (
+    accounts,
+    answers,
+    database,
+    demo,
+    health,
+    importing,
+    queries,
+)
 
-EXIT_FAILED = 2
 KEY_HELP = ("the key archives are signed with (default: this installation's SLA_COOKIE_KEY or "
             "its key file); give the other installation's to restore its backup")
-PROG = "./sla.sh"
 EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
                    accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
-                   ParamError)
+                   ParamError, rule_text.RuleError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
-    p.add_argument("--user", default=os.environ.get("USER", "cli"), help="recorded as importer")
+    p.add_argument("--user", default=CLI_USER, help="recorded as importer")
     p.add_argument("--mapping", metavar="NAME",
                    help="read the file through the column mapping saved under NAME")
     p.add_argument("--progress", action="store_true",
@@ -53,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("summary", "headline figures"), ("teams", "per team"),
                        ("agents", "per agent, with score"), ("priorities", "per priority"),
                        ("trend", "per ISO week (Monday start) or calendar month"),
-                       ("at-risk", "pending tickets close to or past their resolution target")):
+                       ("at-risk", "open tickets past or close to their resolution target, "
+                                   "in working hours")):
         p = commands.add_parser(name, help=text)
         _add_filters(p)
         p.add_argument("--json", action="store_true")
@@ -64,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "breaches owned")
     _add_filters(p)
     p.add_argument("--raw", action="store_true", help="per raw team name, not per team")
+    p.add_argument("--working", action="store_true",
+                   help="working hours of each ticket's calendar, not wall-clock hours")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("changes", help="what moved the figures between two imports")
@@ -105,6 +112,8 @@ def _add_admin_commands(commands) -> None:
     q.add_argument("--user", help="only this user's tokens")
     q = token_commands.add_parser("remove", help="revoke one token (by id) or all of a user's")
     q.add_argument("id_or_user")
+
+    rules.add_rule_commands(commands)
 
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
@@ -185,21 +194,6 @@ def cmd_import(args) -> int:
     return 0
 
 
-def _print_rows(rows: list[dict], columns: list[str]) -> None:
-    if not rows:
-        print("no tickets match")
-        return
-    frame = pd.DataFrame(rows)[columns]
-    print(frame.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-
-
-def _output(args, rows: list[dict], columns: list[str]) -> None:
-    if args.json:
-        print(answers.to_json(rows))
-    else:
-        _print_rows(rows, columns)
-
-
 def cmd_summary(args) -> int:
     result = answers.summary(database.connect(), filters_from(args))
     if args.json:
@@ -209,18 +203,18 @@ def cmd_summary(args) -> int:
         value = result[key]
         print(f"{key:>24}: {round(value, 1) if isinstance(value, float) else value}")
     print("          top_performers:")
-    _print_rows(result["top_performers"], ["agent", "total_tickets", "response_sla_pct",
+    print_rows(result["top_performers"], ["agent", "total_tickets", "response_sla_pct",
                                            "resolution_sla_pct", "score"])
     return 0
 
 
 def cmd_teams(args) -> int:
-    _output(args, answers.teams(database.connect(), filters_from(args)), answers.TEAM_KEYS)
+    output(args, answers.teams(database.connect(), filters_from(args)), answers.TEAM_KEYS)
     return 0
 
 
 def cmd_priorities(args) -> int:
-    _output(args, answers.priorities(database.connect(), filters_from(args)),
+    output(args, answers.priorities(database.connect(), filters_from(args)),
             answers.PRIORITY_KEYS)
     return 0
 
@@ -232,41 +226,47 @@ def cmd_agents(args) -> int:
     if args.json:
         print(answers.to_json([{k: r[k] for k in answers.AGENT_KEYS} for r in rows]))
     else:
-        _print_rows(rows, columns)
+        print_rows(rows, columns)
     return 0
 
 
 def cmd_trend(args) -> int:
     rows = answers.trend(database.connect(), filters_from(args), args.period)
-    _output(args, rows, answers.trend_keys(args.period))
+    output(args, rows, answers.trend_keys(args.period))
     return 0
 
 
+CLOCK_BASES = {"now": "now: the data is a live export imported within a day",
+               "import": "the latest import", "data": "the latest date in the data"}
+
+
 def cmd_at_risk(args) -> int:
-    """The at-risk list measured at the data's clock, as the Dashboard shows it."""
+    """The overdue and at-risk lists, as the Dashboard shows them."""
     result = answers.at_risk(database.connect(), filters_from(args))
     if args.json:
         print(answers.to_json(result))
         return 0
+    counts = result["counts"]
     if result["as_of"]:
-        print(f"as of {result['as_of']:%Y-%m-%d %H:%M} "
-              f"({'the latest import' if result['clock'] == 'import' else 'the latest date in the data'})")
-    _print_rows(result["tickets"], ["sr_number", "priority", "team", "resolved_by", "age_hours",
-                                    "target_hours", "hours_left"])
+        print(f"as of {result['as_of']:%Y-%m-%d %H:%M} ({CLOCK_BASES[result['clock']]}): "
+              f"{counts['overdue']:,} overdue, {counts['at_risk']:,} at risk, "
+              f"{counts['paused']:,} paused")
+    print_rows(result["tickets"], ["state", "sr_number", "priority", "team", "resolved_by",
+                                    "status", "worked_hours", "target_hours", "hours_left"])
     return 0
 
 
 def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
-    result = answers.handoffs(database.connect(), filters_from(args), args.raw)
+    result = answers.handoffs(database.connect(), filters_from(args), args.raw, args.working)
     if args.json:
         print(answers.to_json(result))
         return 0
     clock = result["as_of"]
-    print(f"as of {clock:%Y-%m-%d %H:%M}: {result['tickets']:,} tickets, "
+    print(f"as of {clock:%Y-%m-%d %H:%M}, {result['hours']} hours: {result['tickets']:,} tickets, "
           f"{result['tickets_handed_off']:,} handed off"
           + (" (changes between uploads placed at the later upload)" if result["approximate"] else ""))
-    _print_rows(result["teams"], (["team_raw"] if args.raw else []) + [
+    print_rows(result["teams"], (["team_raw"] if args.raw else []) + [
         "team", "tickets", "hours_held", "median_hours_held", "handoffs_in", "handoffs_out",
         "breaches_owned"])
     return 0
@@ -284,7 +284,7 @@ def cmd_changes(args) -> int:
     for name in ("resolution_sla_pct", "response_sla_pct", "pending"):
         figure = result[name]
         print(f"{name}: {_figure(figure['before'])} -> {_figure(figure['after'])}")
-        _print_rows(figure["contributions"][:10], ["cause", "team", "priority", "tickets", "points"])
+        print_rows(figure["contributions"][:10], ["cause", "team", "priority", "tickets", "points"])
     return 0
 
 
@@ -335,7 +335,7 @@ def cmd_token(args) -> int:
     db = database.connect()
     if args.token_command == "add":
         token, record = accounts.add_token(db, args.name, args.label,
-                                         created_by=os.environ.get("USER", "cli"))
+                                         created_by=CLI_USER)
         print(token)
         print(f"token {record['id']} for {record['username']}: shown this once, keep it "
               f"secret; revoke it with `{PROG} token remove {record['id']}`", file=sys.stderr)
@@ -347,7 +347,7 @@ def cmd_token(args) -> int:
             print(f"{item['id']}\t{item['username']}\t{item['created_at']:%Y-%m-%d %H:%M}\t"
                   f"{state}\t{display.clean(item['name'])}")
     else:
-        revoked = accounts.revoke_token(db, args.id_or_user, by=os.environ.get("USER", "cli"))
+        revoked = accounts.revoke_token(db, args.id_or_user, by=CLI_USER)
         print(f"revoked {', '.join(revoked)}")
     return 0
 
@@ -405,6 +405,7 @@ COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "agents": cmd_agents, "priorities": cmd_priorities, "trend": cmd_trend,
             "at-risk": cmd_at_risk, "handoffs": cmd_handoffs, "changes": cmd_changes,
             "export": cmd_export, "user": cmd_user, "token": cmd_token,
+            "settings": rules.cmd_settings, "calendar": rules.cmd_calendar,
             "demo": cmd_demo, "server": cmd_server, "backup": cmd_backup,
             "restore": cmd_restore, "check": cmd_check}
 
@@ -431,34 +432,3 @@ def main(argv: list[str] | None = None) -> int:
         where = log_detail(exc)
         return fail(f"something unexpected went wrong; the details are in {where} "
                     "(or set SLA_DEBUG=1 to see them here)", code=1)
-
-
-MAX_MESSAGE = 300
-
-
-def fail(message: str, code: int = EXIT_FAILED) -> int:
-    """The user's one line: the first line of ``message``, never longer than a line should be."""
-    line = " ".join(message.split()) or "failed"
-    if len(line) > MAX_MESSAGE:
-        line = line[: MAX_MESSAGE - 1] + "…"
-    print(f"error: {line}", file=sys.stderr)
-    return code
-
-
-LOG_FILE = "sla.log"
-
-
-def log_detail(exc: BaseException) -> Path:
-    """Append the exception with its traceback to the log in the data folder (or the
-    temporary folder when that one is unusable); the log's path."""
-    for folder in (config.data_dir(), Path(tempfile.gettempdir())):
-        path = folder / LOG_FILE
-        try:
-            with path.open("a", encoding="utf-8") as handle:
-                handle.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {PROG} "
-                             f"{' '.join(sys.argv[1:])}\n")
-                traceback.print_exception(exc, file=handle)
-            return path
-        except OSError:
-            continue
-    return Path(LOG_FILE)

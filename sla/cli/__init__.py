@@ -1,0 +1,1 @@
+"""The command line, ``./sla.sh`` (``python -m sla``): ``main`` parses and runs one command."""
