@@ -205,3 +205,49 @@ def test_a_dead_imports_late_history_write_is_dropped_by_the_import_that_recover
     assert db.uploads.find_one({"_id": dead})["status"] == "interrupted"
     entries = list(db.ticket_history.find({"sr_number": "T3"}))
     assert len(entries) == 1 and entries[0]["upload_id"] != dead
+
+
+def test_team_moves_cut_off_wait_for_the_clock_of_the_import_that_completes_them(
+        db, monkeypatch):
+    """An update handing every ticket to Business Ops loses the store after its first batch:
+    the points it placed are never before the last finished import's clock, and the re-run
+    moves them to its file's clock, where a clean import places them."""
+    importing.import_file(db, hand_bytes(), "week1.csv")
+    monkeypatch.setattr(ticket_store, "BATCH", 3)
+    real_bulk_write = type(db.tickets).bulk_write
+    calls = {"n": 0}
+
+    def failing_bulk_write(collection, requests, *args, **kwargs):
+        if collection.name == "tickets":
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise AutoReconnect("connection closed")
+        return real_bulk_write(collection, requests, *args, **kwargs)
+
+    lines = HAND_CSV.splitlines()
+    moved = [lines[0]] + [",".join(cells[:4] + ["Business Ops"] + cells[5:])
+                          for cells in (line.split(",") for line in lines[1:])]
+    week2 = hand_bytes("\n".join(moved) + "\n")
+    monkeypatch.setattr(type(db.tickets), "bulk_write", failing_bulk_write)
+    with pytest.raises(connection.StoreError):
+        importing.import_file(db, week2, "week2.csv")
+    monkeypatch.setattr(type(db.tickets), "bulk_write", real_bulk_write)
+    week1_clock = uploads.last_done_import(db)["clock"]
+    importing.recover_interrupted_imports(db)
+    cut_off = list(db.tickets.find({"timeline": {"$elemMatch": {"team_raw": "Business Ops",
+                                                                "exact": False}}}))
+    assert len(cut_off) == 3
+    assert all(point["at"] >= week1_clock for ticket in cut_off
+               for point in ticket["timeline"] if not point["exact"])
+
+    importing.import_file(db, week2, "week2.csv")
+    week2_clock = uploads.last_done_import(db)["clock"]
+    placed = [(ticket["_id"], ticket["timeline"][-1]) for ticket in db.tickets.find(
+        {"timeline.1": {"$exists": True}})]
+    assert len(placed) == 9  # every ticket but T5, already with Business Ops
+    assert {(point["team_raw"], point["at"]) for _, point in placed} == {
+        ("Business Ops", week2_clock)}
+    assert db.uploads.find_one({"status": "interrupted"})["carried_to"] == \
+        uploads.last_done_import(db)["_id"]
+    timeline = versions.snapshot(db).timeline
+    assert (timeline.groupby("sr_number")["at"].max() == week2_clock).sum() == 9

@@ -59,6 +59,7 @@ class TimelineKeeper:
         self.latest: dt.datetime | None = None
         self.placed: list[dict] = []  # tickets given a point at the file's clock
         self.touched: list[dict] = []  # new or changed tickets with a timeline
+        self._carried: list[dict] = []  # tickets an import cut off before placed a point on
 
     def see(self, tickets: list[dict], changed: list[tuple[dict, dict]]) -> None:
         for ticket in tickets:
@@ -103,22 +104,41 @@ class TimelineKeeper:
             self._clocks[upload_id] = record.get("clock")
         return self._clocks[upload_id]
 
+    def carry_interrupted(self, db: Database) -> list:
+        """Take over the points an import cut off before placed at its provisional clock on
+        the tickets it last wrote (``importing.recover_interrupted_imports``): the change was
+        seen by no finished import before this one, so it moves to this file's clock. The ids
+        of the imports carried over."""
+        carried = []
+        for upload in db.uploads.find({"status": "interrupted", "clock": {"$ne": None},
+                                       "carried_to": {"$exists": False}}, {"clock": 1}):
+            carried.append(upload["_id"])
+            for ticket in ticket_store.placed_by(db, upload["_id"], upload["clock"]):
+                for point in ticket["timeline"]:
+                    if not point.get("exact") and point.get("at") in (upload["clock"], None):
+                        point["at"] = self.imported_at
+                self._carried.append(ticket)
+        return carried
+
     def finish(self, db: Database) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
         """Write the points placed at the file's clock, with the SLA clock they give. The new
         timelines frame, or None when no ticket of the import has a timeline (the version
         keeps the ones it had); and the read-model rows of the tickets derived again, or None.
         """
-        if not self.touched:
+        if not self.touched and not self._carried:
             return None, None
         clock = self.clock()
-        if clock == self.imported_at or not self.placed:
+        moved = self._carried if clock == self.imported_at else self.placed + self._carried
+        if not moved:
             return readmodel.merged_timeline(current_timeline(db), self.touched), None
-        for ticket in self.placed:
-            ticket["timeline"][-1]["at"] = clock
-        normalise.derive_all(self.placed, self.settings)
-        ticket_store.set_timelines(db, self.placed)
-        return (readmodel.merged_timeline(current_timeline(db), self.touched),
-                readmodel.frame_from_tickets(self.placed))
+        for ticket in moved:
+            for point in ticket["timeline"]:
+                if not point.get("exact") and point.get("at") == self.imported_at:
+                    point["at"] = clock
+        normalise.derive_all(moved, self.settings)
+        ticket_store.set_timelines(db, moved)
+        return (readmodel.merged_timeline(current_timeline(db), self.touched + self._carried),
+                readmodel.frame_from_tickets(moved))
 
 
 class ChunkWriter:

@@ -183,19 +183,25 @@ def _compared(db: Database, tickets: list[dict], known) -> tuple[list[dict], lis
 
 def _finish(db: Database, report: ImportReport, upload_id, base, written: list,
             timelines: TimelineKeeper, progress: Progress) -> None:
-    """Publish the new read model (when anything was written) and close the import's record."""
+    """Publish the new read model (when anything was written or carried over from an import
+    cut off before) and close the import's record."""
     version = versions.data_version(db)
-    if written:
+    carried = timelines.carry_interrupted(db)
+    if written or carried:
         progress(0.95, "updating the figures")
-        upserts = readmodel.concat(written)
+        upserts = readmodel.concat(written) if written else None
         del written
         timeline, rederived = timelines.finish(db)
         if rederived is not None:
-            upserts = readmodel.merged(upserts, rederived)
+            upserts = rederived if upserts is None else readmodel.merged(upserts, rederived)
         version = versions.publish(db, readmodel.merged(base, upserts), timeline)
+    clock = timelines.clock()
+    if carried:
+        db.uploads.update_many({"_id": {"$in": carried}},
+                               {"$set": {"clock": clock, "carried_to": upload_id}})
     db.uploads.update_one({"_id": upload_id}, {"$set": {
         **uploads.report_counts(report), "status": "done", "finished_at": now(),
-        "clock": timelines.clock(),
+        "clock": clock,
         "version_after": version, "snapshot": versions.version_info(db).get("snapshot")}})
     progress(1.0, "done")
 
@@ -223,18 +229,23 @@ def recover_interrupted_imports(db: Database) -> list:
 
 
 def _settle_timelines(db: Database, upload_id, started) -> None:
-    """Move the team-timeline points a cut-off import placed at its start to the clock of
-    what it wrote, as its end would have (the file's clock, from the tickets it got to)."""
+    """Move the team-timeline points a cut-off import placed at its start to a provisional
+    clock, recorded with the import: the clock of what it wrote, never before the last
+    finished import's (its file's clock is unknown: it never read every chunk). The next
+    import moves them to its own clock (``TimelineKeeper.carry_interrupted``)."""
     placed = ticket_store.placed_by(db, upload_id, started)
     if not placed:
         return
     clock = clock_of(ticket_store.latest_written(db, upload_id), started)["at"]
+    previous = (uploads.last_done_import(db) or {}).get("clock")
+    if previous is not None and previous > clock:
+        clock = previous
     for ticket in placed:
         for point in ticket["timeline"]:
             if not point.get("exact") and point.get("at") in (started, None):
                 point["at"] = clock
-    ticket_store.set_timelines(db, [{"sr_number": t["_id"], "timeline": t["timeline"]}
-                                    for t in placed])
+    ticket_store.set_timelines(db, normalise.derive_all(placed, get_settings(db)))
+    db.uploads.update_one({"_id": upload_id}, {"$set": {"clock": clock}})
 
 
 def _same_file_as_last_import(db: Database, sha256: str,

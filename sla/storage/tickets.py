@@ -123,12 +123,15 @@ def set_timelines(db: Database, tickets: list[dict]) -> None:
 
 
 def placed_by(db: Database, upload_id, at) -> list[dict]:
-    """The tickets an import wrote with a team-timeline point placed at ``at`` (its start,
-    until its end moves them to the file's clock) or at no time (left by older versions)."""
-    return list(db.tickets.find(
+    """The tickets an import last wrote with a team-timeline point placed at ``at`` (its
+    start, until its end moves them to the file's clock) or at no time (left by older
+    versions), whole: their SLA clock is derived again once the point moves."""
+    found = list(db.tickets.find(
         {"last_upload": upload_id,
-         "timeline": {"$elemMatch": {"exact": False, "at": {"$in": [at, None]}}}},
-        {"timeline": 1}))
+         "timeline": {"$elemMatch": {"exact": False, "at": {"$in": [at, None]}}}}))
+    for ticket in found:
+        ticket.setdefault("sr_number", ticket["_id"])
+    return found
 
 
 def latest_written(db: Database, upload_id):
