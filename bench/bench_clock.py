@@ -26,7 +26,7 @@ import sys
 
 import datasets
 from bench_designs import NEW_FILTER, dashboard_figures
-from common import ROOT, Timer, run_sets
+from common import ROOT, Timer, print_figures, run_sets
 
 from sla.storage import connection, versions
 from sla.storage.settings import get_settings
@@ -85,15 +85,8 @@ def bench_set(uri: str, label: str, path) -> list[tuple[str, str]]:
              f"{figures.seconds * 1000:.0f} ms / {unfiltered.seconds * 1000:.0f} ms")]
 
 
-SETS = {"100k": lambda: datasets.generated_export(100_000, "csv"),
-        "1m": lambda: datasets.generated_export(1_000_000, "csv")}
-
-
 def main() -> int:
-    rows = run_sets(__doc__.splitlines()[0], SETS, bench_set)
-    print("\n| measure | figure |\n| --- | ---: |")
-    for measure, figure in rows:
-        print(f"| {measure} | {figure} |")
+    print_figures(run_sets(__doc__.splitlines()[0], datasets.GENERATED, bench_set))
     return 0
 
 

@@ -62,6 +62,14 @@ def run_sets(description: str, sets: dict, bench_set) -> list[tuple]:
     return rows
 
 
+def print_figures(rows: list[tuple[str, str]]) -> None:
+    """A Markdown table of (measure, figure) rows, figures already written out."""
+    print("\n| measure | figure |\n| --- | ---: |")
+    for measure, figure in rows:
+        print(f"| {measure} | {figure} |")
+    sys.stdout.flush()
+
+
 class Timer:
     """``with Timer() as t: ...`` then ``t.seconds``."""
 

@@ -213,6 +213,11 @@ def generated_export(n: int, fmt: str = "xlsx", seed: int = DEFAULT_SEED,
     return _build_cached(path, build, source=f"sla.demo.generate_export, seed {seed}")
 
 
+
+# The generated CSV sets the benches over one data set's size take (``--sets``).
+GENERATED = {"100k": lambda: generated_export(100_000, "csv"),
+             "1m": lambda: generated_export(1_000_000, "csv")}
+
 def generated_chunks(n: int, seed: int = DEFAULT_SEED) -> Iterator[pd.DataFrame]:
     """``n`` generated tickets in frames of at most ``CHUNK_ROWS`` rows, SR numbers distinct."""
     for index, start in enumerate(range(0, n, CHUNK_ROWS)):

@@ -5,6 +5,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from sla.analytics.explain import FAIR_SENTENCE, score_formula
 from sla.core import display
 from ui import auth, charts, data, filters, widgets
 
@@ -12,9 +13,10 @@ user = auth.require_role()
 st.title("Agent Performance")
 filters = filters.filter_bar()
 agents = data.agents(filters)
-widgets.stop_if_empty(len(agents), user, "tickets with an agent (resolved by)")
+widgets.stop_if_empty(len(agents), user, "tickets with an agent (an owner or a resolver)")
+st.caption("A person's tickets are the ones they resolved and the open ones they own now.")
 
-RANKINGS = {"score": "By score (the old system's)", "fair": "Fairly (against their mix)"}
+RANKINGS = {"fair": "Fairly (against their mix)", "score": "By the old system's score"}
 BOARD_COLUMNS = {
     "score": ["agent", "score", "total_tickets", "response_sla_pct", "resolution_sla_pct",
               "avg_response_hours", "median_response_hours", "avg_resolution_hours",
@@ -25,12 +27,13 @@ BOARD_COLUMNS = {
              "expected_response_sla_pct", "response_vs_expected"]}
 
 ranking = st.segmented_control("Rank", list(RANKINGS), format_func=RANKINGS.get,
-                               default="score", key="rank", bind="query-params") or "score"
+                               default="fair", key="rank", bind="query-params") or "fair"
 ordered = sorted(agents, key=lambda r: r["fair_rank"]) if ranking == "fair" else agents
 board = pd.DataFrame(ordered)[BOARD_COLUMNS[ranking]]
 board.insert(0, "rank", range(1, len(board) + 1))
 if ranking == "fair":  # the board is wide: it takes the whole width, the chart goes below
     st.subheader("Leaderboard")
+    st.caption(FAIR_SENTENCE)
     widgets.figure_table(board, height=420, key="board-fair")
     widgets.download_csv(board, "agents-fair.csv", "Download leaderboard")
     st.subheader("Resolution SLA vs expected")
@@ -39,12 +42,18 @@ else:
     left, right = st.columns([3, 2])
     with left:
         st.subheader("Leaderboard")
+        st.caption(score_formula(data.settings()))
         widgets.figure_table(board, height=420, key="board-score")
         widgets.download_csv(board, "agents-score.csv", "Download leaderboard")
     with right:
         st.subheader("Scores")
         widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
-widgets.how_calculated(*(("fair", "sla") if ranking == "fair" else ("score", "sla", "hours")))
+widgets.how_calculated(*(("fair", "agents", "sla") if ranking == "fair"
+                         else ("score", "agents", "sla", "hours")))
+
+st.subheader("Backlog per owner")
+widgets.backlog_table(data.backlog(filters))
+widgets.how_calculated("backlog", "at_risk")
 
 st.divider()
 names = [row["agent"] for row in agents]
@@ -53,10 +62,10 @@ row = next(r for r in agents if r["agent"] == who)
 mine = dataclasses.replace(filters, agents=(who,))
 widgets.heading(who)
 cols = st.columns(5)
-widgets.kpi(cols[0], "Score", f"{row['score']:.2f}")
-cols[0].caption(f"Fair rank {row['fair_rank']:,} of {len(agents):,}")
+widgets.kpi(cols[0], "Fair rank", f"{row['fair_rank']:,} of {len(agents):,}")
+cols[0].caption(f"Old system's score {row['score']:.2f}")
 widgets.kpi(cols[1], "Tickets", widgets.fmt_int(row["total_tickets"]))
-cols[1].caption(f"{row['resolved']:,} resolved · {row['pending']:,} pending")
+cols[1].caption(f"{row['resolved']:,} resolved · {row['pending']:,} open, owned now")
 widgets.sla_kpis(cols[2], cols[3], row)
 widgets.kpi(cols[4], "Median resolution time", widgets.fmt_hours(row["median_resolution_hours"]))
 cols[4].caption(f"Average {widgets.fmt_hours(row['avg_resolution_hours'])}")

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from sla.analytics import changes, metrics
-from sla.core import fields
 from ui import auth, charts, data, filters, widgets
 
 user = auth.require_role()
@@ -42,7 +41,7 @@ with left:
 with right:
     st.subheader("SLA met by team")
     widgets.chart(charts.render_sla_by_group_chart, data.teams(filters), "team",
-                  list(fields.TEAMS), key=(filters,))
+                  list(data.team_names()), key=(filters,))
 
 moved = data.changes_between(filters)
 if "error" not in moved:

@@ -63,6 +63,20 @@ columns = ([key, "team"] if level == "raw" else [key]) + [
     "tickets", "hours_held", "median_hours_held", "handoffs_in", "handoffs_out",
     "breaches_owned"]
 table = pd.DataFrame(result["teams"], columns=columns)
-widgets.figure_table(table)
+widgets.figure_table(table.assign(hours_held=table["hours_held"].map(display.hours),
+                                  median_hours_held=table["median_hours_held"].map(display.hours))
+                     .rename(columns={"hours_held": "held", "median_hours_held": "median_held"}))
 widgets.download_csv(table, f"handoffs-{level}.csv", "Download hand-offs")
+
+st.subheader("Who handed to whom")
+if result["transfers"]:
+    st.caption("How often one team passed a ticket to another, and the median time the first "
+               "held it just before.")
+    transfers = pd.DataFrame(result["transfers"])
+    widgets.figure_table(transfers.assign(median_hours_before=transfers["median_hours_before"]
+                                          .map(display.hours)), key="transfers")
+    widgets.download_csv(transfers, f"handoffs-{level}-from-to.csv",
+                         "Download who handed to whom", key="download-transfers")
+else:
+    st.caption("No ticket passed from one team to another.")
 widgets.how_calculated("handoffs", "clock")

@@ -7,6 +7,7 @@ from sla.core import display, rule_form, rules
 from sla.service import accounts, edits
 from ui import auth, data, settings_form, widgets
 from ui.calendars import calendars_section
+from ui.teams_admin import teams_section
 from ui.tokens import tokens_section
 
 admin = auth.require_role("admin")
@@ -17,8 +18,8 @@ generation = settings_form.generation()
 
 st.title("Settings")
 widgets.show_flash()
-tab_rules, tab_clocks, tab_users, tab_tokens = st.tabs(["Rules", "Calendars", "Users",
-                                                        "API tokens"])
+tab_rules, tab_teams, tab_clocks, tab_users, tab_tokens = st.tabs(
+    ["Rules", "Teams", "Calendars", "Users", "API tokens"])
 
 with tab_rules:
     st.caption("Every rule in full: the page “How the numbers work”, section “Rules”. A change "
@@ -35,14 +36,6 @@ with tab_rules:
         statuses = st.text_area("One status per line", "\n".join(current["resolved_statuses"]),
                                 key=f"statuses-{generation}",
                                 height=min(400, 40 + 24 * len(current["resolved_statuses"])))
-        settings_form.rule_heading("team_rules")
-        team_rules = st.data_editor(
-            pd.DataFrame(rule_form.team_rule_rows(current)), hide_index=True, num_rows="dynamic",
-            key=f"team-rules-{generation}",
-            column_config={"team": st.column_config.SelectboxColumn(
-                               "Team", options=list(rules.TEAMS_RULED), required=True),
-                           "words": "Words or phrases (comma separated)",
-                           "exact": "Exact values (comma separated)"})
         settings_form.rule_heading("score")
         score_columns = st.columns(len(rules.SCORE_PARTS))
         score = {part.name: settings_form.rule_number(part, current["score"][part.name], column)
@@ -68,14 +61,13 @@ with tab_rules:
         new = {**current,
                "sla_targets": rule_form.targets_from_rows(targets.to_dict("records")),
                "resolved_statuses": rule_form.statuses_from_text(statuses),
-               "team_rules": rule_form.team_rules_from_rows(team_rules.to_dict("records")),
                "score": score, "at_risk_fraction": at_risk_fraction,
                "at_risk_hours": at_risk_hours, "trend_min_sample": trend_min_sample,
                "paused_statuses": rule_form.statuses_from_text(paused),
                "computed_outcomes": computed}
         problems = rules.validate(new)
         for problem in problems:
-            st.error(problem)
+            st.error(display.literal(problem, None))
         if not problems:
             moved = edits.save_settings(database, new, admin["username"])
             settings_form.done("Saved. " + settings_form.saved_text(database, current, moved))
@@ -83,6 +75,9 @@ with tab_rules:
         if st.button("Reset every rule to its default"):
             moved = edits.save_settings(database, rules.DEFAULT_SETTINGS, admin["username"])
             settings_form.done("Every rule is back to its default. " + rule_form.moves_text(moved))
+
+with tab_teams:
+    teams_section(database, admin, current)
 
 with tab_clocks:
     calendars_section(database, admin, current)

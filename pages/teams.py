@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from sla.core import display, fields
+from sla.core import display
 from ui import auth, charts, data, filters, widgets
 
 user = auth.require_role()
@@ -32,7 +32,7 @@ widgets.how_calculated("sla", "hours", "teams")
 left, right = st.columns(2)
 with left:
     st.subheader("SLA met by team")
-    widgets.chart(charts.render_sla_by_group_chart, teams, "team", list(fields.TEAMS),
+    widgets.chart(charts.render_sla_by_group_chart, teams, "team", list(data.team_names()),
                   key=(filters,))
 with right:
     st.subheader("Pending by status")
@@ -43,7 +43,7 @@ with right:
     else:
         by_status = (pending.pivot_table(index="status", columns="team", values="tickets",
                                          aggfunc="sum", fill_value=0)
-                     .reindex(columns=[t for t in fields.TEAMS if t in set(pending["team"])])
+                     .reindex(columns=[t for t in data.team_names() if t in set(pending["team"])])
                      .astype(int))
         st.dataframe(by_status, placeholder=widgets.MISSING, column_config={
             "status": "Status", **{team: st.column_config.NumberColumn(team, format=widgets.COUNT)
@@ -55,9 +55,9 @@ to_check = raw[raw["team"].isin(["Other", "Unassigned"])]
 if not to_check.empty:
     st.warning(f"{display.count(int(to_check['tickets'].sum()), 'ticket')} fell into Other "
                f"or Unassigned ({display.count(len(to_check), 'team name')} in the file); if "
-               "some belong to L1, L2 or Business, add a rule in Settings.",
+               "some belong to one of your teams, map them in Settings (Teams).",
                icon=":material/rule:")
-for team in [t for t in fields.TEAMS if t in set(raw["team"])]:
+for team in [t for t in data.team_names() if t in set(raw["team"])]:
     names = raw[raw["team"] == team]
     with st.expander(f"{display.literal(team)}: "
                      f"{display.count(len(names), 'team name')} in the file, "

@@ -36,7 +36,7 @@ left, right = st.columns(2)
 with left:
     st.markdown("**Fields**")
     names = ["status", "status_class", "priority", "priority_raw", "category", "created",
-             "resolved_at", "resolved_by", "team", "team_raw", "response_hours",
+             "resolved_at", "resolved_by", "owner", "team", "team_raw", "response_hours",
              "resolution_hours", "response_sla", "response_sla_raw", "resolution_sla",
              "resolution_sla_raw", "imported_at", "updated_at"]
     st.dataframe(pd.DataFrame({"field": [display.label(n) for n in names],
@@ -73,7 +73,8 @@ if user and user["role"] == "admin":
         with st.form("edit_ticket"):
             values = {name: st.text_input(label, value=ticket.get(name) or "")
                       for name, label in [("status", "Status"), ("priority_raw", "Priority"),
-                                          ("category", "Category"), ("resolved_by", "Agent"),
+                                          ("category", "Category"), ("owner", "Owner"),
+                                          ("resolved_by", "Resolved by"),
                                           ("team_raw", "Team (raw)")]}
             if st.form_submit_button("Save changes", type="primary"):
                 changes = edits.edit_ticket(data.db(), sr, edits.cleaned(values),

@@ -18,6 +18,29 @@ from sla.core import fields
 from sla.core.filters import SEARCHED, Filters
 
 
+def _named(field_name: str) -> dict:
+    """The field's value, None when it is missing or empty."""
+    value = {"$ifNull": [f"${field_name}", ""]}
+    return {"$cond": [{"$eq": [value, ""]}, None, value]}
+
+
+# The agent a ticket is credited to (docs/metrics.md, "Per agent").
+AGENT = {"$cond": [{"$eq": ["$status_class", "resolved"]},
+                   {"$ifNull": [_named("resolved_by"), _named("owner")]},
+                   {"$ifNull": [_named("owner"), _named("resolved_by")]}]}
+
+
+def _agent_in(names: list[str]) -> dict:
+    """A query (no $expr) for the tickets credited to one of ``names``."""
+    empty = [None, ""]
+
+    def first_else(first: str, second: str) -> dict:
+        return {"$or": [{first: {"$in": names}},
+                        {first: {"$in": empty}, second: {"$in": names}}]}
+    return {"$or": [{"status_class": "resolved", **first_else("resolved_by", "owner")},
+                    {"status_class": {"$ne": "resolved"}, **first_else("owner", "resolved_by")}]}
+
+
 def match(filters: Filters) -> dict:
     """The $match document selecting the filtered tickets."""
     query: dict = {}
@@ -28,10 +51,11 @@ def match(filters: Filters) -> dict:
         created["$lt"] = dt.datetime.combine(filters.date_to + dt.timedelta(days=1), dt.time())
     if created:
         query["created"] = created
-    for name, values in (("team", filters.teams), ("priority", filters.priorities),
-                         ("resolved_by", filters.agents)):
+    for name, values in (("team", filters.teams), ("priority", filters.priorities)):
         if values:
             query[name] = {"$in": list(values)}
+    if filters.agents:
+        query["$and"] = [_agent_in(list(filters.agents))]
     if filters.status_class:
         query["status_class"] = filters.status_class
     if filters.search:
@@ -48,7 +72,7 @@ def _count_if_number(field_name: str) -> dict:
     return {"$sum": {"$cond": [{"$isNumber": f"${field_name}"}, 1, 0]}}
 
 
-CUBE_KEY = {"team": "$team", "priority": "$priority", "agent": "$resolved_by",
+CUBE_KEY = {"team": "$team", "priority": "$priority", "agent": AGENT,
             "status_class": "$status_class", "response_sla": "$response_sla",
             "resolution_sla": "$resolution_sla", "week": _week()}
 
@@ -125,7 +149,7 @@ def medians(db: Database, filters: Filters = Filters(), by: str | None = None) -
 
     pipeline = [
         {"$match": match(filters)},
-        {"$group": {"_id": f"${by}" if by else None,
+        {"$group": {"_id": (AGENT if by == "agent" else f"${by}") if by else None,
                     "response": {"$push": "$response_hours"},
                     "resolution": {"$push": "$resolution_hours"}}},
         {"$project": {"median_response_hours": median_of("$response"),
@@ -179,12 +203,12 @@ def teams(db: Database, filters: Filters = Filters(), cells: list[dict] | None =
 
 def agents(db: Database, filters: Filters = Filters(), settings: dict | None = None,
            cells: list[dict] | None = None, with_medians: bool = True) -> list[dict]:
-    """Per agent (resolved_by), with score; ordered like the top performers."""
+    """Per agent (``AGENT``), with score; ordered like the top performers."""
     weights = (settings or fields.DEFAULT_SETTINGS)["score"]
     cells = cube(db, filters) if cells is None else cells
     groups = rollup([c for c in cells if c["agent"]], "agent")
     if with_medians:
-        groups = _with_medians(groups, medians(db, filters, "resolved_by"))
+        groups = _with_medians(groups, medians(db, filters, "agent"))
     result = [{"agent": name, **row, "score": score(row, weights)} for name, row in groups.items()]
     result.sort(key=performer_order)
     return result
@@ -240,7 +264,7 @@ def risk_lists(db: Database, filters: Filters, settings: dict, at: dt.datetime,
         {"$divide": [{"$subtract": [at, "$created"]}, 3_600_000]},
         {"$ifNull": ["$paused_hours", 0.0]}]}]}
     fraction, margin = settings["at_risk_fraction"], settings["at_risk_hours"]
-    row = {"_id": 0, "state": 1, "sr_number": 1, "priority": 1, "team": 1, "resolved_by": 1,
+    row = {"_id": 0, "state": 1, "sr_number": 1, "priority": 1, "team": 1, "agent": AGENT,
            "status": 1, "created": 1, "calendar": "24x7", "worked_hours": 1,
            "target_hours": 1, "hours_left": 1}
 
@@ -283,4 +307,5 @@ def data_span(db: Database) -> dict:
 
 
 def agent_names(db: Database) -> list[str]:
-    return sorted(n for n in db.tickets.distinct("resolved_by") if n)
+    names = db.tickets.aggregate([{"$group": {"_id": AGENT}}])
+    return sorted(row["_id"] for row in names if row["_id"])

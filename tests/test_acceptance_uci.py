@@ -60,12 +60,23 @@ def cli(env: dict, *args) -> str:
 @pytest.fixture(scope="module")
 def final(uci_csv) -> pd.DataFrame:
     """The final state of each incident: its last row in file order, with derived columns."""
-    events = pd.read_csv(uci_csv, dtype=str, keep_default_na=False)
+    return last_rows(uci_csv)
+
+
+def last_rows(path) -> pd.DataFrame:
+    """Each incident's last row in the event log at ``path``, with derived columns."""
+    events = pd.read_csv(path, dtype=str, keep_default_na=False)
     rows = events.drop_duplicates("number", keep="last").copy()
     rows["status_class"] = ["resolved" if s.strip().lower() in RESOLVED_STATUSES else "pending"
                             for s in rows["incident_state"]]
     rows["team"] = rows["assignment_group"].map(team_of)
-    rows["agent"] = rows["resolved_by"].where(~rows["resolved_by"].map(empty), "").str.strip()
+    resolver = rows["resolved_by"].where(~rows["resolved_by"].map(empty), "").str.strip()
+    owner = rows["assigned_to"].where(~rows["assigned_to"].map(empty), "").str.strip()
+    resolved = rows["status_class"] == "resolved"  # credited: docs/metrics.md, "Per agent"
+    rows["agent"] = resolver.where(resolved & (resolver != ""), owner)
+    rows["agent"] = rows["agent"].where(resolved | (owner != ""), resolver)
+    rows["opened"] = pd.to_datetime(rows["opened_at"].where(~rows["opened_at"].map(empty)),
+                                    format="%d/%m/%Y %H:%M")
     rows["sla"] = rows["made_sla"].str.strip().str.lower()
     opened = pd.to_datetime(rows["opened_at"].where(~rows["opened_at"].map(empty)),
                             format="%d/%m/%Y %H:%M")
@@ -184,3 +195,75 @@ def test_reimport_leaves_every_ticket_unchanged(uci_env, uci_csv):
     env, _ = uci_env
     report = json.loads(cli(env, "import", uci_csv, "--json"))
     assert (report["inserted"], report["updated"], report["unchanged"]) == (0, 0, 24_918)
+
+
+CUT_OFF = pd.Timestamp("2016-04-01")  # every incident of the log is closed by its end
+
+
+@pytest.fixture(scope="module")
+def midway_csv(uci_csv, tmp_path_factory):
+    """The log as it stood at CUT_OFF: its events updated before then."""
+    events = pd.read_csv(uci_csv, dtype=str, keep_default_na=False)
+    updated = pd.to_datetime(events["sys_updated_at"], format="%d/%m/%Y %H:%M")
+    path = tmp_path_factory.mktemp("uci-midway") / "midway.csv"
+    events[updated < CUT_OFF].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def midway(server_uri, midway_csv, tmp_path) -> tuple[dict, pd.DataFrame]:
+    """``midway_csv`` imported on a database of its own, and each incident's last row then,
+    credited as in ``final``."""
+    env = own_cli_env(server_uri, tmp_path)
+    cli(env, "import", midway_csv)
+    yield env, last_rows(midway_csv)
+    client = MongoClient(server_uri)
+    client.drop_database(env["SLA_DB"])
+    client.close()
+
+
+def test_the_desks_own_teams_match_pandas(midway):
+    """Contract, Teams: the three busiest real groups as teams of their own (one by exact
+    name, two by a pattern), every other group Other; counts per team as pandas makes them."""
+    env, incidents = midway
+    groups = incidents["assignment_group"]
+    busiest = groups[~groups.map(empty)].value_counts().index[:3].tolist()
+    first, second, third = busiest
+    desks = ["Desk A: Ann <ann@example.com>", "Desk B", "Desk C"]
+    cli(env, "settings", "set", "teams", *desks, "L1", "L2", "Business")  # rules name these
+    cli(env, "settings", "set", "team_rules", f"Desk A: ={first}",
+        f"Desk B: ~^{re.escape(second)}$", f"Desk C: ~^{re.escape(third)}$")
+    cli(env, "settings", "set", "teams", *desks)
+    teams = {row["team"]: row["total_tickets"] for row in json.loads(cli(env, "teams", "--json"))}
+    named = {first: "Desk A", second: "Desk B", third: "Desk C"}
+    expected = incidents["assignment_group"].map(
+        lambda group: "Unassigned" if empty(group) else named.get(group, "Other"))
+    assert teams == expected.value_counts().to_dict()
+    assert list(teams)[:3] == ["Desk A", "Desk B", "Desk C"]
+
+
+def test_the_backlog_per_owner_matches_pandas(midway):
+    """Contract, "Backlog per owner": each owner's open tickets, split by calendar days from
+    created to the moment measured (the data's clock of this old export)."""
+    env, incidents = midway
+    result = json.loads(cli(env, "backlog", "--json"))
+    as_of = pd.Timestamp(result["as_of"])
+    open_ = incidents[incidents["status_class"] == "pending"]
+    owned = open_[open_["agent"] != ""]
+    assert result["clock"] == "data" and len(owned) > 1000 and owned["opened"].max() <= as_of
+    assert result["total"]["open"] == len(open_)
+    rows = {row["agent"]: row for row in result["agents"]}
+    assert set(rows) == set(owned["agent"])
+    ages = (as_of - owned["opened"]).dt.total_seconds() / 86_400
+    buckets = pd.cut(ages, [0, 1, 3, 7, float("inf")], right=False,
+                     labels=["under_1_day", "days_1_to_3", "days_3_to_7", "over_7_days"])
+    expected = pd.crosstab(owned["agent"], buckets)
+    for name, row in rows.items():
+        assert row["open"] == int((owned["agent"] == name).sum()), name
+        for bucket in expected.columns:
+            assert row[bucket] == int(expected.loc[name, bucket]), (name, bucket)
+    assert [r["open"] for r in result["agents"]] == sorted(
+        (r["open"] for r in result["agents"]), reverse=True)
+    pending = json.loads(cli(env, "agents", "--status", "pending", "--json"))
+    assert {r["agent"]: r["total_tickets"] for r in pending} == {
+        name: row["open"] for name, row in rows.items()}

@@ -520,6 +520,21 @@ def test_settings_show_and_set_round_trip(env, hand_csv):
     assert "resolution_sla:" in said
 
 
+def test_the_desks_own_teams_from_the_command_line(env, hand_csv):
+    """Contract, Teams: teams named, rules mapping names to them, the filter taking them."""
+    sla(env, "import", hand_csv)
+    sla(env, "settings", "set", "teams", "Service Desk: Ann <ann@example.com>", "Apps", "L1",
+        "L2", "Business")
+    said = sla(env, "settings", "set", "team_rules", "Service Desk: l1", "Apps: ~^L2 ",
+               "Business: business").stdout
+    assert "team:" in said
+    teams = [row["team"] for row in sla_json(env, "teams")]
+    assert teams == ["Service Desk", "Apps", "Business", "Other", "Unassigned"]
+    assert sla_json(env, "summary", "--team", "Apps")["total_tickets"] == 2
+    refused = assert_in_their_words(sla(env, "summary", "--team", "Network", ok=False))
+    assert "team must be one of Service Desk, Apps, L1, L2, Business" in refused
+
+
 def test_a_calendar_is_added_assigned_listed_and_removed(env, hand_csv, tmp_path):
     sla(env, "import", hand_csv)
     holidays = tmp_path / "closed.ics"
@@ -553,6 +568,10 @@ def test_a_calendar_is_added_assigned_listed_and_removed(env, hand_csv, tmp_path
     (["settings", "set", "paused_status", "x"], "paused_status"),
     (["settings", "set", "at_risk_hours", "soon"], "soon"),
     (["settings", "set", "computed_outcomes", "remedy"], "remedy"),
+    (["settings", "set", "teams", "Desk <not-an-address>"], "not-an-address"),
+    (["settings", "set", "teams", "Desk", "desk"], "desk"),
+    (["settings", "set", "team_rules", "L1: ~.*"], "matches every name"),
+    (["settings", "set", "team_rules", "L7: l7"], "L7"),
 ])
 def test_a_bad_rule_or_calendar_is_one_line_naming_it_and_changes_nothing(env, hand_csv,
                                                                           args, named):

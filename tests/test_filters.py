@@ -57,3 +57,12 @@ def test_the_description_says_what_is_shown_with_values_escaped():
                     search="http://x.example").describe("")
     assert shown.startswith("Filtered: team L2 · agent \\*\\*Ann\\*\\* · pending · search “")
     assert "http\u2060\\:" in shown
+
+
+def test_the_team_filter_takes_the_desks_own_teams():
+    desk = ("Service Desk", "Network", "Other", "Unassigned")
+    assert filters.parse({"team": ["Network", "Other"]}, desk).teams == ("Network", "Other")
+    with pytest.raises(ParamError) as refused:
+        filters.parse({"team": ["L1"]}, desk)
+    assert str(refused.value) == ("team must be one of Service Desk, Network, Other, "
+                                  "Unassigned, not 'L1'.")

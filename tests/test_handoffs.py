@@ -65,6 +65,21 @@ def test_event_log_gives_exact_hours_per_team(log_db):
     assert result["approximate"] is False
 
 
+def test_who_handed_to_whom_and_how_long_the_first_held_it(log_db):
+    """INC1 went L1 (2 h) → L2 (24 h) → L1: one hand-off each way."""
+    settings = get_settings(log_db)
+    result = handoffs.handoffs(versions.snapshot(log_db), Filters(), settings, NOW)
+    assert result["transfers"] == [
+        {"from": "L1", "to": "L2", "handoffs": 1, "median_hours_before": approx(2.0)},
+        {"from": "L2", "to": "L1", "handoffs": 1, "median_hours_before": approx(24.0)}]
+    raw = handoffs.handoffs(versions.snapshot(log_db), Filters(), settings, NOW, raw=True)
+    assert [(t["from"], t["to"]) for t in raw["transfers"]] == [
+        ("App Support L2", "Service Desk L1"), ("Service Desk L1", "App Support L2")]
+    only_p1 = handoffs.handoffs(versions.snapshot(log_db), Filters(priorities=("P1",)),
+                                settings, NOW)
+    assert only_p1["transfers"] == []
+
+
 def test_raw_level_and_filters(log_db):
     settings = get_settings(log_db)
     raw = by_team(handoffs.handoffs(versions.snapshot(log_db), Filters(), settings, NOW, raw=True), "team_raw")
@@ -126,6 +141,8 @@ def test_uci_hand_offs_follow_the_event_rows(db, uci_csv):
     # Every change of group between consecutive rows is a hand-off, except those dated
     # before the incident was opened or after it was resolved (clipped to its open time).
     assert 0.9 * handed <= counted <= handed
+    assert sum(t["handoffs"] for t in result["transfers"]) == counted  # each hand-off once
+    assert all(t["from"] != t["to"] for t in result["transfers"])
 
 
 def test_a_team_changed_by_hand_is_placed_at_the_data_clock(log_db):

@@ -17,7 +17,7 @@ APP_FOLDERS = ("sla", "ui", "pages")
 MAX_MODULE_LINES = 400
 # Longer on purpose: the command line's parser and handlers read best side by side, and so do
 # the import report and the chunked derivation of tickets that fills it.
-LONGER_MODULES = {"sla/cli/main.py": 440}
+LONGER_MODULES: dict[str, int] = {}
 MAX_FUNCTION_LINES = 60
 LONGER_FUNCTIONS: dict[tuple[str, str], int] = {}
 

@@ -427,8 +427,8 @@ def test_zendesk_explore_values():
     tickets, report = tickets_of(frame)
     assert report.detected_as == "Zendesk Explore ticket export"
     ticket = tickets["7"]
-    assert (ticket["priority"], ticket["status_class"], ticket["team"], ticket["resolved_by"]) == \
-        ("P3", "resolved", "L2", "Cy")
+    assert (ticket["priority"], ticket["status_class"], ticket["team"], ticket["owner"],
+            ticket["resolved_by"]) == ("P3", "resolved", "L2", "Cy", None)
     assert (ticket["response_hours"], ticket["resolution_hours"]) == (0.5, 10.0)
 
 

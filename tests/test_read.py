@@ -128,10 +128,13 @@ def test_first_synonym_in_the_contract_order_wins_whatever_the_column_order():
     assert mapping["team_raw"] == "Updated Team"
 
 
-def test_agent_falls_back_to_assignee_only_without_resolved_by():
-    assert map_headers(["SR", "Assigned", "Resolved By"])["resolved_by"] == "Resolved By"
-    assert map_headers(["Issue key", "Assignee"])["resolved_by"] == "Assignee"
-    assert map_headers(["SR", "Owner", "Agent"])["resolved_by"] == "Agent"
+def test_the_assignee_is_the_owner_and_the_resolver_its_own_field():
+    """Contract, Fields: the assignee feeds ``owner``; ``resolved_by`` only a resolver column."""
+    both = map_headers(["SR", "Assigned", "Resolved By"])
+    assert (both["resolved_by"], both["owner"]) == ("Resolved By", "Assigned")
+    only = map_headers(["Issue key", "Assignee"])
+    assert only["owner"] == "Assignee" and "resolved_by" not in only
+    assert map_headers(["SR", "Owner", "Agent"])["owner"] == "Owner"
 
 
 def test_seed_export_headers_map_as_the_old_system_meant(seed_xlsx):
@@ -139,7 +142,7 @@ def test_seed_export_headers_map_as_the_old_system_meant(seed_xlsx):
     assert table.mapping == {
         "sr_number": "SR Number", "status": "Status", "category": "Assigned SR Category",
         "created": "Created", "resolved_at": "Resolved Date", "resolved_by": "Resolved By",
-        "team_raw": "Updated Team", "response_hours": "Response Time (hh:mm)",
+        "owner": "Assigned", "team_raw": "Updated Team", "response_hours": "Response Time (hh:mm)",
         "resolution_hours": "Resolution Time (hh:mm)", "response_sla": "Response SLA Status",
         "resolution_sla": "Resolution SLA Status",
     }
@@ -152,8 +155,8 @@ def test_servicenow_and_jira_headers():
                        "closed_at", "made_sla"])
     assert now == {"sr_number": "number", "status": "incident_state", "priority": "priority",
                    "created": "opened_at", "resolved_at": "resolved_at",
-                   "resolved_by": "resolved_by", "team_raw": "assignment_group",
-                   "resolution_sla": "made_sla"}
+                   "resolved_by": "resolved_by", "owner": "assigned_to",
+                   "team_raw": "assignment_group", "resolution_sla": "made_sla"}
     jira = map_headers(["Issue key", "Assignee", "Time to first response",
                         "Time to resolution", "Group", "Created"])
     assert jira["response_hours"] == "Time to first response"

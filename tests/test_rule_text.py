@@ -39,6 +39,22 @@ def test_team_rules_read_words_and_exact_names():
         {"team": "L2", "words": ["l2"], "exact": []}]
 
 
+def test_teams_read_a_name_a_lead_and_an_address_and_rules_a_pattern():
+    changed = with_rule(defaults(), "teams", ["Service Desk: Ann Lee <ann@example.com>",
+                                              "Network"])
+    assert changed["teams"] == [
+        {"name": "Service Desk", "lead": "Ann Lee", "email": "ann@example.com"},
+        {"name": "Network", "lead": "", "email": ""}]
+    changed = with_rule(changed, "team_rules", ["Network: net, =core net, ~^NW-[0-9]{2,3}$"])
+    assert changed["team_rules"] == [{"team": "Network", "words": ["net"],
+                                      "exact": ["core net"], "pattern": "^NW-[0-9]{2,3}$"}]
+    assert rules.validate(changed) == []
+    assert value_text("teams", changed["teams"]) == \
+        "Service Desk: Ann Lee <ann@example.com>, Network"
+    assert value_text("team_rules", changed["team_rules"]) == \
+        "Network: net, =core net, ~^NW-[0-9]{2,3}$"
+
+
 def test_numbers_keep_integers_whole():
     assert with_rule(defaults(), "at_risk_hours", ["4"])["at_risk_hours"] == 4
     assert with_rule(defaults(), "at_risk_fraction", ["0.5"])["at_risk_fraction"] == 0.5
@@ -57,6 +73,8 @@ def test_team_calendars_are_pairs():
     ("at_risk_hours", ["four"], "“four” is not a number"),
     ("at_risk_hours", ["1", "2"], "“at_risk_hours” takes one value"),
     ("team_rules", ["L1"], "“L1” is not a team rule"),
+    ("team_rules", ["L1: l1, ~"], "“L1: l1, ~” is not a team rule"),
+    ("teams", ["<a@b.c>"], "“<a@b.c>” is not a team"),
     ("team_calendars", ["L1"], "“L1” is not a team and its calendar"),
     ("calendars", ["x"], "./sla.sh calendar add"),
 ])

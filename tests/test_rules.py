@@ -9,7 +9,7 @@ import re
 import pytest
 
 from sla.analytics import explain, metrics, risk
-from sla.core import fields, rule_form, rules
+from sla.core import fields, rule_form, rules, teams
 from sla.core.display import literal
 from tests.conftest import ROOT
 
@@ -72,8 +72,24 @@ def test_the_defaults_are_valid():
     ({"resolved_statuses": ["  "]}, "At least one resolved status is needed"),
     ({"trend_min_sample": -1}, "must be a whole number of 0 or more"),
     ({"trend_min_sample": 2.5}, "must be a whole number of 0 or more"),
-    ({"team_rules": [{"team": "L3", "words": ["x"], "exact": []}]}, "must name L1, L2 or Business"),
+    ({"team_rules": [{"team": "L3", "words": ["x"], "exact": []}]},
+     "names “L3”, which is not one of the desk's teams (L1, L2, Business)"),
     ({"team_rules": [{"team": "L1", "words": [], "exact": []}]}, "would match nothing"),
+    ({"team_rules": [{"team": "L1", "words": [], "exact": [], "pattern": "(oops"}]},
+     "is not a regular expression"),
+    ({"team_rules": [{"team": "L1", "words": [], "exact": [], "pattern": ".*"}]},
+     "matches every name"),
+    ({"teams": [{"name": "L1"}, {"name": "l1"}, {"name": "L2"}, {"name": "Business"}]},
+     "Two teams are named “l1”"),
+    ({"teams": [{"name": "L1"}, {"name": "L2"}, {"name": "Business"}, {"name": "other"}]},
+     "“other” is a team every desk has"),
+    ({"teams": [{"name": "L1", "email": "not-an-address"}, {"name": "L2"},
+                {"name": "Business"}]}, "“not-an-address” is not an e-mail address"),
+    ({"teams": [{"name": " "}, {"name": "L1"}, {"name": "L2"}, {"name": "Business"}]},
+     "Team 1 needs a name"),
+    ({"teams": [{"name": "x" * 61}, {"name": "L1"}, {"name": "L2"}, {"name": "Business"}]},
+     "must have at most 60 characters"),
+    ({"team_calendars": {"Network": "24x7"}}, "“Network” is not a team"),
 ])
 def test_validate_names_the_one_problem(changes, problem):
     (found,) = rules.validate(settings(**changes))
@@ -159,7 +175,7 @@ def test_every_topic_has_a_text_that_says_where_to_read_more():
 def test_the_topics_are_the_ones_the_pages_ask_for():
     assert set(explain.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
                                  "at_risk", "trend", "targets", "fair", "handoffs", "changes",
-                                 "clock"}
+                                 "clock", "agents", "backlog"}
     with pytest.raises(KeyError):
         explain.explain("nonsense", rules.DEFAULT_SETTINGS)
 
@@ -261,7 +277,6 @@ def test_the_docs_name_every_field_header_and_limit():
     for field, headers in fields.HEADER_SYNONYMS.items():
         (row,) = [line for line in DOCS.splitlines() if f" | `{field}` | " in line]
         assert row.endswith(", ".join(headers) + " |") or ", ".join(headers) + ";" in row, field
-    assert ", ".join(fields.AGENT_FALLBACK_HEADERS) in DOCS
     for limit in rules.LIMITS:
         assert f"`{limit.name}`" in DOCS
 
@@ -274,3 +289,18 @@ def test_the_docs_state_the_fixed_numbers_the_code_uses():
 
 def test_the_docs_stay_inside_the_repository():
     assert "../shared" not in DOCS and "shared/spec" not in DOCS
+
+
+
+def test_the_desks_own_teams_take_rules_by_words_exact_names_and_patterns():
+    """Contract, Teams: any team the desk names; a pattern searches the name as written."""
+    desk = settings(teams=[{"name": "Service Desk", "lead": "Ann", "email": "ann@example.com"},
+                           {"name": "Network", "lead": "", "email": ""}],
+                    team_rules=[{"team": "Service Desk", "words": ["sd"], "exact": []},
+                                {"team": "Network", "words": [], "exact": ["core net"],
+                                 "pattern": r"^NW-\d+$"}])
+    assert rules.validate(desk) == []
+    assert teams.team_names(desk) == ("Service Desk", "Network", "Other", "Unassigned")
+    assert [teams.team_of(name, desk["team_rules"]) for name in
+            ("SD Madrid", "Core-Net", "nw-17", "NW-17b", "", "L1")] == \
+        ["Service Desk", "Network", "Network", "Other", "Unassigned", "Other"]

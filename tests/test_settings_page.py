@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sla.core import rules
+from sla.core import display, rules
 from sla.service import accounts, edits
 from sla.storage.settings import get_settings
 from tests.test_pages import app_db, hand_app, no_exception, page  # noqa: F401 (fixtures)
@@ -59,8 +59,8 @@ def test_an_invalid_fraction_is_refused_in_one_line_and_nothing_is_saved(hand_ap
     app = settings_page()
     number_input(app, AT_RISK).set_value(1.5)
     click(app, SAVE)
-    assert [e.value for e in app.error] == [
-        f"“{AT_RISK}” must be above 0 and at most 1 (0.8 means 80 %)."]
+    assert [e.value for e in app.error] == [  # shown literally: rule texts can hold names
+        display.literal(f"“{AT_RISK}” must be above 0 and at most 1 (0.8 means 80 %).", None)]
     assert not app.success
     assert hand_app.settings.find_one({"_id": "current"}) is None
 
@@ -142,3 +142,25 @@ def test_a_refused_user_change_is_one_error_and_changes_nothing(hand_app):
     click(app, "Apply")
     assert [e.value for e in app.error] == ["the last admin cannot be removed"]
     assert list(users_table(app)["User"]) == ["alice", "victor"]
+
+
+def test_a_team_name_no_rule_maps_is_listed_and_mapped_in_one_step(hand_app):
+    """Contract, Teams: the names in Other with their tickets; mapped exactly to a team."""
+    app = settings_page()
+    unmapped = next(d.value for d in app.dataframe if "team_raw" in d.value.columns)
+    assert unmapped.to_dict("records") == [{"team_raw": "Weird Group", "tickets": 1}]
+    next(m for m in app.multiselect if m.label == "Team names").select("Weird Group")
+    next(s for s in app.selectbox if s.label == "Map them to").select("L2")
+    click(app, "Map and re-derive tickets")
+    (said,) = [s.value for s in app.success]
+    assert said.startswith("1 team name mapped to L2.") and "Other → L2 (1)" in said
+    assert get_settings(hand_app)["team_rules"][1]["exact"] == ["weird group"]
+    assert not any("team_raw" in d.value.columns for d in app.dataframe)
+
+
+def test_the_preview_of_unchanged_teams_moves_nothing_and_saves_nothing(hand_app):
+    before = hand_app.settings.find_one()
+    app = settings_page()
+    click(app, "Preview what moves")
+    assert "No ticket would change team. Nothing is saved yet." in [i.value for i in app.info]
+    assert hand_app.settings.find_one() == before and not app.success

@@ -12,8 +12,8 @@ from pymongo.database import Database
 from sla.core import display, rule_form
 from sla.core.calendars import ALWAYS, ALWAYS_CALENDAR
 from sla.core.rule_text import RuleError
-from sla.core.rules import TEAMS
 from sla.core.sla_clock import calendar_name
+from sla.core.teams import team_names
 from sla.service import rules_admin
 from ui import settings_form
 
@@ -25,7 +25,7 @@ def calendar_table(settings: dict) -> pd.DataFrame:
     """Every calendar with its hours, zone, holidays and the teams using it."""
     rows = []
     for calendar in [ALWAYS_CALENDAR, *settings["calendars"]]:
-        teams = [t for t in TEAMS if calendar_name(t, settings) == calendar["name"]]
+        teams = [t for t in team_names(settings) if calendar_name(t, settings) == calendar["name"]]
         rows.append({"Calendar": calendar["name"], "Working hours": "; ".join(calendar["hours"]),
                      "Time zone": calendar["timezone"],
                      "Holidays": len(calendar.get("holidays", [])),
@@ -84,7 +84,7 @@ def _assign_form(database: Database, admin: dict, current: dict, names: list[str
         st.markdown("**Assign a calendar**")
         columns = st.columns(2)
         name = columns[0].selectbox("Calendar", names, key=f"assign-name-{generation}")
-        teams = columns[1].multiselect("Teams (none: every team)", list(TEAMS),
+        teams = columns[1].multiselect("Teams (none: every team)", list(team_names(current)),
                                        key=f"assign-teams-{generation}")
         assign = st.form_submit_button("Assign")
     if not assign:

@@ -13,8 +13,6 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
-from sla.core import fields
-
 MET = "#0072B2"
 BREACHED = "#E69F00"
 PENDING = "#8E7CC3"
@@ -66,7 +64,7 @@ def render_pending_by_team_chart(pending: dict[str, int]) -> alt.Chart:
     frame = pd.DataFrame({"team": list(pending), "pending": list(pending.values())})
     base = alt.Chart(frame).encode(
         x=alt.X("pending:Q", **_count_axis("Pending tickets", max(pending.values()))),
-        y=alt.Y("team:N", sort=list(fields.TEAMS), title=None),
+        y=alt.Y("team:N", sort=list(pending), title=None),
         tooltip=[alt.Tooltip("team:N", title="Team"), _count("pending", "Pending tickets")])
     bars = base.mark_bar(color=PENDING, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("pending:Q", format=",d"))

@@ -23,6 +23,7 @@ from streamlit import config as streamlit_config
 
 from sla.core import config
 from sla.core.filters import Filters
+from sla.core.teams import team_names as desk_team_names
 from sla.service import database, queries
 
 RUN_VERSIONS = "_versions_this_run"
@@ -114,6 +115,21 @@ def settings() -> dict:
     return queries.settings(db(), _info())
 
 
+def team_moves(team_rules: list[dict]) -> list[dict]:
+    """The tickets ``team_rules`` would move between teams (``queries.team_moves``)."""
+    return queries.team_moves(db(), team_rules, _info())
+
+
+def unmapped_names() -> list[dict]:
+    """The team names in the files no rule maps, with their tickets."""
+    return queries.unmapped_names(db(), _info())
+
+
+def team_names() -> tuple[str, ...]:
+    """Every team in the order pages list them: the desk's, then Other and Unassigned."""
+    return desk_team_names(settings())
+
+
 def summary(filters: Filters) -> dict:
     return queries.summary(db(), filters, _info())
 
@@ -140,6 +156,11 @@ def pending_by_status(filters: Filters) -> list[dict]:
 
 def raw_teams(filters: Filters) -> list[dict]:
     return queries.raw_teams(db(), filters, _info())
+
+
+def backlog(filters: Filters) -> dict:
+    """Each owner's open tickets by age, overdue and at risk (``queries.backlog``)."""
+    return queries.backlog(db(), filters, _info())
 
 
 def at_risk(filters: Filters) -> dict:

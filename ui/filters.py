@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from sla.core import display, fields, filters
+from sla.core import display, filters
 from sla.core.filters import Filters
 from sla.core.params import ParamError
 from ui import data
@@ -30,6 +30,7 @@ def filter_bar(search: bool = False) -> Filters:
     after an import brings older or newer tickets (never "the last N days").
     """
     span = data.data_span()
+    team_names = data.team_names()
     held = held_range(span)
     with st.expander("Filters", icon=":material/filter_list:"):
         dates = st.columns(2)
@@ -40,7 +41,7 @@ def filter_bar(search: bool = False) -> Filters:
                                       format="YYYY-MM-DD",
                                       help=f"Empty: to the last ticket held ({held})")
         choices = st.columns(4)
-        teams = choices[0].multiselect("Team", list(fields.TEAMS), key="team",
+        teams = choices[0].multiselect("Team", list(team_names), key="team",
                                        bind="query-params", placeholder="All teams")
         priorities = choices[1].multiselect("Priority", span["priorities"], key="priority",
                                             bind="query-params", placeholder="All priorities")
@@ -54,7 +55,8 @@ def filter_bar(search: bool = False) -> Filters:
     try:
         chosen = filters.parse(filters.texts_of({
             "from": date_from, "to": date_to, "team": teams, "priority": priorities,
-            "agent": agents, "status": None if status == "all" else status, "q": text}))
+            "agent": agents, "status": None if status == "all" else status, "q": text}),
+            team_names)
     except ParamError as exc:
         st.error(display.literal(str(exc)), icon=":material/filter_alt_off:")
         st.stop()

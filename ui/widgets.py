@@ -60,8 +60,8 @@ def chart(render, *args, key: tuple = ()) -> None:
     st.vega_lite_chart(spec=spec)
 
 
-TEXT_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "team",
-                "team_raw", "response_sla", "resolution_sla")
+TEXT_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "owner",
+                "agent", "team", "team_raw", "response_sla", "resolution_sla")
 COUNT = "%,d"
 MISSING = "–"  # what an empty cell shows (Streamlit's own default is "None")
 HOURS = "%,.2f"
@@ -70,9 +70,9 @@ PERCENT = "%.1f"
 
 # On screen the most used first; the status class (resolved or pending) is in the CSV only,
 # as the status beside it says the same.
-TICKET_COLUMNS_SHOWN = ("sr_number", "status", "priority", "team", "resolved_by", "created",
-                        "resolved_at", "response_hours", "resolution_hours", "response_sla",
-                        "resolution_sla", "category", "team_raw")
+TICKET_COLUMNS_SHOWN = ("sr_number", "status", "priority", "team", "owner", "resolved_by",
+                        "created", "resolved_at", "response_hours", "resolution_hours",
+                        "response_sla", "resolution_sla", "category", "team_raw")
 
 
 def ticket_table(frame: pd.DataFrame, **options):
@@ -87,8 +87,8 @@ def ticket_table(frame: pd.DataFrame, **options):
         "priority": "Priority", "category": "Category",
         "created": when("Created", format="YYYY-MM-DD HH:mm", width="medium"),
         "resolved_at": when("Resolved at", format="YYYY-MM-DD HH:mm", width="medium"),
-        "resolved_by": "Agent (resolved by)", "team": "Team", "team_raw": "Team in the file",
-        "response_hours": number("Response (h)", format=HOURS),
+        "resolved_by": "Resolved by", "owner": "Owner", "team": "Team",
+        "team_raw": "Team in the file", "response_hours": number("Response (h)", format=HOURS),
         "resolution_hours": number("Resolution (h)", format=HOURS),
         "response_sla": "Response SLA", "resolution_sla": "Resolution SLA"}, **options)
 
@@ -136,7 +136,9 @@ def figure_table(frame: pd.DataFrame, **options):
     config = {}
     for name in frame.columns:
         label = display.label(name)
-        if name.endswith("_pct"):
+        if not pd.api.types.is_numeric_dtype(frame[name]):  # text, or hours as "4 d 3 h"
+            config[name] = label
+        elif name.endswith("_pct"):
             config[name] = number(label, format=PERCENT)
         elif name.endswith(("_hours", "hours_held")):
             config[name] = number(label, format=HOURS)
@@ -192,6 +194,23 @@ def risk_caption(result: dict, settings: dict) -> str:
             f"target. At risk: past {share} of it{within}. Least time left first.{paused}")
 
 
+def backlog_table(result: dict) -> None:
+    """Each owner's open tickets by age, overdue and at risk, with the moment they are
+    measured at and the desk's totals; its CSV."""
+    if result["as_of"] is None or not result["agents"]:
+        st.caption("No open ticket has an owner.")
+        return
+    total = result["total"]
+    when = (f"now ({result['as_of']:%d %b %Y %H:%M})" if result["clock"] == "now"
+            else f"as of {result['as_of']:%d %b %Y %H:%M} ({CLOCK_BASES[result['clock']]})")
+    st.caption(f"Open tickets by owner, measured {when}. The desk: "
+               f"{display.count(total['open'], 'open ticket')}, {total['overdue']:,} overdue, "
+               f"{total['at_risk']:,} at risk. Age in calendar days since created.")
+    frame = pd.DataFrame(result["agents"])
+    figure_table(frame, height=whole_height(min(len(frame), 12)), key="backlog")
+    download_csv(frame, "backlog.csv", "Download backlog CSV", key="download-backlog")
+
+
 def risk_table(rows: list[dict], state: str) -> None:
     """One of the risk lists (``state`` "overdue" or "at risk"): time used and left in days
     and hours, a link to each ticket; its CSV with hours."""
@@ -199,13 +218,13 @@ def risk_table(rows: list[dict], state: str) -> None:
     if frame.empty:
         st.caption("No ticket." if state == "overdue" else "No ticket close to its target.")
         return
-    shown = frame.fillna({"resolved_by": "", "status": ""}).assign(
+    shown = frame.fillna({"agent": "", "status": ""}).assign(
         link=[f"tickets?sr={quote(str(sr))}" for sr in frame["sr_number"]],
         used=frame["worked_hours"].map(display.hours),
         target=frame["target_hours"].map(display.hours),
         left=(-frame["hours_left"] if state == "overdue" else frame["hours_left"])
         .map(display.hours))
-    st.dataframe(shown[["sr_number", "link", "left", "priority", "team", "resolved_by", "status",
+    st.dataframe(shown[["sr_number", "link", "left", "priority", "team", "agent", "status",
                         "used", "target", "created"]], hide_index=True, placeholder=MISSING,
                  column_config={
         "sr_number": st.column_config.TextColumn("SR number"),
@@ -214,7 +233,7 @@ def risk_table(rows: list[dict], state: str) -> None:
         "left": st.column_config.TextColumn(
             "Overdue by" if state == "overdue" else "Time left",
             help="Working hours of the team's calendar"),
-        "priority": "Priority", "team": "Team", "resolved_by": "Agent", "status": "Status",
+        "priority": "Priority", "team": "Team", "agent": "Owner", "status": "Status",
         "used": st.column_config.TextColumn("Time used", help="Working hours since created, "
                                             "paused time left out"),
         "target": "Resolution target",
@@ -224,10 +243,10 @@ def risk_table(rows: list[dict], state: str) -> None:
                  f"Download {state} CSV", key=f"download-{name}")
 
 
-RISK_COLUMNS = ["sr_number", "priority", "team", "resolved_by", "status", "created",
+RISK_COLUMNS = ["sr_number", "priority", "team", "agent", "status", "created",
                 "calendar", "worked_hours", "target_hours", "hours_left"]
 RISK_CSV_HEADERS = {"sr_number": "SR number", "priority": "Priority", "team": "Team",
-                    "resolved_by": "Agent", "status": "Status", "created": "Created",
+                    "agent": "Owner", "status": "Status", "created": "Created",
                     "calendar": "Calendar", "worked_hours": "Working hours used",
                     "target_hours": "Resolution target (h)", "hours_left": "Hours left"}
 

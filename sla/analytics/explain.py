@@ -45,14 +45,19 @@ def _status(settings: dict) -> tuple[str, str]:
             "other status, and an empty one, is **pending**.", "Statuses")
 
 
-def _score(settings: dict) -> tuple[str, str]:
-
+def score_formula(settings: dict) -> str:
+    """The old system's score in one line, and why it can pass 100."""
     score = settings["score"]
     least, cap = number_text(score["min_tickets"]), number_text(score["volume_cap"])
-    return (f"**Score** = {number_text(score['resolution_weight'])} × resolution SLA % + "
-            f"{number_text(score['response_weight'])} × response SLA % + min(tickets − {least}, "
-            f"{cap}). An agent with fewer than {least} tickets scores 0; a missing percentage "
-            f"counts as 0. **Top performers** are the {TOP_PERFORMERS} agents with the highest "
+    return (f"Score (the old system's formula) = {number_text(score['resolution_weight'])} × "
+            f"resolution SLA % + {number_text(score['response_weight'])} × response SLA % + "
+            f"min(tickets − {least}, {cap}): the volume bonus can take it past 100.")
+
+
+def _score(settings: dict) -> tuple[str, str]:
+    least = number_text(settings["score"]["min_tickets"])
+    return (f"**{score_formula(settings)}** An agent with fewer than {least} tickets scores 0; "
+            f"a missing percentage counts as 0. **Top performers** are the {TOP_PERFORMERS} agents with the highest "
             "score above 0 (on a tie: more tickets first, then by name).",
             "Score and top performers")
 
@@ -164,7 +169,28 @@ def _fair(settings: dict) -> tuple[str, str]:
             f"agent had {prior} more tickets at exactly the expected rate, then weighs "
             f"resolution {number_text(score['resolution_weight'])} and response "
             f"{number_text(score['response_weight'])}, so a handful of lucky tickets cannot top it. "
-            "Over all agents, expected met tickets add up to the actual ones.", "Fair ranking")
+            "Over all agents, expected met tickets add up to the actual ones. " + FAIR_SENTENCE,
+            "Fair ranking")
+
+
+FAIR_SENTENCE = ("In short: “vs expected” is how many points an agent is above or below what "
+                 "the desk reaches on their mix of tickets; the fair score is that difference "
+                 "for resolution and response together, pulled towards 0 when they have few "
+                 "tickets.")
+
+
+def _agents(settings: dict) -> tuple[str, str]:
+    return ("Each ticket is credited to one **agent**: a resolved ticket to whoever resolved "
+            "it (else its owner), an open ticket to its **owner**, the person it is assigned "
+            "to now (else the resolver the file names). The agent filter selects the same way: "
+            "the owner for open tickets, the resolver for resolved ones.", "Per agent")
+
+
+def _backlog(settings: dict) -> tuple[str, str]:
+    return ("**Backlog**: each owner's open tickets, by calendar days since created (under 1 "
+            "day, 1–3, 3–7, over 7 days), and how many of them are overdue, at risk or paused "
+            "now, measured at the same moment as the Dashboard's overdue and at-risk lists.",
+            "Backlog per owner")
 
 
 def _handoffs(settings: dict) -> tuple[str, str]:
@@ -190,5 +216,5 @@ _EXPLAINERS = {"sla": _sla, "breaches": _breaches, "hours": _hours, "status": _s
                "score": _score, "teams": _teams, "at_risk": _at_risk, "clock": _clock,
                "trend": _trend,
                "targets": _targets_topic,
-               "fair": _fair, "handoffs": _handoffs, "changes": _changes}
+               "fair": _fair, "agents": _agents, "backlog": _backlog, "handoffs": _handoffs, "changes": _changes}
 TOPICS = tuple(_EXPLAINERS)

@@ -20,7 +20,7 @@ from sla.core.display import FIELD_LABELS, strip_bidi
 from sla.core.filters import Filters
 
 COLUMNS = ["sr_number", "status", "status_class", "priority", "category", "created",
-           "resolved_at", "resolved_by", "team", "team_raw", "response_hours",
+           "resolved_at", "resolved_by", "owner", "team", "team_raw", "response_hours",
            "resolution_hours", "response_sla", "resolution_sla"]
 DATE_AND_NUMBER_COLUMNS = ("created", "resolved_at", "response_hours", "resolution_hours")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")

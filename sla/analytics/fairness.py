@@ -53,7 +53,7 @@ def expected_by_agent(named: pd.DataFrame, kind: str) -> pd.DataFrame:
     cells = strata(rows)
     rate = pd.Series(met).groupby(cells).mean()
     p = rate.reindex(cells).to_numpy()
-    table = pd.DataFrame({"agent": rows["resolved_by"].astype(str).to_numpy(), "n": 1.0,
+    table = pd.DataFrame({"agent": rows["agent"].astype(str).to_numpy(), "n": 1.0,
                           "met": met, "expected": p, "variance": p * (1 - p)})
     return table.groupby("agent", sort=False)[["n", "met", "expected", "variance"]].sum()
 

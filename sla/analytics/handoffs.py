@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 
 from sla.analytics.readmodel import Snapshot
-from sla.core import fields
 from sla.core.filters import Filters
-from sla.core.rules import team_of
 from sla.core.sla_clock import calendar_names, clock_named
+from sla.core.teams import team_names, team_of
 
 EMPTY_TEAM = "(empty)"
 
@@ -46,7 +45,23 @@ def handoffs(snapshot: Snapshot, filters: Filters, settings: dict, now: dt.datet
             "tickets": int(len(tickets)), "tickets_handed_off": int(timelines),
             "tickets_left_out": int(len(frame) - len(tickets)),
             "approximate": bool(segments["approximate"].any()) if len(segments) else False,
-            "hours_open": float(tickets["open_hours"].sum()), "teams": rows}
+            "hours_open": float(tickets["open_hours"].sum()), "teams": rows,
+            "transfers": _transfers(segments)}
+
+
+def _transfers(segments: pd.DataFrame) -> list[dict]:
+    """How often one team (or raw team) handed a ticket to another, and the median hours it
+    held the ticket just before: {"from", "to", "handoffs", "median_hours_before"}, most
+    hand-offs first."""
+    if segments.empty:
+        return []
+    moves = segments.assign(to=segments.groupby("tid", sort=False)["key"].shift(-1))
+    moves = moves[~moves["last"].to_numpy()]
+    held = moves.groupby(["key", "to"], sort=False)["hours"]
+    table = pd.DataFrame({"handoffs": held.size(), "median": held.median()}).reset_index()
+    table = table.sort_values(["handoffs", "key", "to"], ascending=[False, True, True])
+    return [{"from": str(row.key), "to": str(row.to), "handoffs": int(row.handoffs),
+             "median_hours_before": float(row.median)} for row in table.itertuples()]
 
 
 def _wall_clock(start: np.ndarray, stop: np.ndarray, calendars: np.ndarray,
@@ -194,13 +209,12 @@ def _team_rows(segments: pd.DataFrame, owners: pd.Series, settings: dict,
                       "handoffs_out": int(row["handoffs_out"]),
                       "breaches_owned": int(owners.get(key, 0))})
         rows.append(entry)
-    return sorted(rows, key=lambda r: _order(r, raw))
+    order = {team: i for i, team in enumerate(team_names(settings))}
+    return sorted(rows, key=lambda r: _order(r, raw, order))
 
 
-TEAM_ORDER = {team: i for i, team in enumerate(fields.TEAMS)}
-
-
-def _order(row: dict, raw: bool):
+def _order(row: dict, raw: bool, order: dict[str, int]):
+    """Raw teams by hours held, most first; teams in the desk's order."""
     if raw:
         return (-row["hours_held"], row["team_raw"])
-    return (TEAM_ORDER.get(row["team"], len(TEAM_ORDER)), str(row["team"]))
+    return (order.get(row["team"], len(order)), str(row["team"]))

@@ -13,6 +13,7 @@ show them. Medians are exact: an even count gives the mean of the two middle val
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from sla.analytics import fairness
 from sla.analytics.readmodel import COUNTED, Snapshot
 from sla.core import fields
 from sla.core.filters import Filters
+from sla.core.teams import team_names
 
 PCT_DECIMALS = 4
 TOP_PERFORMERS = 5
@@ -99,14 +101,15 @@ def summary(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | N
     """The dashboard's headline figures, with the keys of ``summary --json``."""
     frame = filters.select(snapshot.frame)
     totals = total(frame)
-    totals["pending_by_team"] = pending_by_team(frame)
+    totals["pending_by_team"] = pending_by_team(
+        frame, team_names(settings or fields.DEFAULT_SETTINGS))
     totals["top_performers"] = top_performers(_agent_rows(frame, settings, with_medians=False))
     return totals
 
 
-def pending_by_team(frame: pd.DataFrame) -> dict[str, int]:
-    """Pending tickets per team, always with the five teams as keys."""
-    counts = {team: 0 for team in fields.TEAMS}
+def pending_by_team(frame: pd.DataFrame, teams: Sequence[str] = fields.TEAMS) -> dict[str, int]:
+    """Pending tickets per team, always with every one of ``teams`` as a key, in their order."""
+    counts = {team: 0 for team in teams}
     pending = frame.loc[frame["status_class"] != "resolved", "team"]
     for team, n in pending.value_counts(sort=False).items():
         if n:
@@ -114,26 +117,29 @@ def pending_by_team(frame: pd.DataFrame) -> dict[str, int]:
     return counts
 
 
-def teams(snapshot: Snapshot, filters: Filters = Filters()) -> list[dict]:
-    """Per team in the order L1, L2, Business, Other, Unassigned; empty teams left out."""
+def teams(snapshot: Snapshot, filters: Filters = Filters(),
+          names: Sequence[str] = fields.TEAMS) -> list[dict]:
+    """Per team in the order of ``names`` (the desk's teams, Other, Unassigned; a team of
+    older data no longer among them after those); empty teams left out."""
     frame = filters.select(snapshot.frame)
     by_team = grouped(frame, frame["team"])
-    order = list(fields.TEAMS) + sorted(set(by_team) - set(fields.TEAMS), key=str)
+    order = list(names) + sorted(set(by_team) - set(names), key=str)
     return [{"team": team, **by_team[team]} for team in order if team in by_team]
 
 
 def agents(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | None = None,
            with_medians: bool = True) -> list[dict]:
-    """Per agent (resolved_by), with score and the fair ranking (``sla.analytics.fairness``); ordered
-    like the top performers."""
+    """Per agent (``agent``: the owner of an open ticket, the resolver of a resolved one),
+    with score and the fair ranking (``sla.analytics.fairness``); ordered like the top
+    performers."""
     return _agent_rows(filters.select(snapshot.frame), settings, with_medians, fair=True)
 
 
 def _agent_rows(frame: pd.DataFrame, settings: dict | None, with_medians: bool,
                 fair: bool = False) -> list[dict]:
     weights = (settings or fields.DEFAULT_SETTINGS)["score"]
-    named = frame[frame["resolved_by"].notna() & (frame["resolved_by"] != "")]
-    groups = grouped(named, named["resolved_by"], with_medians)
+    named = frame[frame["agent"].notna()]
+    groups = grouped(named, named["agent"], with_medians)
     result = [{"agent": name, **row, "score": score(row, weights)} for name, row in groups.items()]
     result.sort(key=performer_order)
     return fairness.with_fair_ranking(result, named, weights) if fair else result
@@ -284,7 +290,7 @@ def data_span(snapshot: Snapshot) -> dict:
 
 
 def agent_names(snapshot: Snapshot) -> list[str]:
-    names = snapshot.frame["resolved_by"].dropna().unique()
+    names = snapshot.frame["agent"].dropna().unique()
     return sorted(str(n) for n in names if n)
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-FORMAT = 2  # bump when the columns change: older snapshots are then rebuilt
+FORMAT = 3  # bump when the columns change: older snapshots are then rebuilt
 
 TEXT_COLUMNS = ("sr_number", "content_hash")
-CATEGORY_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "team",
-                    "team_raw", "response_sla", "resolution_sla", "calendar")
+CATEGORY_COLUMNS = ("status", "status_class", "priority", "category", "resolved_by", "owner",
+                    "agent", "team", "team_raw", "response_sla", "resolution_sla", "calendar")
 DATE_COLUMNS = ("created", "resolved_at", "paused_since")
 NUMBER_COLUMNS = ("response_hours", "resolution_hours", "paused_hours")
 COLUMNS = TEXT_COLUMNS + CATEGORY_COLUMNS + DATE_COLUMNS + NUMBER_COLUMNS
@@ -86,7 +86,17 @@ def frame_from_tickets(tickets: Iterable[dict]) -> pd.DataFrame:
         if ticket.get("hours_source") == "clock":
             record[hours] = ticket.get("worked_hours")
         records.append(record)
-    return typed(pd.DataFrame(records, columns=list(COLUMNS)))
+    frame = pd.DataFrame(records, columns=list(COLUMNS))
+    return typed(frame.assign(agent=credited_agent(frame)))
+
+
+def credited_agent(frame: pd.DataFrame) -> pd.Series:
+    """Whom each ticket is credited to (docs/metrics.md, "Per agent"): a resolved ticket's
+    resolver, else its owner; an open ticket's owner, else its resolver; None when neither."""
+    resolver = frame["resolved_by"].astype("string").str.strip().replace("", pd.NA)
+    owner = frame["owner"].astype("string").str.strip().replace("", pd.NA)
+    resolved = (frame["status_class"] == "resolved").to_numpy(dtype=bool)
+    return resolver.fillna(owner).where(resolved, owner.fillna(resolver))
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:

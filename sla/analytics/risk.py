@@ -28,7 +28,7 @@ from sla.core.sla_clock import calendar_names, clock_named, paused_set
 
 LIST_LIMIT = 200  # rows per list; the counts stay exact
 OVERDUE, AT_RISK = "overdue", "at risk"
-ROW_KEYS = ("state", "sr_number", "priority", "team", "resolved_by", "status", "created",
+ROW_KEYS = ("state", "sr_number", "priority", "team", "agent", "status", "created",
             "calendar", "worked_hours", "target_hours", "hours_left")
 
 
@@ -47,25 +47,32 @@ def risk_lists(snapshot: Snapshot, filters: Filters, settings: dict, at: dt.date
     """The overdue and at-risk tickets measured at ``at``, each least time left first (at
     most ``limit`` each), as rows with ``ROW_KEYS``; and the counts of both and of the open
     tickets paused now."""
-    open_tickets = _open_with_target(filters.select(snapshot.frame), settings)
-    statuses = open_tickets["status"].astype("string").str.strip().str.lower()
-    paused_now = statuses.isin(paused_set(settings)).fillna(False).to_numpy(dtype=bool)
-    measured = open_tickets[~paused_now]
-    worked = _worked_hours(measured, settings, at)
-    left = measured["target_hours"].to_numpy() - worked
-    overdue = left < 0
-    risky = ~overdue & ((worked >= measured["target_hours"].to_numpy()
-                         * settings["at_risk_fraction"])
-                        | (left <= settings["at_risk_hours"]))
-    rows = measured.assign(worked_hours=worked, hours_left=left,
-                           state=np.where(overdue, OVERDUE, AT_RISK))
-    lists = {name: rows[chosen].sort_values(["hours_left", "sr_number"])
+    measured = measured_open(filters.select(snapshot.frame), settings, at)
+    overdue, risky = measured["state"] == OVERDUE, measured["state"] == AT_RISK
+    lists = {name: measured[chosen].sort_values(["hours_left", "sr_number"])
              for name, chosen in ((OVERDUE, overdue), (AT_RISK, risky))}
     tickets = [_row(row) for name in (OVERDUE, AT_RISK)
                for row in lists[name].head(limit).to_dict("records")]
-    return {"as_of": _naive_utc(at), "tickets": tickets,
+    return {"as_of": naive_utc(at), "tickets": tickets,
             "counts": {"overdue": int(overdue.sum()), "at_risk": int(risky.sum()),
-                       "paused": int(paused_now.sum())}}
+                       "paused": int(measured["paused_now"].sum())}}
+
+
+def measured_open(frame: pd.DataFrame, settings: dict, at: dt.datetime) -> pd.DataFrame:
+    """The open tickets of ``frame`` with a created date and a resolution target, measured at
+    ``at``: ``paused_now``, ``worked_hours``, ``hours_left`` and ``state`` (OVERDUE, AT_RISK,
+    or empty; always empty for a ticket paused now)."""
+    open_tickets = _open_with_target(frame, settings)
+    statuses = open_tickets["status"].astype("string").str.strip().str.lower()
+    paused_now = statuses.isin(paused_set(settings)).fillna(False).to_numpy(dtype=bool)
+    worked = _worked_hours(open_tickets, settings, at)
+    left = open_tickets["target_hours"].to_numpy() - worked
+    overdue = ~paused_now & (left < 0)
+    risky = ~paused_now & ~overdue & (
+        (worked >= open_tickets["target_hours"].to_numpy() * settings["at_risk_fraction"])
+        | (left <= settings["at_risk_hours"]))
+    return open_tickets.assign(paused_now=paused_now, worked_hours=worked, hours_left=left,
+                               state=np.select([overdue, risky], [OVERDUE, AT_RISK], ""))
 
 
 def _open_with_target(frame: pd.DataFrame, settings: dict) -> pd.DataFrame:
@@ -88,20 +95,20 @@ def _worked_hours(tickets: pd.DataFrame, settings: dict, at: dt.datetime) -> np.
     for name in pd.unique(names):
         chosen = names == name
         clock = clock_named(name, settings)
-        until = np.full(int(chosen.sum()), _local_moment(at, clock.zone))
+        until = np.full(int(chosen.sum()), local_moment(at, clock.zone))
         worked[chosen] = clock.hours_between(created[chosen], until)
     paused = np.nan_to_num(tickets["paused_hours"].to_numpy(dtype="float64"))
     return np.maximum(worked - paused, 0.0)
 
 
-def _local_moment(at: dt.datetime, zone) -> np.datetime64:
+def local_moment(at: dt.datetime, zone) -> np.datetime64:
     """``at`` as a naive time of ``zone`` (a naive ``at`` is a time of the data already)."""
     if at.tzinfo is not None:
         at = at.astimezone(zone).replace(tzinfo=None)
     return np.datetime64(pd.Timestamp(at).as_unit("ns"))
 
 
-def _naive_utc(at: dt.datetime) -> dt.datetime:
+def naive_utc(at: dt.datetime) -> dt.datetime:
     if at.tzinfo is None:
         return at
     return at.astimezone(dt.timezone.utc).replace(tzinfo=None)

@@ -12,6 +12,7 @@ from sla.analytics import export, metrics
 from sla.analytics.changes import ChangesError
 from sla.api.schemas import (
     AT_RISK_SCHEMA,
+    BACKLOG_SCHEMA,
     CHANGES_SCHEMA,
     HANDOFFS_SCHEMA,
     PAGE_SCHEMA,
@@ -106,6 +107,10 @@ ENDPOINTS = (
                          "calendar, paused time left out; measured now when the data is a "
                          "live export imported within a day, else at the data's clock, as "
                          "on the Dashboard."),
+    Endpoint("/backlog", "backlog", "Each owner's open tickets by age, overdue and at risk",
+             lambda db, v: answers.backlog(db, v["filters"]), BACKLOG_SCHEMA,
+             description="Open tickets per owner (the agent of an open ticket), by calendar "
+                         "days since created, measured at the same moment as /at-risk."),
     Endpoint("/handoffs", "handoffs", "Hours each team held the tickets, hand-offs, breaches owned",
              lambda db, v: answers.handoffs(db, v["filters"], v["raw"], v["working"]),
              HANDOFFS_SCHEMA,

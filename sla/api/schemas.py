@@ -51,13 +51,21 @@ AT_RISK_SCHEMA = {
         "as_of": WHEN, "clock": {"enum": ["now", "data", "import"]},
         "counts": {"type": "object", "required": ["overdue", "at_risk", "paused"],
                    "properties": {"overdue": INTEGER, "at_risk": INTEGER, "paused": INTEGER}},
-        "tickets": rows_schema(["state", "sr_number", "priority", "team", "resolved_by",
+        "tickets": rows_schema(["state", "sr_number", "priority", "team", "agent",
                                 "status", "created", "calendar", "worked_hours",
                                 "target_hours", "hours_left"],
                                {"state": {"enum": ["overdue", "at risk"]},
                                 "sr_number": {"type": "string"}, "priority": TEXT,
-                                "team": TEXT, "resolved_by": TEXT, "status": TEXT,
+                                "team": TEXT, "agent": TEXT, "status": TEXT,
                                 "created": WHEN, "calendar": TEXT})}}
+BACKLOG_ROW = {"type": "object", "required": answers.BACKLOG_KEYS,
+               "properties": {key: TEXT if key == "agent" else INTEGER
+                              for key in answers.BACKLOG_KEYS}}
+BACKLOG_SCHEMA = {
+    "type": "object", "required": ["as_of", "clock", "agents", "total"], "properties": {
+        "as_of": WHEN, "clock": {"enum": ["now", "data", "import"]},
+        "agents": {"type": "array", "items": BACKLOG_ROW},
+        "total": {"oneOf": [BACKLOG_ROW, {"type": "null"}]}}}
 HANDOFF_ROW = {"type": "object",
                "required": ["team", "tickets", "hours_held", "median_hours_held", "handoffs_in",
                             "handoffs_out", "breaches_owned"],
@@ -65,13 +73,17 @@ HANDOFF_ROW = {"type": "object",
                               "tickets": INTEGER, "hours_held": {"type": "number"},
                               "median_hours_held": NUMBER, "handoffs_in": INTEGER,
                               "handoffs_out": INTEGER, "breaches_owned": INTEGER}}
+TRANSFER_ROW = {"type": "object", "required": ["from", "to", "handoffs", "median_hours_before"],
+                "properties": {"from": {"type": "string"}, "to": {"type": "string"},
+                               "handoffs": INTEGER, "median_hours_before": {"type": "number"}}}
 HANDOFFS_SCHEMA = {"type": "object", "required": ["as_of", "level", "tickets", "teams"],
                    "properties": {"as_of": WHEN, "level": {"enum": ["team", "raw team"]},
                                   "hours": {"enum": ["wall", "working"]},
                                   "tickets": INTEGER, "tickets_handed_off": INTEGER,
                                   "tickets_left_out": INTEGER, "approximate": {"type": "boolean"},
                                   "hours_open": {"type": "number"},
-                                  "teams": {"type": "array", "items": HANDOFF_ROW}}}
+                                  "teams": {"type": "array", "items": HANDOFF_ROW},
+                                  "transfers": {"type": "array", "items": TRANSFER_ROW}}}
 IMPORT_SCHEMA = {"type": "object", "required": ["id", "at", "file_name"],
                  "properties": {"id": {"type": "string"}, "at": WHEN, "file_name": TEXT}}
 MOVE_SCHEMA = {"type": "object", "required": ["before", "after", "change", "contributions"],

@@ -79,7 +79,8 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-def _values(endpoint: Endpoint, request: Request) -> dict:
+def _values(endpoint: Endpoint, request: Request, teams: tuple[str, ...]) -> dict:
+    """The endpoint's parameters read from the query; ``teams`` are the desk's in force."""
     known = {p.name for p in endpoint.params}
     unknown = sorted(set(request.query_params) - known)
     if unknown:
@@ -91,7 +92,7 @@ def _values(endpoint: Endpoint, request: Request) -> dict:
         values = {p.name: p.parse(texts[p.name]) for p in endpoint.params
                   if p.name not in FILTER_NAMES}
         values["filters"] = filters.parse({name: texts[name] for name in texts
-                                           if name in FILTER_NAMES})
+                                           if name in FILTER_NAMES}, teams)
     except ParamError as exc:
         raise ApiError(422, str(exc)) from None
     return values
@@ -120,7 +121,7 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
     if endpoint.role == "admin" and user["role"] != "admin":
         raise ApiError(403, f"{endpoint.path.lstrip('/')} is for admins; this token acts for "
                             f"a {user['role']}.")
-    values = _values(endpoint, request)
+    values = _values(endpoint, request, answers.team_names(db))
     if endpoint.media_type != JSON_TYPE:
         return Response(endpoint.answer(db, values), media_type=endpoint.media_type,
                         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})

@@ -17,12 +17,12 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import rules
+from sla.cli import open_work, rules
+from sla.cli.filter_options import add_filters, filters_from
 from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
-from sla.core import display, filters, rule_text
+from sla.core import display, rule_text
 from sla.core.config import ConfigError
-from sla.core.filters import Filters
-from sla.core.params import Param, ParamError
+from sla.core.params import ParamError
 from sla.service import (
     accounts,
     answers,
@@ -58,30 +58,31 @@ def build_parser() -> argparse.ArgumentParser:
                        ("agents", "per agent, with score"), ("priorities", "per priority"),
                        ("trend", "per ISO week (Monday start) or calendar month"),
                        ("at-risk", "open tickets past or close to their resolution target, "
-                                   "in working hours")):
+                                   "in working hours"),
+                       ("backlog", "each owner's open tickets by age, overdue and at risk")):
         p = commands.add_parser(name, help=text)
-        _add_filters(p)
+        add_filters(p)
         p.add_argument("--json", action="store_true")
         if name == "trend":
             p.add_argument("--period", choices=metrics.PERIODS, default="week")
 
     p = commands.add_parser("handoffs", help="hours each team held the tickets, hand-offs, "
                             "breaches owned")
-    _add_filters(p)
+    add_filters(p)
     p.add_argument("--raw", action="store_true", help="per raw team name, not per team")
     p.add_argument("--working", action="store_true",
                    help="working hours of each ticket's calendar, not wall-clock hours")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("changes", help="what moved the figures between two imports")
-    _add_filters(p, dates=False)  # --from and --to name the imports here
+    add_filters(p, dates=False)  # --from and --to name the imports here
     p.add_argument("--from", dest="from_import", metavar="ID",
                    help="the earlier import (default: the one before the latest)")
     p.add_argument("--to", dest="to_import", metavar="ID", help="the later import (default: the latest)")
     p.add_argument("--json", action="store_true")
 
     p = commands.add_parser("export", help="the filtered tickets as CSV")
-    _add_filters(p)
+    add_filters(p)
     p.add_argument("file", type=Path)
 
     _add_admin_commands(commands)
@@ -133,24 +134,6 @@ def _add_admin_commands(commands) -> None:
 
     p = commands.add_parser("check", help="is this installation ready? non-zero exit when not")
     p.add_argument("--json", action="store_true")
-
-
-def _add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
-    """The filter options, as texts: ``filters.parse`` reads them as the URL and the API's."""
-    for param in filters.PARAMS if dates else filters.SELECTIONS:
-        parser.add_argument(f"--{param.name}", dest=f"filter_{param.name}", metavar=param.name.upper(),
-                            action="append", default=[], help=_help(param))
-
-
-def _help(param: Param) -> str:
-    choices = f" ({', '.join(param.choices)})" if param.choices else ""
-    return param.help.rstrip(".") + choices
-
-
-def filters_from(args: argparse.Namespace) -> Filters:
-    """The filters given on the command line; ParamError (exit 2) when one cannot be used."""
-    return filters.parse({name[len("filter_"):]: texts for name, texts in vars(args).items()
-                          if name.startswith("filter_")})
 
 
 # ---------------------------------------------------------------- commands
@@ -236,26 +219,6 @@ def cmd_trend(args) -> int:
     return 0
 
 
-CLOCK_BASES = {"now": "now: the data is a live export imported within a day",
-               "import": "the latest import", "data": "the latest date in the data"}
-
-
-def cmd_at_risk(args) -> int:
-    """The overdue and at-risk lists, as the Dashboard shows them."""
-    result = answers.at_risk(database.connect(), filters_from(args))
-    if args.json:
-        print(answers.to_json(result))
-        return 0
-    counts = result["counts"]
-    if result["as_of"]:
-        print(f"as of {result['as_of']:%Y-%m-%d %H:%M} ({CLOCK_BASES[result['clock']]}): "
-              f"{counts['overdue']:,} overdue, {counts['at_risk']:,} at risk, "
-              f"{counts['paused']:,} paused")
-    print_rows(result["tickets"], ["state", "sr_number", "priority", "team", "resolved_by",
-                                    "status", "worked_hours", "target_hours", "hours_left"])
-    return 0
-
-
 def cmd_handoffs(args) -> int:
     """Hours held per team, measured at the data's clock like the at-risk list."""
     result = answers.handoffs(database.connect(), filters_from(args), args.raw, args.working)
@@ -269,6 +232,9 @@ def cmd_handoffs(args) -> int:
     print_rows(result["teams"], (["team_raw"] if args.raw else []) + [
         "team", "tickets", "hours_held", "median_hours_held", "handoffs_in", "handoffs_out",
         "breaches_owned"])
+    if result["transfers"]:
+        print()
+        print_rows(result["transfers"], ["from", "to", "handoffs", "median_hours_before"])
     return 0
 
 
@@ -403,7 +369,7 @@ def cmd_check(args) -> int:
 
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "agents": cmd_agents, "priorities": cmd_priorities, "trend": cmd_trend,
-            "at-risk": cmd_at_risk, "handoffs": cmd_handoffs, "changes": cmd_changes,
+            "at-risk": open_work.cmd_at_risk, "backlog": open_work.cmd_backlog, "handoffs": cmd_handoffs, "changes": cmd_changes,
             "export": cmd_export, "user": cmd_user, "token": cmd_token,
             "settings": rules.cmd_settings, "calendar": rules.cmd_calendar,
             "demo": cmd_demo, "server": cmd_server, "backup": cmd_backup,

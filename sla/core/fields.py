@@ -34,6 +34,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "Closed At",
     ),
     "resolved_by": ("Resolved By", "Resolver"),
+    "owner": ("Assigned To", "Assignee", "Assignee Name", "Assigned", "Owner", "Agent"),
     "team_raw": (
         "Updated Team", "Updated Resolved By Team", "Resolved By Team", "Assignment Group",
         "Assigned Group", "Support Group", "Team", "Group", "Queue",
@@ -61,9 +62,6 @@ EVENT_TIME_HEADERS: tuple[str, ...] = (
 # A closed ticket without a resolved date takes its closed date from one of these columns
 # (when the resolved date comes from another one).
 CLOSED_HEADERS: tuple[str, ...] = ("Closed Date", "Closed At", "Closed")
-
-# Used for resolved_by only when none of its own headers exists.
-AGENT_FALLBACK_HEADERS: tuple[str, ...] = ("Assigned To", "Assignee", "Assigned", "Agent", "Owner")
 
 DURATION_FIELDS = ("response_hours", "resolution_hours")
 DATE_FIELDS = ("created", "resolved_at")

@@ -13,20 +13,21 @@ import numpy as np
 import pandas as pd
 
 from sla.core import display, fields
-from sla.core.params import Param, ParamError
+from sla.core.params import SHOWN_CHARS, Param, ParamError
 
 DATES = (Param("from", "date", "Created on or after this day (YYYY-MM-DD)."),
          Param("to", "date", "Created on or before this day (YYYY-MM-DD)."))
 SELECTIONS = (
-    Param("team", "string", "Team; repeat for several.", repeated=True, choices=fields.TEAMS),
+    Param("team", "string", "Team: one of the desk's teams (Settings), Other or Unassigned; "
+          "repeat for several.", repeated=True),
     Param("priority", "string", "Priority (P1 .. P5, or a file's own word); repeat for several.",
           repeated=True),
-    Param("agent", "string", "Agent (resolved by), as written in the data; repeat for several.",
-          repeated=True),
+    Param("agent", "string", "Agent as written in the data: the owner of an open ticket, the "
+          "resolver of a resolved one; repeat for several.", repeated=True),
     Param("status", "string", "Status class.", choices=fields.STATUS_CLASSES))
-SEARCH = Param("q", "string", "Text in SR number, agent, category, status or raw team.")
+SEARCH = Param("q", "string", "Text in SR number, resolver, owner, category, status or raw team.")
 PARAMS = DATES + SELECTIONS
-SEARCHED = ("sr_number", "resolved_by", "category", "status", "team_raw")
+SEARCHED = ("sr_number", "resolved_by", "owner", "category", "status", "team_raw")
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Filters:
             end = pd.Timestamp(self.date_to + dt.timedelta(days=1))
             mask &= (frame["created"] < end).to_numpy()
         for name, values in (("team", self.teams), ("priority", self.priorities),
-                             ("resolved_by", self.agents)):
+                             ("agent", self.agents)):
             if values:
                 mask &= frame[name].isin(values).to_numpy()
         if self.status_class:
@@ -78,11 +79,16 @@ class Filters:
         return "Filtered: " + " · ".join(parts)
 
 
-def parse(texts: Mapping[str, Sequence[str]]) -> Filters:
+def parse(texts: Mapping[str, Sequence[str]],
+          teams: Sequence[str] = fields.TEAMS) -> Filters:
     """The Filters of parameter texts ({"team": ["L1", "L2"], "from": ["2026-01-01"], …});
     names not given are not filtered on. ParamError, naming the parameter, when a text is
-    bad or the range is backwards."""
+    bad, a team is not one of ``teams`` (the desk's, in force) or the range is backwards."""
     values = {p.name: p.parse(list(texts.get(p.name, ()))) for p in (*PARAMS, SEARCH)}
+    unknown = [team for team in values["team"] if team not in teams]
+    if unknown:
+        shown = unknown[0] if len(unknown[0]) <= SHOWN_CHARS else unknown[0][:SHOWN_CHARS - 1] + "…"
+        raise ParamError("team", f"team must be one of {', '.join(teams)}, not {shown!r}.")
     start, end = values["from"], values["to"]
     if start and end and start > end:
         raise ParamError("from", "from must not be after to.")

@@ -29,9 +29,27 @@ def _is_empty(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def team_rows(settings: dict) -> list[dict]:
+    """The desk's teams as rows of a table, in their order."""
+    return [{"name": t["name"], "lead": t.get("lead") or "", "email": t.get("email") or ""}
+            for t in settings["teams"]]
+
+
+def teams_from_rows(rows: list[dict]) -> list[dict]:
+    """Teams from table rows, trimmed; rows left wholly empty are dropped."""
+    teams = []
+    for row in rows:
+        team = {key: "" if _is_empty(row.get(key)) else str(row[key]).strip()
+                for key in ("name", "lead", "email")}
+        if any(team.values()):
+            teams.append(team)
+    return teams
+
+
 def team_rule_rows(settings: dict) -> list[dict]:
     """The team rules as rows of a table, phrases comma separated."""
-    return [{"team": r["team"], "words": ", ".join(r["words"]), "exact": ", ".join(r["exact"])}
+    return [{"team": r["team"], "words": ", ".join(r["words"]), "exact": ", ".join(r["exact"]),
+             "pattern": r.get("pattern") or ""}
             for r in settings["team_rules"]]
 
 
@@ -43,9 +61,28 @@ def team_rules_from_rows(rows: list[dict]) -> list[dict]:
         team_rule = {"team": None if _is_empty(team) else team,
                      "words": _phrases(row.get("words")),
                      "exact": _phrases(row.get("exact"))}
-        if team_rule["team"] or team_rule["words"] or team_rule["exact"]:
+        if not _is_empty(row.get("pattern")) and str(row["pattern"]).strip():
+            team_rule["pattern"] = str(row["pattern"]).strip()
+        if any(team_rule.values()):
             rules.append(team_rule)
     return rules
+
+
+def with_names_mapped(team_rules: list[dict], team: str, names: list[str]) -> list[dict]:
+    """``team_rules`` with the raw team ``names`` mapped exactly to ``team``: added to the
+    exact values of the team's first rule, else in a rule of their own at the end."""
+    exact = [cleaned for cleaned in (_cleaned(name) for name in names) if cleaned]
+    changed = [dict(rule) for rule in team_rules]
+    for rule in changed:
+        if rule["team"] == team:
+            rule["exact"] = [*rule["exact"], *(e for e in exact if e not in rule["exact"])]
+            return changed
+    return [*changed, {"team": team, "words": [], "exact": exact}]
+
+
+def _cleaned(name: str) -> str:
+    """A name in the form raw team names are compared in (``teams.team_of``)."""
+    return " ".join(re.split(r"[^0-9a-z]+", str(name).lower())).strip()
 
 
 def _phrases(text) -> list[str]:
@@ -53,8 +90,7 @@ def _phrases(text) -> list[str]:
     run of characters other than letters and digits one space (so ``Level-1`` is ``level 1``)."""
     if _is_empty(text):
         return []
-    phrases = (" ".join(re.split(r"[^0-9a-z]+", p.lower())).strip() for p in str(text).split(","))
-    return [p for p in phrases if p]
+    return [p for p in (_cleaned(part) for part in str(text).split(",")) if p]
 
 
 def statuses_from_text(text: str) -> list[str]:

@@ -5,7 +5,8 @@ and reads them back (``settings show``): one reader and one writer per kind of r
 | --- | --- |
 | ``sla_targets`` | ``P3=4/24`` per priority changed (response / resolution hours) |
 | ``resolved_statuses``, ``paused_statuses`` | the statuses, each one value |
-| ``team_rules`` | ``L1: l1, level 1, =first line desk`` per team (``=`` marks an exact name) |
+| ``teams`` | ``Name``, ``Name: Lead`` or ``Name: Lead <e-mail>`` per team, in order |
+| ``team_rules`` | ``L1: l1, level 1, =first line desk, ~^svc-`` per rule (``=`` marks an exact name, ``~`` starts a pattern that runs to the end) |
 | ``score.<part>``, ``at_risk_fraction``, ``at_risk_hours``, ``trend_min_sample`` | a number |
 | ``calendar`` | a calendar's name |
 | ``team_calendars`` | ``L1=Madrid office`` per team (none: every team uses ``calendar``) |
@@ -28,7 +29,7 @@ class RuleError(ValueError):
 
 NUMBER_RULES = ("at_risk_fraction", "at_risk_hours", "trend_min_sample")
 LIST_RULES = ("resolved_statuses", "paused_statuses", "computed_outcomes")
-SETTABLE = ("sla_targets", "team_rules", *LIST_RULES, *NUMBER_RULES, "calendar",
+SETTABLE = ("sla_targets", "teams", "team_rules", *LIST_RULES, *NUMBER_RULES, "calendar",
             "team_calendars", *(f"score.{part.name}" for part in SCORE_PARTS))
 
 
@@ -53,6 +54,8 @@ def with_rule(settings: dict, name: str, words: list[str]) -> dict:
         changed[name].update(_targets(words))
     elif name == "team_rules":
         changed[name] = [_team_rule(word) for word in words]
+    elif name == "teams":
+        changed[name] = [_team(word) for word in words]
     else:
         changed[name] = dict(_pair(word) for word in words)
     return changed
@@ -93,12 +96,28 @@ def _targets(words: list[str]) -> dict:
 
 
 def _team_rule(word: str) -> dict:
-    team, _, phrases = word.partition(":")
-    if not phrases.strip():
-        raise RuleError(f"“{word}” is not a team rule (write L1: l1, level 1, =exact name).")
+    team, _, rest = word.partition(":")
+    phrases, tilde, pattern = rest.partition("~")
+    if not rest.strip() or (tilde and not pattern.strip()):
+        raise RuleError(f"“{word}” is not a team rule (write L1: l1, level 1, =exact name, "
+                        "~pattern).")
     parts = [p.strip() for p in phrases.split(",") if p.strip()]
-    return {"team": team.strip(), "words": [p.lower() for p in parts if not p.startswith("=")],
+    rule = {"team": team.strip(), "words": [p.lower() for p in parts if not p.startswith("=")],
             "exact": [p[1:].strip().lower() for p in parts if p.startswith("=")]}
+    if tilde:
+        rule["pattern"] = pattern.strip()
+    return rule
+
+
+TEAM = re.compile(r"\s*([^:<>]+?)\s*(?::\s*([^<>]*?))?\s*(?:<([^<>]*)>)?\s*")
+
+
+def _team(word: str) -> dict:
+    match = TEAM.fullmatch(word)
+    if not match:
+        raise RuleError(f"“{word}” is not a team (write Name, Name: Lead or "
+                        "Name: Lead <e-mail>).")
+    return {"name": match[1], "lead": (match[2] or "").strip(), "email": (match[3] or "").strip()}
 
 
 def _pair(word: str) -> tuple[str, str]:
@@ -127,8 +146,10 @@ def value_text(name: str, value) -> str:
         return ", ".join(f"{p}={number_text(t['response'])}/{number_text(t['resolution'])}"
                          for p, t in value.items())
     if name == "team_rules":
-        return "; ".join(f"{r['team']}: " + ", ".join([*r["words"], *(f"={e}" for e in r["exact"])])
-                         for r in value)
+        return "; ".join(_team_rule_text(r) for r in value)
+    if name == "teams":
+        return ", ".join(t["name"] + (f": {t['lead']}" if t.get("lead") else "")
+                         + (f" <{t['email']}>" if t.get("email") else "") for t in value)
     if name == "calendars":
         return ", ".join(c["name"] for c in value) or "(none besides 24x7)"
     if name == "team_calendars":
@@ -136,3 +157,12 @@ def value_text(name: str, value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "(none)"
     return number_text(value)
+
+
+def _team_rule_text(rule: dict) -> str:
+    """``L1: l1, level 1, =exact name, ~pattern``, as ``_team_rule`` reads it."""
+    parts = [*rule["words"], *(f"={e}" for e in rule["exact"])]
+    text = f"{rule['team']}: " + ", ".join(parts)
+    if rule.get("pattern"):
+        text += (", " if parts else "") + f"~{rule['pattern']}"
+    return text

@@ -17,11 +17,17 @@ from __future__ import annotations
 import copy
 import math
 import numbers
-import re
 from dataclasses import dataclass
 
 from sla.core import config
 from sla.core.calendars import ALWAYS, calendar_problems
+from sla.core.teams import (
+    FALLBACK_TEAMS,
+    desk_teams,
+    team_names,
+    team_rule_problems,
+    teams_problems,
+)
 
 DOCS = "docs/metrics.md"
 
@@ -69,6 +75,11 @@ RULES = (
          ["Resolved", "Closed", "Completed", "Done", "Cancelled", "Canceled"],
          "Statuses (any case) that make a ticket resolved; every other status, and an empty "
          "one, is pending."),
+    Rule("teams", "Teams",
+         [{"name": name, "lead": "", "email": ""} for name in ("L1", "L2", "Business")],
+         "The desk's teams in the order pages list them, each with an optional lead and "
+         "e-mail; Other (no rule matched) and Unassigned (no team in the file) always follow "
+         "them."),
     Rule("team_rules", "Team rules",
          [{"team": "L1", "words": ["l1", "level 1", "level1", "tier 1", "tier1", "1st line",
                                    "first line"], "exact": []},
@@ -76,9 +87,10 @@ RULES = (
                                    "second line"], "exact": []},
           {"team": "Business", "words": ["business", "functional", "data team"],
            "exact": ["bt"]}],
-         "Which raw team names count as L1, L2 or Business, tried in order (the first match "
-         "wins): words match whole words of the name, exact values the whole name. No match "
-         "is Other, an empty name is Unassigned."),
+         "Which raw team names count as which of the desk's teams, tried in order (the first "
+         "match wins): words match whole words of the name, exact values the whole name, a "
+         "pattern (a regular expression) any part of the name as written, ignoring case. No "
+         "match is Other, an empty name is Unassigned."),
     Rule("score", "Agent score", {part.name: part.default for part in SCORE_PARTS},
          "Score = resolution weight × resolution SLA % + response weight × response SLA % + "
          "min(tickets − minimum tickets, volume bonus cap); 0 below the minimum tickets.",
@@ -113,8 +125,7 @@ RULES_BY_NAME = {rule.name: rule for rule in RULES}
 DEFAULT_SETTINGS: dict = {rule.name: copy.deepcopy(rule.default) for rule in RULES}
 SETTINGS_HELP: dict[str, str] = {rule.name: rule.help for rule in RULES}
 
-TEAMS_RULED = ("L1", "L2", "Business")
-TEAMS = (*TEAMS_RULED, "Other", "Unassigned")
+TEAMS = (*(team["name"] for team in RULES_BY_NAME["teams"].default), *FALLBACK_TEAMS)
 # The exports whose outcomes can be computed instead of read (rule ``computed_outcomes``): the
 # native exports' preset keys (``sla.ingest.presets``; a test keeps them in step) and
 # "other", every file no preset reads.
@@ -144,6 +155,8 @@ def _value_text(name: str, value) -> str:
         return ", ".join(value)
     if name == "team_rules":
         return "; ".join(_team_rule_text(r) for r in value)
+    if name == "teams":
+        return ", ".join(t["name"] for t in value) + ", then " + ", ".join(FALLBACK_TEAMS)
     if name == "calendars":
         return "; ".join(c["name"] for c in value) or "none besides the built-in 24x7"
     if name == "team_calendars":
@@ -154,7 +167,8 @@ def _value_text(name: str, value) -> str:
 
 
 def _team_rule_text(team_rule: dict) -> str:
-    phrases = list(team_rule["words"]) + [f"exactly {w}" for w in team_rule["exact"]]
+    phrases = list(team_rule["words"]) + [f"exactly {w}" for w in team_rule["exact"]] \
+        + ([f"pattern {team_rule['pattern']}"] if team_rule.get("pattern") else [])
     return f"{team_rule['team']}: " + ", ".join(phrases)
 
 
@@ -189,7 +203,8 @@ def validate(settings: dict) -> list[str]:
         return problems
     return (_target_problems(settings["sla_targets"])
             + _status_problems(settings["resolved_statuses"])
-            + _team_rule_problems(settings["team_rules"])
+            + teams_problems(settings["teams"])
+            + team_rule_problems(settings["team_rules"], desk_teams(settings))
             + _score_problems(settings["score"])
             + _fraction_problems(settings["at_risk_fraction"])
             + _hours_problems(rule_named("at_risk_hours"), settings["at_risk_hours"])
@@ -225,18 +240,6 @@ def _status_problems(statuses: list) -> list[str]:
     if not [s for s in statuses if str(s).strip()]:
         return ["At least one resolved status is needed, or no ticket could ever be resolved."]
     return []
-
-
-def _team_rule_problems(team_rules: list[dict]) -> list[str]:
-    problems = []
-    for number, team_rule in enumerate(team_rules, start=1):
-        team = team_rule.get("team")
-        if team not in TEAMS_RULED:
-            problems.append(f"Team rule {number} must name L1, L2 or Business.")
-        elif not (team_rule.get("words") or team_rule.get("exact")):
-            problems.append(f"Team rule {number} ({team}) has no words or exact values, so "
-                            "it would match nothing.")
-    return problems
 
 
 def _score_problems(score: dict) -> list[str]:
@@ -291,8 +294,8 @@ def _calendar_rule_problems(settings: dict) -> list[str]:
     if not isinstance(team_calendars, dict):
         return [*problems, "The calendar per team must map teams to calendars."]
     for team, name in team_calendars.items():
-        if team not in TEAMS:
-            problems.append(f"“{team}” is not a team (teams: {', '.join(TEAMS)}).")
+        if team not in team_names(settings):
+            problems.append(f"“{team}” is not a team (teams: {', '.join(team_names(settings))}).")
         if name not in known:
             problems.append(f"“{name}” is not a calendar (known: {', '.join(sorted(known))}).")
     return problems
@@ -309,17 +312,3 @@ def _source_problems(sources) -> list[str]:
         return [f"“{rule_named('computed_outcomes').label}” must be a list of exports."]
     return [f"“{source}” is not an export the app knows (known: {', '.join(OUTCOME_SOURCES)})."
             for source in sources if source not in OUTCOME_SOURCES]
-
-
-# ---------------------------------------------------------------- applying a rule
-
-def team_of(team_raw: str | None, rules: list[dict]) -> str:
-    """Section 5: L1 / L2 / Business by the rules, Other otherwise, Unassigned when empty."""
-    cleaned = " ".join(re.split(r"[^0-9a-z]+", (team_raw or "").lower())).strip()
-    if not cleaned:
-        return "Unassigned"
-    padded = f" {cleaned} "
-    for rule in rules:
-        if cleaned in rule.get("exact", []) or any(f" {w} " in padded for w in rule.get("words", [])):
-            return rule["team"]
-    return "Other"

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from sla.core import fields
-from sla.core.rules import team_of
+from sla.core.teams import team_of
 from sla.ingest import presets
 from sla.ingest.events import event_timelines
 from sla.ingest.stored_values import content_hash, escape_key, plain
@@ -272,7 +272,7 @@ def _parse_columns(table: RawTable, frame: pd.DataFrame, rows: pd.Series,
     columns: dict[str, list] = {}
     for name, target in (("status", "status"), ("priority", "priority_raw"),
                          ("category", "category"), ("resolved_by", "resolved_by"),
-                         ("team_raw", "team_raw")):
+                         ("owner", "owner"), ("team_raw", "team_raw")):
         columns[target] = _texts(frame, mapping.get(name))
     if table.preset is not None and table.preset.status_codes:
         codes = table.preset.status_codes

@@ -12,11 +12,11 @@ import math
 import pandas as pd
 
 FILE_FIELDS = ("sr_number", "status", "priority_raw", "category", "created", "resolved_at",
-               "resolved_by", "team_raw", "response_hours", "resolution_hours",
+               "resolved_by", "owner", "team_raw", "response_hours", "resolution_hours",
                "response_sla_raw", "resolution_sla_raw", "response_sla_in_file",
                "resolution_sla_in_file", "extra", "preset", "resolution_hours_from")
 # Counted in the hash only when set, so the tickets of older imports keep their hashes.
-HASHED_WHEN_SET = ("preset", "resolution_hours_from")
+HASHED_WHEN_SET = ("preset", "resolution_hours_from", "owner")
 
 
 def content_hash(ticket: dict) -> str:

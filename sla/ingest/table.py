@@ -159,8 +159,6 @@ def map_headers(headers: list[str]) -> dict[str, str]:
 
     for name, synonyms in fields.HEADER_SYNONYMS.items():
         header = find(synonyms)
-        if header is None and name == "resolved_by":
-            header = find(fields.AGENT_FALLBACK_HEADERS)
         if header is not None:
             mapping[name] = header
             used.add(header)

@@ -15,11 +15,12 @@ import math
 
 from pymongo.database import Database
 
+from sla.analytics import backlog as owners
 from sla.analytics import export
 from sla.core.calendars import ALWAYS_CALENDAR
 from sla.core.filters import Filters
-from sla.core.rules import TEAMS
 from sla.core.sla_clock import calendar_name
+from sla.core.teams import team_names as desk_team_names
 from sla.service import queries
 
 SUMMARY_KEYS = ["total_tickets", "resolved", "pending", "pending_by_team", "response_sla_pct",
@@ -35,6 +36,7 @@ FAIR_COLUMNS = [key for kind in ("resolution", "response") for key in (
 TEAM_KEYS = ["team", *GROUP_COLUMNS]
 AGENT_KEYS = ["agent", *GROUP_COLUMNS, "score", *FAIR_COLUMNS]
 PRIORITY_KEYS = ["priority", *GROUP_COLUMNS]
+BACKLOG_KEYS = list(owners.ROW_KEYS)
 TREND_FIGURES = ["tickets", "response_sla_pct", "resolution_sla_pct"]
 TICKET_KEYS = list(export.COLUMNS)
 MAX_PAGE_SIZE = 1000
@@ -77,6 +79,16 @@ def trend(db: Database, filters: Filters = Filters(), period: str = "week") -> l
 
 def priorities(db: Database, filters: Filters = Filters()) -> list[dict]:
     return _only(queries.priorities(db, filters), PRIORITY_KEYS)
+
+
+def team_names(db: Database) -> tuple[str, ...]:
+    """Every team in the order pages list them: the desk's (rule ``teams``), Other, Unassigned."""
+    return desk_team_names(queries.settings(db))
+
+
+def backlog(db: Database, filters: Filters = Filters()) -> dict:
+    """Each owner's open tickets by age, overdue and at risk (``queries.backlog``)."""
+    return queries.backlog(db, filters)
 
 
 def at_risk(db: Database, filters: Filters = Filters()) -> dict:
@@ -126,11 +138,11 @@ def _json_default(value: object):
 
 def calendars(db: Database) -> list[dict]:
     """Every calendar (the built-in 24x7 first) with the teams that use it."""
-    rules = queries.settings(db)
-    rows = [dict(ALWAYS_CALENDAR), *rules["calendars"]]
+    settings = queries.settings(db)
+    rows = [dict(ALWAYS_CALENDAR), *settings["calendars"]]
     for row in rows:
-        row["teams"] = [team for team in TEAMS
-                        if calendar_name(team, rules) == row["name"]]
+        row["teams"] = [team for team in desk_team_names(settings)
+                        if calendar_name(team, settings) == row["name"]]
     return rows
 
 

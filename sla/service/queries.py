@@ -14,6 +14,7 @@ Answers are handed out as copies, so a caller may change what it gets.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pickle
 import threading
 from collections import OrderedDict
@@ -22,12 +23,15 @@ from collections.abc import Callable, Hashable
 import pandas as pd
 from pymongo.database import Database
 
+from sla.analytics import backlog as owners
 from sla.analytics import changes as changes_module
 from sla.analytics import export, metrics, risk
 from sla.analytics import handoffs as handoffs_module
+from sla.analytics import team_moves as moves_module
 from sla.analytics.changes import ChangesError
 from sla.analytics.readmodel import Snapshot
 from sla.core.filters import Filters
+from sla.core.teams import team_names
 from sla.ingest import stored_values
 from sla.storage import snapshots, tickets, uploads, versions, writelock
 from sla.storage.clock import now
@@ -123,7 +127,9 @@ def summary(db: Database, filters: Filters = Filters(), info: dict | None = None
 
 
 def teams(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
-    return _answer(db, ("teams", filters), lambda held: metrics.teams(held, filters), info)
+    names = team_names(settings(db, info))
+    return _answer(db, ("teams", filters, names),
+                   lambda held: metrics.teams(held, filters, names), info)
 
 
 def agents(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
@@ -157,6 +163,17 @@ def raw_teams(db: Database, filters: Filters = Filters(),
                    lambda held: metrics.raw_teams(held, filters), info)
 
 
+def team_moves(db: Database, team_rules: list[dict], info: dict | None = None) -> list[dict]:
+    """The tickets a change of the team rules would move between teams (not saved)."""
+    question = ("team_moves", json.dumps(team_rules, sort_keys=True))
+    return _answer(db, question, lambda held: moves_module.team_moves(held, team_rules), info)
+
+
+def unmapped_names(db: Database, info: dict | None = None) -> list[dict]:
+    """The team names in the files no rule maps, with their tickets."""
+    return _answer(db, ("unmapped",), moves_module.unmapped_names, info)
+
+
 def data_clock(db: Database, info: dict | None = None) -> dict:
     """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
     def compute(held: Snapshot) -> dict:
@@ -167,21 +184,45 @@ def data_clock(db: Database, info: dict | None = None) -> dict:
 
 def at_risk(db: Database, filters: Filters = Filters(), info: dict | None = None) -> dict:
     """The overdue and at-risk lists (``risk.risk_lists``) with the clock they are measured
-    at (``risk.risk_clock``: now for fresh data, else the data's clock), as the Dashboard
-    shows them; {"as_of": None, …} with empty lists when no ticket has a date."""
-    clock = risk.risk_clock(data_clock(db, info), now())
+    at (``risk_moment``), as the Dashboard shows them; {"as_of": None, …} with empty lists
+    when no ticket has a date."""
+    clock = risk_moment(db, info)
     if clock["at"] is None:
         return {"as_of": None, "clock": clock["basis"],
                 "counts": {"overdue": 0, "at_risk": 0, "paused": 0}, "tickets": []}
     rules = settings(db, info)
-    if clock["basis"] == "now":  # to the minute, so an answer is asked again once a minute
-        clock["at"] = clock["at"].replace(second=0, microsecond=0)
-    if clock["basis"] in ("now", "import"):  # the store's UTC, read in each calendar's zone
-        clock["at"] = clock["at"].replace(tzinfo=dt.timezone.utc)
     lists = _answer(db, ("at_risk", filters, clock["at"]),
                     lambda held: risk.risk_lists(held, filters, rules, clock["at"]), info)
     return {"as_of": lists["as_of"], "clock": clock["basis"], "counts": lists["counts"],
             "tickets": lists["tickets"]}
+
+
+def backlog(db: Database, filters: Filters = Filters(), info: dict | None = None) -> dict:
+    """Each owner's open tickets by age, overdue and at risk (``backlog.backlog``), measured
+    at the same clock as the overdue and at-risk lists; {"as_of": None, …} with no rows when
+    no ticket has a date."""
+    clock = risk_moment(db, info)
+    if clock["at"] is None:
+        return {"as_of": None, "clock": clock["basis"], "agents": [], "total": None}
+    rules = settings(db, info)
+    answer = _answer(db, ("backlog", filters, clock["at"]),
+                     lambda held: owners.backlog(held, filters, rules, clock["at"]), info)
+    return {"as_of": answer["as_of"], "clock": clock["basis"], "agents": answer["agents"],
+            "total": answer["total"]}
+
+
+def risk_moment(db: Database, info: dict | None = None) -> dict:
+    """{"at", "basis"}: when open tickets are measured (``risk.risk_clock``: now for fresh
+    data, to the minute so an answer is asked again once a minute, else the data's clock).
+    A time of the store (now, an import) is UTC and aware: each calendar reads it in its zone."""
+    clock = risk.risk_clock(data_clock(db, info), now())
+    if clock["at"] is None:
+        return clock
+    if clock["basis"] == "now":
+        clock["at"] = clock["at"].replace(second=0, microsecond=0)
+    if clock["basis"] in ("now", "import"):
+        clock["at"] = clock["at"].replace(tzinfo=dt.timezone.utc)
+    return clock
 
 
 def data_span(db: Database, info: dict | None = None) -> dict:

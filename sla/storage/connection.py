@@ -32,6 +32,12 @@ class StoreError(RuntimeError):
     """The database cannot be used; the message is one friendly line."""
 
 
+# pymongo's server monitor waits this long for an answer to its check: a store busy writing a
+# rule change to a million tickets can take longer than the server selection timeout to
+# answer, and a check that times out cancels every operation in flight.
+MONITOR_TIMEOUT_MS = 30_000
+
+
 def connect(uri: str | None = None, db_name: str | None = None,
             timeout_ms: int = 5000) -> Database:
     """The app's database on MONGO_URI, or on the embedded server when no URI is set."""
@@ -42,7 +48,8 @@ def connect(uri: str | None = None, db_name: str | None = None,
                              "start it again with ./sla.sh server start")
         if not uri:
             uri = embedded.ensure_server(config.data_dir())
-        client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms,
+        client = MongoClient(uri, serverSelectionTimeoutMS=timeout_ms,
+                             connectTimeoutMS=max(timeout_ms, MONITOR_TIMEOUT_MS),
                              appname="sla-tracker")
         database = client[db_name or config.get("SLA_DB")]
         database.command("ping")

@@ -11,7 +11,7 @@ from pymongo import DESCENDING, ReplaceOne, UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
-from sla.ingest.stored_values import FILE_FIELDS, HASHED_WHEN_SET
+from sla.ingest.stored_values import FILE_FIELDS
 from sla.ingest.worktime import WORK_FIELDS
 
 BATCH = 5000  # documents per bulk write: large enough to amortise a round trip
@@ -24,7 +24,8 @@ DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolutio
 # What a ticket's history records; not "preset" (which tool's export it came from) nor where
 # the resolution hours came from: a file read so for the first time changes no value a user
 # would call a change. Nor the SLA clock's fields (``WORK_FIELDS``), which follow the others.
-TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:] if f not in HASHED_WHEN_SET) + DERIVED_FIELDS
+TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:]
+                       if f not in ("preset", "resolution_hours_from")) + DERIVED_FIELDS
 
 
 def get_ticket(db: Database, sr_number: str) -> dict | None:
@@ -151,11 +152,12 @@ def set_derived(db: Database, changed: list[tuple[str, dict]]) -> None:
 
 
 def record_agents(db: Database, tickets: Iterable[dict], at) -> None:
-    """Each agent's teams seen and first/last seen, as the old system kept them."""
+    """Each person's teams seen and first/last seen, as the old system kept them: resolvers
+    and owners alike."""
     teams: dict[str, set] = {}
     for ticket in tickets:
-        if ticket.get("resolved_by"):
-            teams.setdefault(ticket["resolved_by"], set()).add(ticket["team"])
+        for name in {ticket.get("resolved_by"), ticket.get("owner")} - {None, ""}:
+            teams.setdefault(name, set()).add(ticket["team"])
     requests = [UpdateOne({"_id": name},
                           {"$addToSet": {"teams": {"$each": sorted(seen)}},
                            "$min": {"first_seen": at}, "$max": {"last_seen": at},

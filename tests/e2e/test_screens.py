@@ -15,7 +15,8 @@ Every visit writes ``test-artifacts/screenshots/screen-<page>-<desktop|phone>-<e
 (the pages are read from Home.py's PAGES; the whole page: the main area scrolls inside its own
 container, so the viewport is made as tall as the content first), plus second views shot and
 checked the same way: ``screen-dashboard-filters-*`` (the Filters expander open),
-``screen-settings-users-*`` (the Users tab), ``screen-agents-fair-*`` (the fair ranking),
+``screen-settings-teams-*`` and ``screen-settings-users-*`` (the Teams and Users tabs),
+``screen-agents-score-*`` (the old system's score; the fair ranking is the default),
 ``screen-dashboard-moved-*`` (what moved since the previous import, full only) and ``screen-sidebar-phone-*`` (the phone's
 sidebar opened). The screenshot is taken before the checks, and the checks never stop the
 visits: every problem is collected and ``test_no_screen_shows_a_problem`` fails at the end
@@ -393,9 +394,11 @@ def visit_all(app: ScreenApp, pages: dict, folder: Path, findings: Findings, sta
                     second_view(page, folder, findings, "dashboard-moved", viewport, state,
                                 lambda: expand(page, "What moved since the previous import"))
             if name == "agents":
-                second_view(page, folder, findings, "agents-fair", viewport, state,
-                            lambda: choose(page, "Fairly (against their mix)"))
+                second_view(page, folder, findings, "agents-score", viewport, state,
+                            lambda: choose(page, "By the old system's score"))
             if name == "settings":
+                second_view(page, folder, findings, "settings-teams", viewport, state,
+                            lambda: open_tab(page, "Teams"))
                 second_view(page, folder, findings, "settings-users", viewport, state,
                             lambda: open_tab(page, "Users"))
 
