@@ -17,6 +17,7 @@ PAGES = [  # (file, title, icon, admin only)
     ("pages/agents.py", "Agent Performance", ":material/person:", False),
     ("pages/teams.py", "Team Performance", ":material/groups:", False),
     ("pages/handoffs.py", "Hand-offs", ":material/swap_horiz:", False),
+    ("pages/people.py", "People", ":material/badge:", False),
     ("pages/tickets.py", "Tickets", ":material/confirmation_number:", False),
     ("pages/upload.py", "Upload", ":material/upload_file:", True),
     ("pages/settings.py", "Settings", ":material/settings:", True),

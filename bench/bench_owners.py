@@ -22,7 +22,7 @@ import sys
 import datasets
 from bench_clock import cli
 from bench_designs import dashboard_figures
-from common import Timer, print_figures, run_sets
+from common import Timer, bench_main
 
 from sla.analytics import backlog, metrics, team_moves
 from sla.core.filters import Filters
@@ -73,10 +73,5 @@ def bench_set(uri: str, label: str, path) -> list[tuple[str, str]]:
              f"{figures.seconds * 1000:.0f} ms")]
 
 
-def main() -> int:
-    print_figures(run_sets(__doc__.splitlines()[0], datasets.GENERATED, bench_set))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(bench_main(__doc__.splitlines()[0], datasets.GENERATED, bench_set))

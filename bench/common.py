@@ -62,6 +62,12 @@ def run_sets(description: str, sets: dict, bench_set) -> list[tuple]:
     return rows
 
 
+def bench_main(description: str, sets: dict, bench_set) -> int:
+    """The whole main of a bench over named data sets: ``run_sets``, then its figures."""
+    print_figures(run_sets(description, sets, bench_set))
+    return 0
+
+
 def print_figures(rows: list[tuple[str, str]]) -> None:
     """A Markdown table of (measure, figure) rows, figures already written out."""
     print("\n| measure | figure |\n| --- | ---: |")

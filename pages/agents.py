@@ -71,7 +71,8 @@ widgets.kpi(cols[4], "Median resolution time", widgets.fmt_hours(row["median_res
 cols[4].caption(f"Average {widgets.fmt_hours(row['avg_resolution_hours'])}")
 
 their_teams = data.teams(mine)
-main_team = max(their_teams, key=lambda r: r["total_tickets"])["team"]
+set_team = data.team_set_for(who)
+main_team = set_team or max(their_teams, key=lambda r: r["total_tickets"])["team"]
 team_filters = dataclasses.replace(filters, agents=(), teams=(main_team,))
 team_rows = data.teams(team_filters)
 left, right = st.columns(2)
@@ -82,7 +83,8 @@ with left:
     widgets.chart(charts.render_trend_chart, trend, "week", min_sample, key=(mine, min_sample))
     widgets.chart(charts.render_volume_chart, trend, "week", key=(mine,))
 with right:
-    st.markdown(f"**Compared with {display.literal(main_team)}** (their main team)")
+    st.markdown(f"**Compared with {display.literal(main_team)}** "
+                f"({'their team in the directory' if set_team else 'their main team'})")
     if team_rows:
         widgets.chart(charts.render_comparison_chart, row, team_rows[0], main_team,
                       key=(mine, team_filters))

@@ -267,3 +267,29 @@ def test_the_backlog_per_owner_matches_pandas(midway):
     pending = json.loads(cli(env, "agents", "--status", "pending", "--json"))
     assert {r["agent"]: r["total_tickets"] for r in pending} == {
         name: row["open"] for name, row in rows.items()}
+
+
+def test_the_people_directory_matches_pandas_and_a_merge_adds_up(midway):
+    """Contract, "People": everyone the last rows name as resolver or owner, with the tickets
+    credited to them; two real people merged count as one in the directory and the agents."""
+    env, incidents = midway
+    people = {row["name"]: row for row in json.loads(cli(env, "people", "list", "--json"))}
+    named = set()
+    for column in ("resolved_by", "assigned_to"):
+        values = incidents[column].where(~incidents[column].map(empty), "").str.strip()
+        named |= set(values[values != ""])
+    assert set(people) == named and len(people) > 100
+    credited = incidents[incidents["agent"] != ""]
+    resolved = credited[credited["status_class"] == "resolved"]["agent"].value_counts()
+    open_ = credited[credited["status_class"] == "pending"]["agent"].value_counts()
+    for name, row in people.items():
+        assert (row["resolved"], row["open"]) == (int(resolved.get(name, 0)),
+                                                  int(open_.get(name, 0))), name
+    first, second = list(people)[:2]
+    cli(env, "people", "merge", second, first)
+    merged = {row["name"]: row for row in json.loads(cli(env, "people", "list", "--json"))}
+    assert second not in merged and merged[first]["aliases"] == [second]
+    assert merged[first]["tickets"] == people[first]["tickets"] + people[second]["tickets"]
+    agents = {row["agent"]: row["total_tickets"] for row in json.loads(cli(env, "agents",
+                                                                            "--json"))}
+    assert second not in agents and agents[first] == merged[first]["tickets"]

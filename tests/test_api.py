@@ -217,6 +217,7 @@ SAME_AS_CLI = [  # (API path and query, CLI arguments)
     ("/handoffs?raw=true&team=L2", ["handoffs", "--raw", "--team", "L2"]),
     ("/handoffs?working=true", ["handoffs", "--working"]),
     ("/rules", ["settings", "show"]),
+    ("/people", ["people", "list"]),
     ("/changes", ["changes"]),
     ("/changes?team=L1", ["changes", "--team", "L1"]),
 ]
@@ -231,6 +232,15 @@ def test_the_api_answers_what_the_cli_prints(server, document, query, args):
     assert value == server.cli_json(*args)
     assert answer.headers["cache-control"] == "no-store"
     check_schema(document, "/api/v1" + query.split("?")[0], value)
+
+
+def test_one_person_by_name_and_an_unknown_name_is_a_404_naming_it(server, document):
+    token = server.token()
+    (kofi,) = server.get("/api/v1/people?name=Kofi%20Mensah", token).json()
+    assert kofi == server.cli_json("people", "show", "Kofi Mensah")
+    check_schema(document, "/api/v1/people", [kofi])
+    message = assert_error(server.get("/api/v1/people?name=Nobody%20Here", token), 404)
+    assert message.startswith("name: ") and "Nobody Here" in message
 
 
 def test_filters_select_what_they_say(server):
@@ -332,7 +342,7 @@ def test_the_openapi_document_validates_and_lists_every_endpoint(document):
     assert document["openapi"].startswith("3.1")
     paths = set(document["paths"])
     for name in ("summary", "teams", "agents", "trend", "priorities", "at-risk", "backlog",
-                 "handoffs", "rules", "changes", "tickets", "tickets.csv"):
+                 "handoffs", "rules", "changes", "tickets", "tickets.csv", "people"):
         assert f"/api/v1/{name}" in paths
     team = next(p for p in document["paths"]["/api/v1/summary"]["get"]["parameters"]
                 if p["name"] == "team")

@@ -119,7 +119,8 @@ def test_router_shows_only_the_login_form_before_login(hand_app):
 
 
 @pytest.mark.parametrize("name", ["home.py", "dashboard.py", "agents.py", "teams.py",
-                                  "handoffs.py", "tickets.py", "upload.py", "settings.py"])
+                                  "handoffs.py", "people.py", "tickets.py", "upload.py",
+                                  "settings.py"])
 def test_no_page_shows_data_without_a_login(hand_app, name):
     app = AppTest.from_file(str(ROOT / "pages" / name), default_timeout=TIMEOUT)
     app.run()

@@ -175,7 +175,7 @@ def test_every_topic_has_a_text_that_says_where_to_read_more():
 def test_the_topics_are_the_ones_the_pages_ask_for():
     assert set(explain.TOPICS) == {"sla", "breaches", "hours", "status", "score", "teams",
                                  "at_risk", "trend", "targets", "fair", "handoffs", "changes",
-                                 "clock", "agents", "backlog"}
+                                 "clock", "agents", "backlog", "people"}
     with pytest.raises(KeyError):
         explain.explain("nonsense", rules.DEFAULT_SETTINGS)
 

@@ -130,6 +130,17 @@ def team_names() -> tuple[str, ...]:
     return desk_team_names(settings())
 
 
+def people() -> list[dict]:
+    """The agents directory (``queries.people``)."""
+    return queries.people(db(), _info())
+
+
+def team_set_for(name: str) -> str | None:
+    """The team an admin set for ``name`` in the agents directory, if any (it stands for
+    the team of most of their tickets in agent views)."""
+    return next((p["team_set"] for p in people() if p["name"] == name), None)
+
+
 def summary(filters: Filters) -> dict:
     return queries.summary(db(), filters, _info())
 

@@ -193,6 +193,16 @@ def _backlog(settings: dict) -> tuple[str, str]:
             "Backlog per owner")
 
 
+def _people(settings: dict) -> tuple[str, str]:
+    return ("**People**: everyone the data names as resolver or owner. **Resolved** and "
+            "**open** are the tickets credited to them (each ticket to one person, as per "
+            "agent); **first seen** is the earliest created date of a ticket naming them, "
+            "**last seen** the latest resolved (else created) date; the **main team** is the "
+            "team of most of their tickets, unless an admin set one. Two names **merged** count "
+            "as one person in every figure; people who **left** drop out of the rankings and "
+            "keep their history.", "People (the agents directory)")
+
+
 def _handoffs(settings: dict) -> tuple[str, str]:
     return ("**Hand-offs**: a ticket is held by a team from the time its history shows that team "
             "until it shows another; the last team holds it until it is resolved, or while "
@@ -216,5 +226,6 @@ _EXPLAINERS = {"sla": _sla, "breaches": _breaches, "hours": _hours, "status": _s
                "score": _score, "teams": _teams, "at_risk": _at_risk, "clock": _clock,
                "trend": _trend,
                "targets": _targets_topic,
-               "fair": _fair, "agents": _agents, "backlog": _backlog, "handoffs": _handoffs, "changes": _changes}
+               "fair": _fair, "agents": _agents, "backlog": _backlog, "people": _people,
+               "handoffs": _handoffs, "changes": _changes}
 TOPICS = tuple(_EXPLAINERS)

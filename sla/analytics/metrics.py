@@ -77,7 +77,7 @@ def grouped(frame: pd.DataFrame, by: pd.Series, with_medians: bool = True) -> di
         return {}
     if isinstance(by.dtype, pd.CategoricalDtype):  # group on the small integer codes
         codes = by.cat.codes.to_numpy()
-        keep, keys, labels = codes >= 0, codes, by.cat.categories
+        keep, keys, labels = codes >= 0, codes, by.cat.categories.tolist()
     else:
         keep, keys, labels = by.notna().to_numpy(), by.to_numpy(), None
     table = frame[[*COUNTED, *HOURS]]
@@ -85,26 +85,39 @@ def grouped(frame: pd.DataFrame, by: pd.Series, with_medians: bool = True) -> di
     sums, sizes = groups[list(COUNTED)].sum(), groups.size()
     hour_sums, hour_counts = groups[list(HOURS)].sum(), groups[list(HOURS)].count()
     medians = groups[list(HOURS)].median() if with_medians else None
+    # plain dicts, read once: a label look-up per group costs more than the grouping with
+    # thousands of agents
+    size_of, hour_sum_of = sizes.to_dict(), hour_sums.to_dict("index")
+    hour_count_of = hour_counts.to_dict("index")
+    median_of = medians.to_dict("index") if medians is not None else None
     result = {}
-    for key in sums.index:
-        row = _counts(sizes[key], sums.loc[key], hour_sums.loc[key], hour_counts.loc[key])
-        if medians is not None:
+    for key, counted in sums.to_dict("index").items():
+        row = _counts(size_of[key], counted, hour_sum_of[key], hour_count_of[key])
+        if median_of is not None:
             for kind in ("response", "resolution"):
-                row[f"median_{kind}_hours"] = _number(medians.at[key, f"{kind}_hours"])
+                row[f"median_{kind}_hours"] = _number(median_of[key][f"{kind}_hours"])
         result[labels[key] if labels is not None else key] = row
     return result
 
 
 # ---------------------------------------------------------------- public metrics
 
-def summary(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | None = None) -> dict:
-    """The dashboard's headline figures, with the keys of ``summary --json``."""
+def summary(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | None = None,
+            left: frozenset = frozenset()) -> dict:
+    """The dashboard's headline figures, with the keys of ``summary --json``; people who
+    ``left`` are not among the top performers."""
     frame = filters.select(snapshot.frame)
     totals = total(frame)
     totals["pending_by_team"] = pending_by_team(
         frame, team_names(settings or fields.DEFAULT_SETTINGS))
-    totals["top_performers"] = top_performers(_agent_rows(frame, settings, with_medians=False))
+    totals["top_performers"] = top_performers(
+        _agent_rows(_ranked(frame, left), settings, with_medians=False))
     return totals
+
+
+def _ranked(frame: pd.DataFrame, left: frozenset) -> pd.DataFrame:
+    """The rows of people who can be ranked: all but those who ``left``."""
+    return frame[~frame["agent"].isin(left).to_numpy()] if left else frame
 
 
 def pending_by_team(frame: pd.DataFrame, teams: Sequence[str] = fields.TEAMS) -> dict[str, int]:
@@ -128,11 +141,12 @@ def teams(snapshot: Snapshot, filters: Filters = Filters(),
 
 
 def agents(snapshot: Snapshot, filters: Filters = Filters(), settings: dict | None = None,
-           with_medians: bool = True) -> list[dict]:
+           with_medians: bool = True, left: frozenset = frozenset()) -> list[dict]:
     """Per agent (``agent``: the owner of an open ticket, the resolver of a resolved one),
     with score and the fair ranking (``sla.analytics.fairness``); ordered like the top
-    performers."""
-    return _agent_rows(filters.select(snapshot.frame), settings, with_medians, fair=True)
+    performers. People who ``left`` are not ranked (their tickets still count elsewhere)."""
+    return _agent_rows(_ranked(filters.select(snapshot.frame), left), settings, with_medians,
+                       fair=True)
 
 
 def _agent_rows(frame: pd.DataFrame, settings: dict | None, with_medians: bool,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 FORMAT = 3  # bump when the columns change: older snapshots are then rebuilt
@@ -97,6 +98,28 @@ def credited_agent(frame: pd.DataFrame) -> pd.Series:
     owner = frame["owner"].astype("string").str.strip().replace("", pd.NA)
     resolved = (frame["status_class"] == "resolved").to_numpy(dtype=bool)
     return resolver.fillna(owner).where(resolved, owner.fillna(resolver))
+
+
+PERSON_COLUMNS = ("resolved_by", "owner", "agent")
+
+
+def with_aliases(frame: pd.DataFrame, aliases: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with each alias in the people columns replaced by the person it was merged
+    into (the agents directory); the categories are renamed, never the rows one by one."""
+    if not aliases:
+        return frame
+    frame = frame.copy()
+    for name in PERSON_COLUMNS:
+        column = frame[name].astype("category")
+        if not any(c in aliases for c in column.cat.categories):
+            continue
+        renamed = pd.Index([aliases.get(c, c) for c in column.cat.categories], dtype=object)
+        united = pd.Index(renamed.unique(), dtype=object)
+        recode = united.get_indexer(renamed)
+        codes = column.cat.codes.to_numpy()
+        new_codes = np.where(codes >= 0, recode[np.maximum(codes, 0)], -1)
+        frame[name] = pd.Categorical.from_codes(new_codes, categories=united.astype("string"))
+    return frame
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:

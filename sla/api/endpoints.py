@@ -16,6 +16,7 @@ from sla.api.schemas import (
     CHANGES_SCHEMA,
     HANDOFFS_SCHEMA,
     PAGE_SCHEMA,
+    PEOPLE_SCHEMA,
     RULES_SCHEMA,
     SUMMARY_SCHEMA,
     TOKEN_SCHEMA,
@@ -74,6 +75,15 @@ def _changes(db, values: dict) -> dict:
         raise ApiError(404, _sentence(str(exc))) from None
 
 
+def _people(db, values: dict) -> list[dict]:
+    if not values.get("name"):
+        return answers.people(db)
+    row = answers.person(db, values["name"])
+    if row is None:
+        raise ApiError(404, f"name: “{values['name']}” is not in the agents directory.")
+    return [row]
+
+
 def _token_list(db, values: dict) -> dict:
     return {"tokens": accounts.list_tokens(db)}
 
@@ -129,6 +139,12 @@ ENDPOINTS = (
              _tickets_csv, {"type": "string"}, media_type="text/csv", cached=False,
              description="UTF-8 with BOM, display-name headers, formula-like cells neutralised "
                          "with a leading apostrophe (as the app's downloads)."),
+    Endpoint("/people", "people", "The agents directory: everyone seen as resolver or owner",
+             _people, PEOPLE_SCHEMA, errors=(404,),
+             params=(Param("name", "string", "One person, by name or alias."),),
+             description="Read-only: change it on the People page or with ./sla.sh people. "
+                         "Aliases are listed on their person; team is the team an admin set, "
+                         "else the team of most of their tickets."),
     Endpoint("/rules", "rules", "The rules in force behind every figure (read-only)",
              lambda db, v: answers.rules(db), RULES_SCHEMA, params=(),
              description="Change them on the Settings page or with ./sla.sh settings set."),

@@ -120,3 +120,9 @@ TOKEN_SCHEMA = {"type": "object", "required": ["tokens"], "properties": {"tokens
                                               "name": {"type": "string"}, "created_at": WHEN,
                                               "created_by": TEXT, "last_used_at": WHEN,
                                               "revoked_at": WHEN, "revoked_by": TEXT}}}}}
+PERSON_ROW = row_schema(answers.PEOPLE_KEYS, {
+    "name": {"type": "string"}, "display_name": {"type": "string"}, "email": TEXT,
+    "team": TEXT, "team_set": TEXT, "main_team": TEXT, "active": {"type": "boolean"},
+    "aliases": {"type": "array", "items": {"type": "string"}}, "first_seen": WHEN,
+    "last_seen": WHEN, "resolved": INTEGER, "open": INTEGER, "tickets": INTEGER})
+PEOPLE_SCHEMA = {"type": "array", "items": PERSON_ROW}

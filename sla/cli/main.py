@@ -17,27 +17,19 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import open_work, rules
+from sla.cli import open_work, people, rules
 from sla.cli.filter_options import add_filters, filters_from
 from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
 from sla.core import display, rule_text
 from sla.core.config import ConfigError
 from sla.core.params import ParamError
-from sla.service import (
-    accounts,
-    answers,
-    database,
-    demo,
-    health,
-    importing,
-    queries,
-)
+from sla.service import accounts, answers, database, demo, health, importing, people_admin, queries
 
 KEY_HELP = ("the key archives are signed with (default: this installation's SLA_COOKIE_KEY or "
             "its key file); give the other installation's to restore its backup")
 EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
                    accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
-                   ParamError, rule_text.RuleError)
+                   ParamError, rule_text.RuleError, people_admin.PeopleError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,6 +108,7 @@ def _add_admin_commands(commands) -> None:
 
     rules.add_rule_commands(commands)
 
+    people.add_commands(commands)
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
@@ -369,11 +362,12 @@ def cmd_check(args) -> int:
 
 COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "agents": cmd_agents, "priorities": cmd_priorities, "trend": cmd_trend,
-            "at-risk": open_work.cmd_at_risk, "backlog": open_work.cmd_backlog, "handoffs": cmd_handoffs, "changes": cmd_changes,
-            "export": cmd_export, "user": cmd_user, "token": cmd_token,
-            "settings": rules.cmd_settings, "calendar": rules.cmd_calendar,
-            "demo": cmd_demo, "server": cmd_server, "backup": cmd_backup,
-            "restore": cmd_restore, "check": cmd_check}
+            "at-risk": open_work.cmd_at_risk, "backlog": open_work.cmd_backlog,
+            "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export,
+            "user": cmd_user, "token": cmd_token, "settings": rules.cmd_settings,
+            "calendar": rules.cmd_calendar, "people": people.cmd_people, "demo": cmd_demo,
+            "server": cmd_server, "backup": cmd_backup, "restore": cmd_restore,
+            "check": cmd_check}
 
 
 def main(argv: list[str] | None = None) -> int:

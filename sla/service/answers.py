@@ -17,6 +17,7 @@ from pymongo.database import Database
 
 from sla.analytics import backlog as owners
 from sla.analytics import export
+from sla.analytics.people import DIRECTORY_KEYS
 from sla.core.calendars import ALWAYS_CALENDAR
 from sla.core.filters import Filters
 from sla.core.sla_clock import calendar_name
@@ -37,6 +38,7 @@ TEAM_KEYS = ["team", *GROUP_COLUMNS]
 AGENT_KEYS = ["agent", *GROUP_COLUMNS, "score", *FAIR_COLUMNS]
 PRIORITY_KEYS = ["priority", *GROUP_COLUMNS]
 BACKLOG_KEYS = list(owners.ROW_KEYS)
+PEOPLE_KEYS = list(DIRECTORY_KEYS)
 TREND_FIGURES = ["tickets", "response_sla_pct", "resolution_sla_pct"]
 TICKET_KEYS = list(export.COLUMNS)
 MAX_PAGE_SIZE = 1000
@@ -124,6 +126,19 @@ def tickets(db: Database, filters: Filters = Filters(), page: int = 1,
 
 
 # ---------------------------------------------------------------- as JSON
+
+def people(db: Database) -> list[dict]:
+    """The agents directory (``PEOPLE_KEYS``), most tickets first."""
+    return queries.people(db)
+
+
+def person(db: Database, name: str) -> dict | None:
+    """One person of the directory, found by their name or one of their aliases."""
+    for row in queries.people(db):
+        if row["name"] == name or name in row["aliases"]:
+            return row
+    return None
+
 
 def to_json(value: object, indent: int | None = 2) -> str:
     """JSON as the CLI prints it: dates and times in ISO 8601, anything else odd as text."""

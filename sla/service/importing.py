@@ -137,6 +137,7 @@ def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
     written, done = [], 0
     timelines = TimelineKeeper(db, imported_at=started, settings=get_settings(db))
+    recorded: set = set()  # (person, team) pairs written to the directory by earlier chunks
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
@@ -148,7 +149,7 @@ def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
             done += len(tickets)
             if lock is not None:
                 writer.submit(ticket_store.write_imported, db, new, changed, tickets, upload_id,
-                              started, user)
+                              started, user, recorded)
                 if new or changed:
                     written.append(readmodel.frame_from_tickets(new + [t for t, _ in changed]))
                 lock.refresh()

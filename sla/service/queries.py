@@ -27,12 +27,14 @@ from sla.analytics import backlog as owners
 from sla.analytics import changes as changes_module
 from sla.analytics import export, metrics, risk
 from sla.analytics import handoffs as handoffs_module
+from sla.analytics import people as directory
 from sla.analytics import team_moves as moves_module
 from sla.analytics.changes import ChangesError
 from sla.analytics.readmodel import Snapshot
 from sla.core.filters import Filters
 from sla.core.teams import team_names
 from sla.ingest import stored_values
+from sla.storage import people as people_store
 from sla.storage import snapshots, tickets, uploads, versions, writelock
 from sla.storage.clock import now
 from sla.storage.settings import get_settings
@@ -121,9 +123,9 @@ def settings(db: Database, info: dict | None = None) -> dict:
 
 
 def summary(db: Database, filters: Filters = Filters(), info: dict | None = None) -> dict:
-    rules = settings(db, info)
-    return _answer(db, ("summary", filters),
-                   lambda held: metrics.summary(held, filters, rules), info)
+    rules, gone = settings(db, info), left(db, info)
+    return _answer(db, ("summary", filters, gone),
+                   lambda held: metrics.summary(held, filters, rules, gone), info)
 
 
 def teams(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
@@ -133,10 +135,27 @@ def teams(db: Database, filters: Filters = Filters(), info: dict | None = None) 
 
 
 def agents(db: Database, filters: Filters = Filters(), info: dict | None = None) -> list[dict]:
-    """Per agent with score and fair ranking."""
-    rules = settings(db, info)
-    return _answer(db, ("agents", filters),
-                   lambda held: metrics.agents(held, filters, rules), info)
+    """Per agent with score and fair ranking; people who left (the agents directory) are
+    left out of the rankings."""
+    rules, gone = settings(db, info), left(db, info)
+    return _answer(db, ("agents", filters, gone),
+                   lambda held: metrics.agents(held, filters, rules, left=gone), info)
+
+
+def profiles(db: Database, info: dict | None = None) -> list[dict]:
+    """What admins set in the agents directory (every change publishes a data version)."""
+    return _answer(db, ("profiles",), lambda _: people_store.profiles(db), info)
+
+
+def left(db: Database, info: dict | None = None) -> frozenset:
+    """The names of the people who left (the agents directory)."""
+    return frozenset(p["_id"] for p in profiles(db, info) if p.get("active") is False)
+
+
+def people(db: Database, info: dict | None = None) -> list[dict]:
+    """The agents directory: everyone seen as resolver or owner, with their figures."""
+    stored = profiles(db, info)
+    return _answer(db, ("people",), lambda held: directory.directory(held.frame, stored), info)
 
 
 def trend(db: Database, filters: Filters = Filters(), period: str = "week",

@@ -68,7 +68,8 @@ def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
 
 
 def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict]],
-                   tickets: list[dict], upload_id, at, user: str) -> None:
+                   tickets: list[dict], upload_id, at, user: str,
+                   recorded: set | None = None) -> None:
     """One chunk of an import: history of the changed tickets (marked pending, so not shown),
     then the tickets, then the history shown, then the agents seen, in batches sized for the
     store. A kill in between leaves pending entries, which the recovery keeps for the tickets
@@ -90,7 +91,7 @@ def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict
                                for t, old in part], ordered=False)
     if history:
         show_history(db, upload_id)
-    record_agents(db, tickets, at)
+    record_agents(db, tickets, at, recorded)
 
 
 def show_history(db: Database, upload_id) -> None:
@@ -151,13 +152,17 @@ def set_derived(db: Database, changed: list[tuple[str, dict]]) -> None:
                               ordered=False)
 
 
-def record_agents(db: Database, tickets: Iterable[dict], at) -> None:
+def record_agents(db: Database, tickets: Iterable[dict], at, recorded: set | None = None) -> None:
     """Each person's teams seen and first/last seen, as the old system kept them: resolvers
-    and owners alike."""
+    and owners alike. ``recorded`` holds the (name, team) pairs an import wrote already from
+    its earlier chunks (all at the same time ``at``), which are not written again."""
+    recorded = set() if recorded is None else recorded
     teams: dict[str, set] = {}
     for ticket in tickets:
         for name in {ticket.get("resolved_by"), ticket.get("owner")} - {None, ""}:
-            teams.setdefault(name, set()).add(ticket["team"])
+            if (name, ticket["team"]) not in recorded:
+                recorded.add((name, ticket["team"]))
+                teams.setdefault(name, set()).add(ticket["team"])
     requests = [UpdateOne({"_id": name},
                           {"$addToSet": {"teams": {"$each": sorted(seen)}},
                            "$min": {"first_seen": at}, "$max": {"last_seen": at},

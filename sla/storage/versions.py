@@ -11,8 +11,8 @@ import pandas as pd
 from pymongo import ReturnDocument
 from pymongo.database import Database
 
-from sla.analytics.readmodel import COLUMNS, Snapshot
-from sla.storage import snapshots, uploads
+from sla.analytics.readmodel import COLUMNS, Snapshot, with_aliases
+from sla.storage import people, snapshots, uploads
 from sla.storage.clock import now
 from sla.storage.writelock import WriteLock
 
@@ -51,10 +51,12 @@ def publish(db: Database, frame: pd.DataFrame | None = None,
     version.
 
     The files are written first and named in the same update that bumps the version, so a
-    reader never sees a version without its snapshot.
+    reader never sees a version without its snapshot. The snapshot counts every alias of the
+    agents directory as the person it was merged into.
     """
     change: dict = {"$inc": {"value": 1}, "$set": {"at": now()}}
     if frame is not None:
+        frame = with_aliases(frame, people.aliases(db))
         change["$set"]["snapshot"] = snapshots.save(db, frame)
     if timeline is not None:
         change["$set"]["timeline"] = snapshots.save_timeline(db, timeline)
