@@ -34,13 +34,13 @@ widgets.kpi(cards[2], "Merged names", widgets.fmt_int(sum(len(p["aliases"]) for 
 frame = pd.DataFrame(people)[COLUMNS].assign(
     aliases=lambda f: f["aliases"].map(", ".join), active=lambda f: f["active"].map(ACTIVE.get),
     email=lambda f: f["email"].fillna(""), team=lambda f: f["team"].fillna(""))
-st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={name: st.column_config.Column(label)
-                            for name, label in LABELS.items()}
-             | {"first_seen": st.column_config.DatetimeColumn("First seen", format="D MMM YYYY"),
-                "last_seen": st.column_config.DatetimeColumn("Last seen", format="D MMM YYYY"),
-                "resolved": st.column_config.NumberColumn("Resolved", format="%d"),
-                "open": st.column_config.NumberColumn("Open", format="%d")})
+KINDS = {"first_seen": (st.column_config.DatetimeColumn, "D MMM YYYY"),
+         "last_seen": (st.column_config.DatetimeColumn, "D MMM YYYY"),
+         "resolved": (st.column_config.NumberColumn, "%d"),
+         "open": (st.column_config.NumberColumn, "%d")}
+st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    name: (KINDS[name][0](label, format=KINDS[name][1]) if name in KINDS
+           else st.column_config.Column(label)) for name, label in LABELS.items()})
 
 if user["role"] != "admin":
     st.caption("Admins edit the directory here or with `./sla.sh people`.")
