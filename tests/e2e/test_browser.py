@@ -92,7 +92,7 @@ def export_xlsx(app):
 def test_admin_sees_every_page(admin_page):
     titles = nav_titles(admin_page)
     assert titles == ["Home", "Dashboard", "Agent Performance", "Team Performance", "Hand-offs",
-                      "Tickets", "Upload", "Settings", "How the numbers work"], titles
+                      "People", "Tickets", "Upload", "Settings", "How the numbers work"], titles
 
 
 def test_upload_dry_run_then_import(admin_page, export_xlsx, screenshots):
