@@ -4,12 +4,15 @@ Run with ``streamlit run Home.py``. Pages live in ``pages/``; what they compute 
 ``sla/`` (see README.md).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from sla.core import display
 from ui import auth, data
 
-st.set_page_config(page_title=auth.APP_TITLE, page_icon=":material/speed:", layout="wide")
+FAVICON = str(Path(__file__).parent / "ui" / "favicon.png")  # served by the app, never fetched
+st.set_page_config(page_title=auth.APP_TITLE, page_icon=FAVICON, layout="wide")
 
 PAGES = [  # (file, title, icon, admin only)
     ("pages/home.py", "Home", ":material/home:", False),

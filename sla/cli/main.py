@@ -17,7 +17,7 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import open_work, people, rules
+from sla.cli import open_work, people, rules, server
 from sla.cli.filter_options import add_filters, filters_from
 from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
 from sla.core import display, rule_text
@@ -113,8 +113,7 @@ def _add_admin_commands(commands) -> None:
     p.add_argument("--tickets", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
 
-    p = commands.add_parser("server", help="the embedded database server")
-    p.add_argument("action", choices=("status", "start", "stop"))
+    server.add_commands(commands)
 
     p = commands.add_parser("backup", help="write every collection of the app to an archive "
                             "(through the driver: no mongodump needed)")
@@ -320,22 +319,6 @@ def cmd_demo(args) -> int:
     return 0
 
 
-def cmd_server(args) -> int:
-    if not database.embedded_in_use():
-        print("MONGO_URI is set: the embedded server is not used")
-        return 0
-    if args.action == "start":
-        uri, folder = database.start_server()
-        print(f"embedded server at {uri} on {folder}")
-    elif args.action == "stop":
-        stopped, _ = database.stop_server()
-        print("stopped" if stopped else "no embedded server was running")
-    else:
-        port, folder = database.server_port()
-        print(f"running on port {port} ({folder})" if port else f"not running ({folder})")
-    return 0
-
-
 def cmd_backup(args) -> int:
     result = database.back_up(args.file, args.key)
     print(f"backed up {result.collections} collections ({result.documents:,} documents) "
@@ -366,7 +349,7 @@ COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export,
             "user": cmd_user, "token": cmd_token, "settings": rules.cmd_settings,
             "calendar": rules.cmd_calendar, "people": people.cmd_people, "demo": cmd_demo,
-            "server": cmd_server, "backup": cmd_backup, "restore": cmd_restore,
+            "server": server.cmd_server, "backup": cmd_backup, "restore": cmd_restore,
             "check": cmd_check}
 
 

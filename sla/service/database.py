@@ -66,6 +66,21 @@ def stop_server() -> tuple[bool, Path]:
     return embedded.stop_server(folder), folder
 
 
+def hold_server(pid: int) -> tuple[str, Path]:
+    """The app process ``pid`` (./run.sh) uses the embedded server: start it if needed (even
+    after ``server stop``: running the app asks for it); its URI and data folder."""
+    folder = config.data_dir()
+    embedded.mark_stopped(folder, False)
+    return embedded.hold(folder, pid), folder
+
+
+def release_server(pid: int) -> tuple[bool, Path]:
+    """The app process ``pid`` ended: whether that stopped the server (see
+    ``embedded.release``), and its data folder."""
+    folder = config.data_dir()
+    return embedded.release(folder, pid), folder
+
+
 def server_port() -> tuple[int | None, Path]:
     """The embedded server's port (None when it is not running), and its data folder."""
     folder = config.data_dir()

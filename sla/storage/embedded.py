@@ -26,6 +26,8 @@ STATE_FILE = "embedded.json"
 STOPPED_FILE = "stopped"  # written by ``server stop``: nothing starts the server by itself
 LOCK_FILE = "embedded.lock"
 LOG_FILE = "embedded.log"
+APPS_FOLDER = "apps"  # one empty file per app process (./run.sh) holding the server, its pid
+STARTED_FOR_APPS_FILE = "started-for-apps"  # the server was started by an app process
 STORE_FOLDER = "secantus"
 START_TIMEOUT_S = 60.0
 
@@ -79,20 +81,68 @@ def _is_running(state: dict | None) -> bool:
 def stop_server(data_dir: Path, timeout: float = 30.0) -> bool:
     """Stop the server on ``data_dir`` cleanly (SIGTERM, then wait). False when none ran."""
     with _locked(data_dir):
+        return _stop(data_dir, timeout)
+
+
+def hold(data_dir: Path, pid: int) -> str:
+    """Record that the app process ``pid`` uses the server, starting it when none runs; a
+    server started here is stopped by ``release`` when the last app process holding it ends."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _locked(data_dir):
         state = _read_state(data_dir)
-        if not state:
+        if _is_running(state):
+            port = state["port"]
+        else:
+            port = _start(data_dir)
+            (data_dir / STARTED_FOR_APPS_FILE).touch()
+        apps = data_dir / APPS_FOLDER
+        apps.mkdir(exist_ok=True)
+        (apps / str(pid)).touch()
+        return uri_for(port)
+
+
+def release(data_dir: Path, pid: int, timeout: float = 30.0) -> bool:
+    """Forget the app process ``pid``; stop the server when an app process started it and no
+    other one still alive holds it. Whether the server was stopped.
+
+    A server that was running before the first app process (started by ``server start``, a
+    command or a notebook) is left running.
+    """
+    with _locked(data_dir):
+        (data_dir / APPS_FOLDER / str(pid)).unlink(missing_ok=True)
+        started_here = data_dir / STARTED_FOR_APPS_FILE
+        if _apps_alive(data_dir / APPS_FOLDER) or not started_here.exists():
             return False
-        pid = state["pid"]
-        (data_dir / STATE_FILE).unlink(missing_ok=True)
-        if not _alive(pid):
-            return False
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
-        return True
+        started_here.unlink()
+        return _stop(data_dir, timeout)
+
+
+def _apps_alive(apps: Path) -> bool:
+    """Whether any recorded app process is alive (the records of dead ones are removed)."""
+    alive = False
+    for record in apps.glob("*") if apps.is_dir() else ():
+        if record.name.isdigit() and _alive(int(record.name)):
+            alive = True
+        else:
+            record.unlink(missing_ok=True)
+    return alive
+
+
+def _stop(data_dir: Path, timeout: float) -> bool:
+    state = _read_state(data_dir)
+    if not state:
+        return False
+    pid = state["pid"]
+    (data_dir / STATE_FILE).unlink(missing_ok=True)
+    if not _alive(pid):
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    return True
 
 
 def _start(data_dir: Path) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import urllib.parse
 from urllib.parse import quote
 
 import pandas as pd
@@ -70,11 +71,19 @@ def wait_for_title(page, title: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def admin_page(app, browser):
-    """One browser tab, logged in as the admin, shared by the ordered tests below."""
+def requests_made() -> list[str]:
+    """Every URL the admin's tab asked for, from Playwright's request log."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def admin_page(app, browser, requests_made):
+    """One browser tab, logged in as the admin, shared by the ordered tests below; its
+    requests are logged in ``requests_made``."""
     context = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
     context.set_default_timeout(RUN_TIMEOUT_MS)
     page = context.new_page()
+    page.on("request", lambda request: requests_made.append(request.url))
     login(page, app.url, *app.users["admin"])
     yield page
     context.close()
@@ -193,6 +202,18 @@ def test_other_pages_render(admin_page, app, screenshots, path, title, name):
     if name == "home":
         assert dict(metrics(page))["Tickets held"] == f"{TICKETS:,}"
     screenshot(page, screenshots, name)
+
+
+def test_no_request_leaves_the_app(admin_page, app, requests_made):
+    """Every page the tests above opened asked only the app: no fonts, icons or scripts from
+    elsewhere (an offline or locked-down network shows the same pages)."""
+    app_origin = urllib.parse.urlsplit(app.url).netloc
+    outside = sorted({url for url in requests_made
+                      if urllib.parse.urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                      and urllib.parse.urlsplit(url).netloc != app_origin})
+    assert len(requests_made) > 50 and not outside, outside
+    favicon = admin_page.evaluate("document.querySelector('link[rel~=icon]').href")
+    assert urllib.parse.urlsplit(favicon).netloc == app_origin, favicon
 
 
 def test_viewer_has_no_admin_pages(app, browser, screenshots):
