@@ -30,11 +30,14 @@ PAGES = [  # (file, title, icon, admin only)
 
 def main() -> None:
     """Log in first (keeping the requested page and filters in the URL), then the pages the
-    user's role allows; an admin page is not even routed for a viewer."""
+    user's role allows; for a viewer an admin page's address only says it needs the admin
+    role (its script is never run)."""
     user = auth.current_user()
     allowed = [st.Page(path, title=title, icon=icon, default=(title == "Home"))
-               for path, title, icon, admin_only in PAGES
-               if user is None or not admin_only or user["role"] == "admin"]
+               if user is None or not admin_only or user["role"] == "admin"
+               else st.Page(auth.needs_admin(title), title=title, icon=icon,
+                            url_path=Path(path).stem, visibility="hidden")
+               for path, title, icon, admin_only in PAGES]
     page = st.navigation(allowed, position="hidden" if user is None else "sidebar")
     if user is None:
         auth.login_page()

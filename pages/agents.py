@@ -26,8 +26,7 @@ BOARD_COLUMNS = {
              "resolution_vs_expected_low", "resolution_vs_expected_high", "response_sla_pct",
              "expected_response_sla_pct", "response_vs_expected"]}
 
-ranking = st.segmented_control("Rank", list(RANKINGS), format_func=RANKINGS.get,
-                               default="fair", key="rank", bind="query-params") or "fair"
+ranking = widgets.url_choice(st, "Rank", RANKINGS, "fair", "rank")
 ordered = sorted(agents, key=lambda r: r["fair_rank"]) if ranking == "fair" else agents
 board = pd.DataFrame(ordered)[BOARD_COLUMNS[ranking]]
 board.insert(0, "rank", range(1, len(board) + 1))

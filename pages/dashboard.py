@@ -14,12 +14,19 @@ widgets.stop_if_empty(summary["total_tickets"], user)
 settings = data.settings()
 
 risk = data.at_risk(filters)
+previous = filters.previous_period()
+before = data.summary(previous) if previous else None
+period = f"{previous.date_from:%-d %b} – {previous.date_to:%-d %b %Y}" if previous else ""
 row = st.columns(6)
-widgets.kpi(row[0], "Total tickets", widgets.fmt_int(summary["total_tickets"]))
-widgets.kpi(row[1], "Resolved", widgets.fmt_int(summary["resolved"]))
-widgets.kpi(row[2], "Pending", widgets.fmt_int(summary["pending"]))
-widgets.kpi(row[3], "Breaches", widgets.fmt_int(summary["breaches"]),
-            "Tickets with a breached response or resolution SLA (each counted once).")
+for column, key, label, help_text, lower in (
+        (row[0], "total_tickets", "Total tickets", None, False),
+        (row[1], "resolved", "Resolved", None, False),
+        (row[2], "pending", "Pending", None, True),
+        (row[3], "breaches", "Breaches",
+         "Tickets with a breached response or resolution SLA (each counted once).", True)):
+    widgets.kpi(column, label, widgets.fmt_int(summary[key]),
+                help_text, delta=widgets.count_delta(summary, before, key, period),
+                lower_is_better=lower)
 widgets.kpi(row[4], "Overdue", widgets.fmt_int(risk["counts"]["overdue"]),
             "Open tickets past their resolution target, in working hours (list below).")
 widgets.kpi(row[5], "At risk", widgets.fmt_int(risk["counts"]["at_risk"]),
@@ -27,7 +34,8 @@ widgets.kpi(row[5], "At risk", widgets.fmt_int(risk["counts"]["at_risk"]),
 for kind, column in zip(("response", "resolution"), st.columns(2)):
     with column.container(border=True):
         cards = st.columns(3)
-        widgets.sla_kpi(cards[0], kind, summary)
+        widgets.sla_kpi(cards[0], kind, summary,
+                        delta=widgets.pct_delta(summary, before, f"{kind}_sla_pct", period))
         widgets.kpi(cards[1], f"Median {kind} time",
                     widgets.fmt_hours(summary[f"median_{kind}_hours"]), border=False)
         widgets.kpi(cards[2], f"Average {kind} time",
@@ -44,13 +52,15 @@ with right:
                   list(data.team_names()), key=(filters,))
 
 moved = data.changes_between(filters)
+created = (f"{filters.date_from or 'first'} – {filters.date_to or 'last'}"
+           if filters.date_from or filters.date_to else None)
 if "error" not in moved:
     with st.container(border=True):
-        st.markdown(changes.headline(moved, "resolution_sla_pct"))
+        st.markdown(changes.headline(moved, "resolution_sla_pct", created=created))
         with st.expander("What moved since the previous import", icon=":material/compare_arrows:"):
             for name, tab in zip(changes.FIGURE_NAMES, st.tabs(list(changes.FIGURE_NAMES.values()))):
                 with tab:
-                    st.markdown(changes.headline(moved, name))
+                    st.markdown(changes.headline(moved, name, created=created))
                     unit = "tickets" if name == "pending" else "points"
                     widgets.chart(charts.render_changes_chart, moved[name]["contributions"],
                                   unit, key=(filters, name, moved["from"]["id"]))

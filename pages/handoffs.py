@@ -14,10 +14,8 @@ user = auth.require_role()
 st.title("Hand-offs")
 filters = filters.filter_bar()
 choices = st.columns(2)
-level = choices[0].segmented_control("Level", list(LEVELS), format_func=LEVELS.get,
-                                     default="team", key="level", bind="query-params") or "team"
-hours = choices[1].segmented_control("Hours", list(HOURS), format_func=HOURS.get,
-                                     default="wall", key="hours", bind="query-params") or "wall"
+level = widgets.url_choice(choices[0], "Level", LEVELS, "team", "level")
+hours = widgets.url_choice(choices[1], "Hours", HOURS, "wall", "hours")
 result = data.handoffs_by_team(filters, raw=level == "raw", working=hours == "working")
 widgets.stop_if_empty(result["tickets"] + result["tickets_left_out"], user)
 

@@ -72,9 +72,12 @@ with tab_rules:
             moved = edits.save_settings(database, new, admin["username"])
             settings_form.done("Saved. " + settings_form.saved_text(database, current, moved))
     with st.expander("Reset to defaults"):
-        if st.button("Reset every rule to its default"):
-            moved = edits.save_settings(database, rules.DEFAULT_SETTINGS, admin["username"])
-            settings_form.done("Every rule is back to its default. " + rule_form.moves_text(moved))
+        widgets.confirm_button(
+            "Reset every rule to its default…", "Reset every rule?",
+            "Every rule (targets, teams, calendars, paused statuses, weights) goes back to its "
+            "default, and every figure follows. The rules set now are not kept.",
+            "Reset every rule", lambda: settings_form.reset_rules(database, admin["username"]),
+            key="reset_rules")
 
 with tab_teams:
     teams_section(database, admin, current)

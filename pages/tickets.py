@@ -7,8 +7,13 @@ from sla.core import display
 from sla.service import edits
 from ui import auth, data, filters, widgets
 
+EDITABLE = ("status", "priority_raw", "category", "owner", "resolved_by", "resolved_at",
+            "team_raw")
+KINDS = {"import": "Import", "edit": "Edit", "delete": "Delete", "undo": "Import undone"}
+
 user = auth.require_role()
 st.title("Tickets")
+widgets.show_flash()
 filters = filters.filter_bar(search=True)
 frame = data.tickets(filters)
 widgets.stop_if_empty(len(frame), user)
@@ -53,10 +58,24 @@ with right:
                  height=widgets.whole_height(len(extra)),
                  column_config={"column": "Column", "value": "Value"})
 
+timeline = ticket.get("timeline") or []
+if timeline:
+    st.markdown("**Team and status over time**")
+    st.dataframe(pd.DataFrame([{"at": p.get("at"), "team": display.value(p.get("team_raw")),
+                                "status": display.value(p.get("status")),
+                                "exact": "from the file" if p.get("exact") else
+                                "seen between two imports"} for p in timeline]),
+                 hide_index=True, placeholder=widgets.MISSING, column_config={
+                     "at": st.column_config.DatetimeColumn("From (UTC)",
+                                                           format="YYYY-MM-DD HH:mm"),
+                     "team": display.label("team_raw"), "status": display.label("status"),
+                     "exact": "When known"})
+
 st.markdown("**History across imports and edits**")
 history = data.ticket_history(sr)
 if history:
-    st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"], "kind": h["kind"],
+    st.dataframe(pd.DataFrame([{"at": h["at"], "by": h["user"],
+                                "kind": KINDS.get(h["kind"], h["kind"]),
                                 "field": display.label(f), "old": display.value(c["old"]),
                                 "new": display.value(c["new"])}
                                for h in history for f, c in h["changes"].items()]),
@@ -67,20 +86,44 @@ if history:
                      "new": "After"})
 else:
     st.caption("No change since it was first imported.")
+if ticket.get("overrides"):
+    st.caption("Edited here, kept over later files: " + ", ".join(
+        display.label(name) for name in ticket["overrides"]) + ".")
+
+
+def form_text(name: str) -> str:
+    """A field's value as the edit form shows it (blank when missing)."""
+    return display.value(ticket.get(name)) if ticket.get(name) is not None else ""
+
+
+def save_edit(values: dict) -> None:
+    """Save the fields whose text was changed (a value shown and left as it is stays as
+    stored, to the second), then show the record as saved."""
+    typed = {name: text for name, text in values.items() if text != form_text(name)}
+    try:
+        changes = edits.edit_ticket(data.db(), sr, edits.cleaned(typed), user["username"])
+    except edits.EditError as exc:
+        st.error(f"Not saved: {display.literal(str(exc), None)}.", icon=":material/error:")
+        return
+    widgets.flash("Saved: " + (", ".join(display.label(n) for n in changes) or "nothing changed")
+                  + ". A later import keeps these values unless told to take the file's.")
+    st.rerun()
+
+
+def delete() -> str:
+    edits.delete_ticket(data.db(), sr, user["username"])
+    return f"Ticket {display.literal(sr)} deleted (recorded in its history)."
+
 
 if user and user["role"] == "admin":
     with st.expander("Edit or delete (admin)", icon=":material/edit:"):
         with st.form("edit_ticket"):
-            values = {name: st.text_input(label, value=ticket.get(name) or "")
-                      for name, label in [("status", "Status"), ("priority_raw", "Priority"),
-                                          ("category", "Category"), ("owner", "Owner"),
-                                          ("resolved_by", "Resolved by"),
-                                          ("team_raw", "Team (raw)")]}
+            values = {name: st.text_input(display.label(name), value=form_text(name))
+                      for name in EDITABLE}
             if st.form_submit_button("Save changes", type="primary"):
-                changes = edits.edit_ticket(data.db(), sr, edits.cleaned(values),
-                                            user["username"])
-                st.success(f"Saved: {', '.join(changes) or 'nothing changed'}.")
-        confirm = st.checkbox(f"Yes, delete ticket {display.literal(sr)}")
-        if st.button("Delete ticket", disabled=not confirm, icon=":material/delete:"):
-            edits.delete_ticket(data.db(), sr, user["username"])
-            st.success(f"Ticket {display.literal(sr)} deleted (recorded in its history).")
+                save_edit(values)
+        widgets.confirm_button(
+            "Delete ticket…", "Delete the ticket?",
+            f"Delete ticket **{display.literal(sr)}**? Its figures go; its history keeps the "
+            "values it had. A later import of a file that holds it adds it again.",
+            "Delete the ticket", delete, key="delete_ticket", icon=":material/delete:")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from sla.core import display
 from sla.service import database, importing
-from ui import auth
+from ui import auth, widgets
 from ui import upload as upload_flow
 
 user = auth.require_role("admin")
@@ -34,6 +34,10 @@ else:
     else:
         st.subheader("Column mapping")
         st.markdown(upload_flow.layout_line(chosen))
+        if not chosen["start"].get("sr_number"):
+            st.warning("No column was recognised as the SR number, the key of each ticket: "
+                       "choose the column that holds it for the field SR number below.",
+                       icon=":material/key:")
         if detected := upload_flow.detected_line(chosen):
             st.info(detected, icon=":material/auto_awesome:")
         saved_line = st.container()
@@ -55,6 +59,12 @@ else:
         else:
             try:
                 report = upload_flow.dry_run(chosen, file_bytes, mapping)
+                accept = bool(report.edits_kept) and st.checkbox(
+                    "Take the file's values over edits made in the app", key="accept_file",
+                    help="By default an edit made on the Tickets page stays when a file "
+                         "says otherwise.")
+                if accept:
+                    report = upload_flow.dry_run(chosen, file_bytes, mapping, accept_file=True)
             except importing.ReadError as exc:
                 st.error(upload_flow.failure(exc, "This file cannot be imported"),
                          icon=":material/error:")
@@ -66,7 +76,7 @@ else:
                     upload_flow.import_file(chosen, file_bytes, user["username"],
                                             lambda fraction, text: bar.progress(
                                                 min(fraction, 1.0), text=text),
-                                            mapping, saved_as)
+                                            mapping, saved_as, accept)
                 except importing.ReadError as exc:
                     st.error(upload_flow.failure(exc, "The import did not happen"),
                              icon=":material/error:")
@@ -78,4 +88,6 @@ else:
                 st.rerun()
 
 st.subheader("Import history")
+widgets.show_flash()
 upload_flow.history_table()
+upload_flow.undo_picker(user)

@@ -15,6 +15,15 @@ T9,2026-03-17 08:00,Resolved,P2,L1 Desk,Ann,0.75,7,Met,Met
 T10,2026-03-18 00:00,Pending,P1,L1 Desk,,0.2,,Met,
 """
 
+# An export whose key column has a name no export uses, under a title row.
+KEYLESS_CSV = """\
+Monthly desk report
+Case Ref,Opened,State,Urgency,Queue
+C-1,2026-03-02 09:00,Resolved,P1,L1 Desk
+C-2,2026-03-03 10:00,Open,P2,L2 Apps
+C-3,2026-03-04 11:00,Closed,P3,L1 Desk
+"""
+
 
 def hand_bytes(csv_text: str = HAND_CSV) -> bytes:
     return csv_text.encode()

@@ -305,6 +305,7 @@ BAD_QUERIES = [
     "/changes?from_import=xyz", "/changes?from=2026-01-01", "/tokens?user=admin",
     "/summary?to=9999-12-31", "/teams?from=0001-01-01", "/tickets?from=20260101",
     "/tickets.csv?to=9999-12-31", "/handoffs?working=sometimes", "/rules?team=L1",
+    "/summary?priority=P9", "/agents?agent=Nobody%20Here", "/teams?team=L1&priority=ZZ",
 ]
 
 

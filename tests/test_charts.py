@@ -227,23 +227,37 @@ def test_empty_inputs_give_a_message_not_an_error():
     assert is_message(charts._empty("Pick an agent"), "Pick an agent")
 
 
-def test_trend_has_one_band_per_week_labelled_by_its_monday():
+def test_trend_and_volume_share_one_time_axis_with_gaps_as_gaps():
     chart = spec(both(WEEKS))
     bars, lines, points = layers(chart)
     x = bars["encoding"]["x"]
-    assert x["type"] == "ordinal" and x["title"] == "Week starting (Monday)"
-    assert x["sort"] == ["25 Dec 23", "1 Jan 24", "8 Jan 24"]
-    assert x["axis"]["labelOverlap"] and x["axis"]["labelAngle"] == 0
-    assert lines["encoding"]["x"] == points["encoding"]["x"]
-    assert (lines["encoding"]["x"]["sort"], lines["encoding"]["x"]["type"]) == (x["sort"], x["type"])
+    assert (x["field"], x["type"], x["title"]) == ("start", "temporal", "Week starting (Monday)")
+    assert bars["encoding"]["x2"]["field"] == "end"  # a bar spans its week
+    domain = ["2023-12-25", "2024-01-15"]  # first Monday to the day after the last week
+    for view in (bars, lines, points):
+        assert view["encoding"]["x"]["scale"] == {"type": "utc", "domain": domain}
+        assert view["encoding"]["x"]["axis"]["labelOverlap"]
+    assert lines["encoding"]["x"]["field"] == points["encoding"]["x"]["field"] == "middle"
+    assert lines["mark"]["invalid"] == "break-paths-show-domains"
     assert bars["encoding"]["y"]["title"] == "Tickets created"  # its own axis, under the lines
     assert "bar" not in {v["mark"]["type"] for v in layers(spec(charts.render_trend_chart(WEEKS)))}
     weeks = data_of(chart, bars)
-    assert [(w["label"], w["starts"], w["tickets"]) for w in weeks] == [
-        ("2023-W52", "Mon 25 Dec 2023", 1500), ("2024-W01", "Mon 1 Jan 2024", 0),
-        ("2024-W02", "Mon 8 Jan 2024", 2)]
+    assert [(w["label"], w["starts"], w["start"], w["end"], w["tickets"]) for w in weeks] == [
+        ("2023-W52", "Mon 25 Dec 2023", "2023-12-25", "2024-01-01", 1500),
+        ("2024-W01", "Mon 1 Jan 2024", "2024-01-01", "2024-01-08", 0),
+        ("2024-W02", "Mon 8 Jan 2024", "2024-01-08", "2024-01-15", 2)]
     assert weeks[0]["response"] == "1,234 of 1,500 met (82.3 %)"
     assert weeks[1]["response"] == "No outcome yet"
+    response = [(p["label"], p["pct"]) for p in data_of(chart, lines)
+                if p["kind"] == "Response SLA"]
+    assert response == [("2023-W52", 1234 / 15), ("2024-W01", None), ("2024-W02", 50.0)]
+
+
+def test_years_without_tickets_take_their_room_on_the_axis():
+    rows = [week(dt.date(2017, 2, 6), 5, (4, 1), (3, 2)), week(dt.date(2026, 7, 6), 5, (5, 0),
+                                                                 (5, 0))]
+    bars = layers(spec(both(rows)))[0]
+    assert bars["encoding"]["x"]["scale"]["domain"] == ["2017-02-06", "2026-07-13"]
 
 
 def test_trend_by_month():
@@ -252,8 +266,9 @@ def test_trend_by_month():
     chart = spec(both(rows, period="month"))
     bars = layers(chart)[0]
     assert bars["encoding"]["x"]["title"] == "Month"
-    assert bars["encoding"]["x"]["sort"] == ["Dec 2023", "Jan 2024", "Feb 2024"]
+    assert bars["encoding"]["x"]["axis"]["format"] == "%b %Y"
     assert [w["label"] for w in data_of(chart, bars)] == ["2023-12", "2024-01", "2024-02"]
+    assert [w["end"] for w in data_of(chart, bars)] == ["2024-01-01", "2024-02-01", "2024-03-01"]
     assert bars["encoding"]["tooltip"][0] == {"field": "label", "type": "nominal",
                                               "title": "Month"}
     with pytest.raises(ValueError):
@@ -325,3 +340,19 @@ def test_sla_by_group_leaves_out_a_kind_nobody_has():
              "resolution_met": 3, "resolution_breached": 1, "resolution_sla_pct": 75.0}]
     chart = spec(charts.render_sla_by_group_chart(rows, "team"))
     assert {row["kind"] for row in chart["datasets"][chart["data"]["name"]]} == {"Resolution"}
+
+
+def test_a_chart_showing_part_of_a_list_says_how_much():
+    agents = [{"agent": f"Agent {n}", "score": 100 - n, "total_tickets": 10,
+               "response_sla_pct": 90.0, "resolution_sla_pct": 80.0} for n in range(20)]
+    assert spec(charts.render_leaderboard_chart(agents))["title"] == (
+        "Top 15 of 20 agents with a score")
+    assert "title" not in spec(charts.render_leaderboard_chart(agents[:15]))
+    teams = [{**HELD[0], "team": f"T{n}"} for n in range(16)]
+    assert spec(charts.render_handoff_chart(teams))["title"] == "Top 15 of 16 teams"
+
+
+def test_long_hours_held_read_as_days_and_hours():
+    held = [{**HELD[0], "hours_held": 3_853_796.0}]
+    chart = spec(charts.render_handoff_chart(held))
+    assert data_of(chart, layers(chart)[1])[0]["label"] == "160,574 d 20 h"

@@ -23,7 +23,7 @@ from pymongo import MongoClient
 from sla.analytics import export
 from sla.core import display
 from tests.conftest import ROOT
-from tests.handset import HAND_CSV
+from tests.handset import HAND_CSV, KEYLESS_CSV
 
 approx = pytest.approx
 
@@ -257,6 +257,9 @@ def test_bad_date_filter_is_rejected(hand_env):
     (["summary", "--from", "20260101"], "not a date"),
     (["export", "--to", "9999-12-31", "out.csv"], "must be a day from"),
     (["agents", "--team", "L9"], "team must be one of"),
+    (["summary", "--team", "L9"], "team must be one of"),
+    (["summary", "--priority", "P9"], "priority must be one of"),
+    (["teams", "--agent", "Nobody Here"], "agent must be one of"),
 ])
 def test_dates_out_of_range_and_unknown_teams_are_refused_in_one_line(hand_env, args, says):
     result = sla(hand_env, *args, ok=False)
@@ -600,3 +603,18 @@ def test_handoffs_in_working_hours(env, hand_csv):
     working = sla_json(env, "handoffs", "--working")
     assert (wall["hours"], working["hours"]) == ("wall", "working")
     assert working["hours_open"] < wall["hours_open"]
+
+
+def test_the_key_column_is_named_when_it_is_not_recognised(env, tmp_path):
+    path = tmp_path / "cases.csv"
+    path.write_text(KEYLESS_CSV)
+    refused = sla(env, "import", path, ok=False)
+    assert refused.returncode == 2
+    assert refused.stderr.strip().endswith("choose the column that identifies each ticket on "
+                                           "the Upload page, or import with --key COLUMN")
+    wrong = sla(env, "import", path, "--key", "Case", ok=False)
+    assert wrong.stderr.strip() == ("error: The column 'Case' chosen for SR number is not in "
+                                    "this file.")
+    assert sla_json(env, "import", path, "--key", "Case Ref", "--json")["inserted"] == 3
+    path.write_text(KEYLESS_CSV.replace("C-3", "C-4"))  # the layout's mapping was remembered
+    assert sla_json(env, "import", path, "--json")["inserted"] == 1

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sla.core import filters
-from sla.core.filters import Filters
+from sla.core.filters import Filters, Known
 from sla.core.params import ParamError
 
 
@@ -61,8 +63,76 @@ def test_the_description_says_what_is_shown_with_values_escaped():
 
 def test_the_team_filter_takes_the_desks_own_teams():
     desk = ("Service Desk", "Network", "Other", "Unassigned")
-    assert filters.parse({"team": ["Network", "Other"]}, desk).teams == ("Network", "Other")
+    assert filters.parse({"team": ["Network", "Other"]}, Known(teams=desk)).teams == ("Network", "Other")
     with pytest.raises(ParamError) as refused:
-        filters.parse({"team": ["L1"]}, desk)
+        filters.parse({"team": ["L1"]}, Known(teams=desk))
     assert str(refused.value) == ("team must be one of Service Desk, Network, Other, "
                                   "Unassigned, not 'L1'.")
+
+
+HELD = Known(teams=("L1", "L2", "Other", "Unassigned"), priorities=("P1", "P2", "P3"),
+             agents=("Ann", "Bob"))
+
+
+@pytest.mark.parametrize(("texts", "param", "message"), [
+    ({"priority": ["P9"]}, "priority", "priority must be one of P1, P2, P3 (those held), not 'P9'."),
+    ({"agent": ["Zed"]}, "agent", "agent must be one of Ann, Bob (those held), not 'Zed'."),
+    ({"team": ["L9"]}, "team", "team must be one of L1, L2, Other, Unassigned, not 'L9'."),
+    ({"from": ["garbage"]}, "from", "from is not a date (YYYY-MM-DD): 'garbage'."),
+])
+def test_a_value_not_held_is_refused_naming_its_parameter(texts, param, message):
+    with pytest.raises(ParamError) as refused:
+        filters.parse(texts, HELD)
+    assert (refused.value.param, str(refused.value)) == (param, message)
+
+
+def test_many_agents_are_not_listed_in_the_message():
+    many = Known(agents=tuple(f"agent {n}" for n in range(500)))
+    with pytest.raises(ParamError) as refused:
+        filters.parse({"agent": ["agent 9999"]}, many)
+    assert str(refused.value) == "agent 'agent 9999' is not on any ticket held."
+
+
+def test_every_problem_is_named_once_per_parameter_in_order():
+    found = filters.problems({"team": ["L9"], "priority": ["ZZ"], "from": ["garbage"],
+                              "agent": ["Ann"]}, HELD)
+    assert [p.param for p in found] == ["from", "team", "priority"]
+
+
+def test_an_empty_store_names_no_priority_or_agent_as_unknown():
+    assert filters.parse({"priority": ["P1"], "agent": ["Ann"]}, Known(priorities=(), agents=())
+                         ) == Filters(priorities=("P1",), agents=("Ann",))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["from", "to", "team", "priority", "agent", "status", "q"]),
+                       st.lists(st.text(max_size=60), max_size=3)))
+def test_any_texts_parse_to_held_values_or_are_refused_naming_a_parameter(texts):
+    try:
+        chosen = filters.parse(texts, HELD)
+    except ParamError as exc:
+        assert exc.param in texts and str(exc).startswith(exc.param)
+        assert "\n" not in str(exc)
+        return
+    assert set(chosen.teams) <= set(HELD.teams)
+    assert set(chosen.priorities) <= set(HELD.priorities)
+    assert set(chosen.agents) <= set(HELD.agents)
+
+
+def test_the_previous_period_has_the_same_length_just_before():
+    chosen = Filters(date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 3, 31), teams=("L1",))
+    assert chosen.previous_period() == Filters(date_from=dt.date(2026, 1, 29),
+                                               date_to=dt.date(2026, 2, 28), teams=("L1",))
+    assert Filters(date_from=dt.date(2026, 3, 1)).previous_period() is None
+
+
+@pytest.mark.parametrize(("code", "expected"), [
+    ("7d", (dt.date(2026, 5, 14), dt.date(2026, 5, 20))),
+    ("30d", (dt.date(2026, 4, 21), dt.date(2026, 5, 20))),
+    ("month", (dt.date(2026, 5, 1), dt.date(2026, 5, 20))),
+    ("last_month", (dt.date(2026, 4, 1), dt.date(2026, 4, 30))),
+    ("quarter", (dt.date(2026, 4, 1), dt.date(2026, 5, 20))),
+    ("all", (None, None)),
+])
+def test_date_presets_count_back_from_the_last_day_held(code, expected):
+    assert filters.preset_range(code, dt.date(2026, 5, 20)) == expected

@@ -417,6 +417,37 @@ def test_agents_page_ranks_by_score_or_fairly(hand_app):
     assert any(e.label == "How is this calculated?" for e in app.expander)
 
 
+def test_a_date_preset_sets_the_dates_and_the_cards_compare_with_the_period_before(hand_app):
+    app = page("dashboard.py")
+    app.run()
+    app.get("button_group")[0].set_value("7d").run()  # the "Created" pills: last 7 days
+    no_exception(app)
+    assert (app.query_params["from"], app.query_params["to"]) == ("2026-03-12", "2026-03-18")
+    cards = {m.label: (m.value, m.delta) for m in app.metric}
+    # 12-18 Mar: T7, T8, T9, T10; the 7 days before (5-11 Mar): T4, T5, T6
+    assert cards["Total tickets"] == ("4", "+1 vs 5 Mar – 11 Mar 2026")
+    # breaches: T7 (resolution) now; T4 (response) and T5 (resolution) before
+    assert cards["Breaches"] == ("1", "-1 vs 5 Mar – 11 Mar 2026")
+
+
+def test_the_ranking_is_a_short_code_in_the_url(hand_app):
+    app = page("agents.py")
+    app.query_params["rank"] = "score"
+    app.run()
+    no_exception(app)
+    assert app.segmented_control(key="rank").value == "score"
+    app.segmented_control(key="rank").set_value("fair").run()
+    assert "rank" not in app.query_params  # the default leaves the URL clean
+    app.segmented_control(key="rank").set_value("score").run()
+    assert app.query_params["rank"] == "score"
+    odd = page("agents.py")
+    odd.query_params["rank"] = "Fairly (against their mix)"
+    odd.run()
+    assert [w.value for w in odd.warning] == [
+        "Not applied from the link: rank must be one of fair, score, not "
+        "‘Fairly \\(against their mix\\)’."]
+
+
 def test_dashboard_says_what_moved_since_the_previous_import(hand_app):
     app = page("dashboard.py")
     app.run()
@@ -430,6 +461,12 @@ def test_dashboard_says_what_moved_since_the_previous_import(hand_app):
     # 4 met of 7 before; 4 of 8 after: -7.1 points, all from T3 (pending -> breached).
     assert headline.startswith("**Resolution SLA -7.1 pts** since the import of")
     assert "from 1 P3 ticket in L2 that went pending→breached" in headline
+    assert "(hand\\.csv), up to that of " in headline and "(week2\\.csv):" in headline
+    limited_app = page("dashboard.py")
+    limited_app.query_params["to"] = "2026-03-31"
+    limited_app.run()
+    limited = next(m.value for m in limited_app.markdown if "since the import of" in m.value)
+    assert "** (tickets created first – 2026-03-31 only) since the import of" in limited
 
 
 # ---------------------------------------------------------------- downloads
@@ -473,6 +510,36 @@ def test_tickets_search_and_full_record(hand_app):
     assert not [e for e in app.expander if e.label == "Edit or delete (admin)"]
 
 
+def field(app: AppTest, label: str):
+    return next(box for box in app.text_input if box.label == label)
+
+
+def test_an_edit_shows_at_once_in_the_pages_words_and_a_contradiction_is_refused(hand_app):
+    app = page("tickets.py")
+    app.run()
+    app.text_input(key="sr").input("T6").run()
+    field(app, "Team in the file").input("L2 Apps")
+    app.button[[b.label for b in app.button].index("Save changes")].click().run()
+    no_exception(app)
+    assert [s.value for s in app.success] == [
+        "Saved: Team in the file, Team. A later import keeps these values unless told to take "
+        "the file's."]
+    record = app.dataframe[1].value
+    shown = dict(zip(record["field"], record["value"]))
+    assert (shown["Team in the file"], shown["Team"]) == ("L2 Apps", "L2")
+    history = app.dataframe[-1].value
+    assert set(history["kind"]) == {"Edit"} and "team_raw" not in set(history["field"])
+    assert any("kept over later files: Team in the file." in c.value for c in app.caption)
+
+    field(app, "Resolved at").input("2026-03-12 10:00")
+    field(app, "Status").input("Open")
+    app.button[[b.label for b in app.button].index("Save changes")].click().run()
+    assert [e.value for e in app.error] == [
+        r"Not saved: status \'Open\' is an open status but the ticket has a resolved date\; "
+        "clear Resolved at to reopen it."]
+    assert hand_app.tickets.find_one({"_id": "T6"})["status"] == "In Progress"
+
+
 # ---------------------------------------------------------------- upload
 
 def test_upload_through_the_file_uploader(app_db):
@@ -496,7 +563,7 @@ def test_upload_through_the_file_uploader(app_db):
 def test_a_bad_upload_is_one_line_and_changes_nothing(hand_app):
     app = page("upload.py")
     app.run()
-    app.get("file_uploader")[0].upload("broken.csv", b"Status,Priority\nOpen,P1\n").run()
+    app.get("file_uploader")[0].upload("broken.csv", b"Monthly report\nnothing else\n").run()
     no_exception(app)
     (error,) = [e.value for e in app.error]
     assert error.startswith("This file cannot be imported:") and "\n" not in error

@@ -82,7 +82,9 @@ def test_reset_puts_every_rule_back_to_its_default(hand_app):
     edits.save_settings(hand_app, changed)
     app = settings_page()
     assert number_input(app, AT_RISK).value == 0.3
-    click(app, "Reset every rule to its default")
+    click(app, "Reset every rule to its default…")
+    assert get_settings(hand_app) == changed, "reset before it was confirmed"
+    click(app, "Reset every rule")
     assert get_settings(hand_app) == rules.DEFAULT_SETTINGS
     assert number_input(app, AT_RISK).value == 0.8
     assert [s.value for s in app.success] == [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from pymongo.errors import AutoReconnect
 
@@ -157,6 +159,49 @@ def test_edit_and_delete_are_recorded(db):
     kinds = [h["kind"] for h in ticket_history(db, "T6")]
     assert sorted(kinds) == ["delete", "edit"]
     assert not edits.delete_ticket(db, "T6", "admin")
+
+
+def test_an_edit_stays_when_the_same_file_is_imported_again(db):
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    edits.edit_ticket(db, "T3", {"status": "Resolved",
+                                 "resolved_at": dt.datetime(2026, 3, 5, 9, 0)}, "admin")
+    edits.edit_ticket(db, "T6", {"team_raw": "L2 Apps"}, "admin")
+    dry = importing.import_file(db, hand_bytes(), "hand.csv", dry_run=True)
+    assert (dry.updated, dry.unchanged, dry.edits_kept) == (0, 10, 2)
+    report = importing.import_file(db, hand_bytes(), "hand.csv")
+    assert (report.updated, report.edits_kept) == (0, 2)
+    assert report.notes[-1].startswith(
+        "kept your edit on 2 tickets (the file says T3 Status 'Open', kept 'Resolved'; T6 ")
+    assert report.notes[-1].endswith("(--accept-file-values)")
+    kept = get_ticket(db, "T3")
+    assert (kept["status"], kept["status_class"]) == ("Resolved", "resolved")
+    assert get_ticket(db, "T6")["team"] == "L2"
+    assert [h["kind"] for h in ticket_history(db, "T3")] == ["edit"]
+
+
+def test_the_files_values_can_replace_the_edits(db):
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    edits.edit_ticket(db, "T6", {"team_raw": "L2 Apps"}, "admin")
+    report = importing.import_file(db, hand_bytes(), "hand.csv", accept_file_values=True)
+    assert (report.updated, report.edits_kept) == (1, 0)
+    ticket = get_ticket(db, "T6")
+    assert (ticket["team"], ticket.get("overrides")) == ("Unassigned", None)
+    again = importing.import_file(db, hand_bytes(HAND_CSV.replace(",P4,,,", ",P4,L1 Desk,,")),
+                                  "hand.csv")
+    assert (again.edits_kept, get_ticket(db, "T6")["team"]) == (0, "L1")
+
+
+def test_an_open_status_with_a_resolved_date_is_refused(db):
+    importing.import_file(db, hand_bytes(), "hand.csv")
+    edits.edit_ticket(db, "T1", {"resolved_at": dt.datetime(2026, 3, 2, 12, 0)}, "admin")
+    with pytest.raises(edits.EditError) as refused:
+        edits.edit_ticket(db, "T1", {"status": "Open"}, "admin")
+    assert str(refused.value) == ("status 'Open' is an open status but the ticket has a "
+                                  "resolved date; clear Resolved at to reopen it")
+    edits.edit_ticket(db, "T1", {"status": "Open", "resolved_at": None}, "admin")
+    assert get_ticket(db, "T1")["status_class"] == "pending"
+    with pytest.raises(edits.EditError):
+        edits.cleaned({"resolved_at": "yesterday"})
 
 
 def test_indexes_are_only_those_a_query_uses(db):

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from sla.ingest.table import FIELD_NAMES
 from sla.storage import users
+from tests.handset import KEYLESS_CSV
 from tests.test_mapping import HAND_TEAMS, SQUAD_CSV
 from tests.test_pages import PASSWORD, app_db, no_exception, page  # noqa: F401 (app_db: a fixture)
 from ui import upload as upload_flow
@@ -183,3 +184,43 @@ def test_the_report_speaks_in_correct_plurals(admin):
     text = SQUAD_CSV + ",2026-03-20 08:00,Open,P1,L1 Desk,,,,,\n"  # one row without an SR
     app = uploaded("squad.csv", text.encode())
     assert any(e.label == "1 row with problems" for e in app.expander)
+
+
+def test_an_import_is_undone_only_once_confirmed(admin):
+    content = SQUAD_CSV.encode()
+    app = uploaded("squad.csv", content)
+    choose(app, content, TEAM_ROW, "Squad")
+    next(b for b in app.button if b.label == "Import").click().run()
+    assert admin.tickets.count_documents({}) == 10
+    for answer in ("Cancel", "Undo the import"):
+        next(b for b in app.button if b.label == "Undo this import…").click().run()
+        no_exception(app)
+        assert any("New tickets it added: 10, removed." in m.value for m in app.markdown)
+        assert admin.tickets.count_documents({}) == 10, "undone before it was confirmed"
+        next(b for b in app.button if b.label == answer).click().run()
+        no_exception(app)
+    assert admin.tickets.count_documents({}) == 0
+    assert [s.value for s in app.success][-1] == (
+        "Undid the import of squad\\.csv: removed 10 tickets it added, put back 0 tickets it "
+        "changed.")
+    assert list(app.dataframe[-1].value["status"]) == ["Undone"]
+    assert "Undo this import…" not in buttons(app)
+
+
+
+
+def test_a_file_without_a_recognised_key_opens_the_mapping_with_the_key_to_pick(admin):
+    content = KEYLESS_CSV.encode()
+    app = uploaded("cases.csv", content)
+    assert any("No column was recognised as the SR number" in w.value for w in app.warning)
+    table = app.data_editor[0].value
+    assert table.iloc[0][upload_flow.FIELD_COLUMN] == "SR number"
+    assert table.iloc[0][upload_flow.HEADER_COLUMN] == upload_flow.NOT_IN_FILE
+    assert any("No column is chosen for the SR number" in e.value for e in app.error)
+    assert "Import" not in buttons(app)
+    choose(app, content, 0, "Case Ref")
+    assert not app.error and "Import" in buttons(app)
+    assert [m.value for m in app.metric][:1] == ["3"]
+    next(b for b in app.button if b.label == "Import").click().run()
+    no_exception(app)
+    assert sorted(d["_id"] for d in admin.tickets.find({}, {"_id": 1})) == ["C-1", "C-2", "C-3"]

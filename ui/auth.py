@@ -14,6 +14,7 @@ its password check is ``accounts.check_login``, which counts the attempt first.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import extra_streamlit_components as stx
 import jwt
@@ -301,3 +302,14 @@ def require_role(role: str = "viewer") -> dict:
         st.error("This page is for admins only.", icon=":material/lock:")
         st.stop()
     return user
+
+
+def needs_admin(title: str) -> Callable[[], None]:
+    """What a viewer sees at an admin page's address: its title and that it needs the admin
+    role (never the page's own script)."""
+    def page() -> None:
+        st.title(title)
+        st.warning(f"The {title} page needs the admin role; you are signed in as a viewer. "
+                   "Ask an admin if you need it.", icon=":material/lock:")
+    page.__name__ = f"needs_admin_{title.lower().replace(' ', '_')}"
+    return page

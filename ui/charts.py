@@ -13,6 +13,8 @@ import datetime as dt
 import altair as alt
 import pandas as pd
 
+from sla.core import display
+
 MET = "#0072B2"
 BREACHED = "#E69F00"
 PENDING = "#8E7CC3"
@@ -152,24 +154,30 @@ def _sample_names(min_sample: int) -> list[str]:
 
 def _trend_frames(rows: list[dict], period: str,
                   min_sample: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per period (bars) and one per period and SLA with an outcome (lines)."""
+    """One row per period (bars, from its start to the next period's) and one per period and
+    SLA (lines: ``pct`` missing where the period has no outcome, so the line breaks there;
+    points only where it has one). Times are ISO days on a UTC scale, so no browser's time
+    zone moves a period to the day before."""
     wide, long = [], []
     for row in _periods(rows, period):
         start = row["start"]
-        common = {"period": f"{start.day} {start:%b %y}" if period == "week"
-                  else f"{start:%b %Y}", "label": row["label"],
+        end = _next_start(start, period)
+        common = {"start": start.isoformat(), "end": end.isoformat(),
+                  "middle": (start + (end - start) / 2).isoformat(), "label": row["label"],
                   "starts": f"{start:%a} {start.day} {start:%b %Y}",
                   "tickets": int(row["tickets"])}
-        points = []
         for kind in KINDS:
             met, pct = row[f"{kind}_met"], row[f"{kind}_sla_pct"]
             total = met + row[f"{kind}_breached"]
             common[kind] = f"{met:,} of {total:,} met ({_pct(pct)})" if total else "No outcome yet"
-            if total and pct is not None:
-                points.append({"kind": f"{kind.title()} SLA", "pct": pct,
-                               "sample": _sample_names(min_sample)[total < min_sample]})
         wide.append(common)
-        long += [{**common, **point} for point in points]
+        for kind in KINDS:
+            met, pct = row[f"{kind}_met"], row[f"{kind}_sla_pct"]
+            total = met + row[f"{kind}_breached"]
+            shown = bool(total) and pct is not None
+            long.append({**common, "kind": f"{kind.title()} SLA", "pct": pct if shown else None,
+                         "sample": _sample_names(min_sample)[total < min_sample] if shown
+                         else None})
     return pd.DataFrame(wide), pd.DataFrame(long, columns=[*wide[0], "kind", "pct", "sample"])
 
 
@@ -180,11 +188,14 @@ def _trend_tooltip(period: str) -> list:
             alt.Tooltip("resolution:N", title="Resolution SLA")]
 
 
-def _period_axis(wide: pd.DataFrame, period: str) -> alt.X:
-    """One band per period, labelled by its start; the same in the trend and volume charts,
-    whose y axes keep one width so that the bands line up."""
-    return alt.X("period:O", sort=list(wide["period"]), title=PERIOD_TITLES[period][1],
-                 axis=alt.Axis(labelAngle=0, labelOverlap="parity", labelSeparation=6))
+def _time_axis(wide: pd.DataFrame, period: str, field: str) -> alt.X:
+    """Time, from the first period's start to the last one's end: the same scale in the trend
+    and volume charts (whose y axes keep one width), so the two line up, and a stretch of
+    time without tickets takes the room it lasted."""
+    return alt.X(f"{field}:T", title=PERIOD_TITLES[period][1],
+                 scale=alt.Scale(type="utc", domain=[wide["start"].iloc[0], wide["end"].iloc[-1]]),
+                 axis=alt.Axis(labelAngle=0, labelOverlap=True, labelSeparation=6,
+                               format="%-d %b %y" if period == "week" else "%b %Y"))
 
 
 def _check_period(period: str) -> None:
@@ -194,7 +205,8 @@ def _check_period(period: str) -> None:
 
 def render_trend_chart(rows: list[dict], period: str = "week",
                        min_sample: int = 10) -> alt.Chart:
-    """Both SLA met percentages per week or month; a point is faded when fewer than
+    """Both SLA met percentages per week or month on a time axis, each at its period's middle;
+    the line breaks over periods without an outcome; a point is faded when fewer than
     ``min_sample`` of the period's tickets have that outcome. The tickets created per period
     are a chart of their own (``render_volume_chart``), so a count never reads as a %.
 
@@ -205,16 +217,18 @@ def render_trend_chart(rows: list[dict], period: str = "week",
     if not rows:
         return _empty()
     wide, long = _trend_frames(rows, period, min_sample)
-    if long.empty:
+    if long["pct"].isna().all():
         return _empty("No SLA outcome in these tickets yet")
-    x, tooltip = _period_axis(wide, period), _trend_tooltip(period)
+    x, tooltip = _time_axis(wide, period, "middle"), _trend_tooltip(period)
     pct = alt.Y("pct:Q", title="SLA met %", scale=PCT_SCALE,
                 axis=alt.Axis(minExtent=AXIS_EXTENT))
-    kinds = [kind for kind in KIND_COLOURS if kind in set(long["kind"])]
-    color = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top"),
+    kinds = [kind for kind in KIND_COLOURS if kind in set(long.dropna(subset=["pct"])["kind"])]
+    long = long[long["kind"].isin(kinds)]
+    color = alt.Color("kind:N", title=None, legend=alt.Legend(orient="top", labelLimit=0),
                       scale=alt.Scale(domain=kinds, range=[KIND_COLOURS[k] for k in kinds]))
-    lines = alt.Chart(long).mark_line().encode(x=x, y=pct, color=color, tooltip=tooltip)
-    points = alt.Chart(long).mark_point(filled=True, size=45).encode(
+    lines = alt.Chart(long).mark_line(invalid="break-paths-show-domains").encode(
+        x=x, y=pct, color=color, tooltip=tooltip)
+    points = alt.Chart(long.dropna(subset=["pct"])).mark_point(filled=True, size=45).encode(
         x=x, y=pct, color=color, tooltip=tooltip,
         opacity=alt.Opacity("sample:N", title=None,
                             scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
@@ -223,13 +237,14 @@ def render_trend_chart(rows: list[dict], period: str = "week",
 
 
 def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
-    """Tickets created per week or month, drawn under the trend with the same bands."""
+    """Tickets created per week or month, each bar spanning its period, on the trend's time
+    axis."""
     _check_period(period)
     if not rows:
         return _empty()
     wide, _ = _trend_frames(rows, period, 1)
-    return alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6).encode(
-        x=_period_axis(wide, period), tooltip=_trend_tooltip(period),
+    return alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6, stroke="white", strokeWidth=0.5).encode(
+        x=_time_axis(wide, period, "start"), x2="end:T", tooltip=_trend_tooltip(period),
         y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max(),
                                              minExtent=AXIS_EXTENT))
     ).properties(height=TREND_VOLUME_HEIGHT, autosize=FIT_WIDTH)
@@ -259,9 +274,17 @@ def render_priority_chart(rows: list[dict]) -> alt.Chart:
     return alt.layer(bars, totals).properties(height=HEIGHT)
 
 
+def _part_title(shown: int, of: int, what: str) -> dict:
+    """The title "Top 15 of 20 agents" for a chart that shows part of a list (properties to
+    pass on); none when it shows all of it."""
+    return {"title": f"Top {shown:,} of {of:,} {what}"} if of > shown else {}
+
+
 def render_leaderboard_chart(rows: list[dict], limit: int = 15) -> alt.Chart:
-    """Score per agent, best first, the score written at each bar's end."""
-    top = [r for r in rows if r["score"] > 0][:limit]
+    """Score per agent, best first, the score written at each bar's end; titled "Top 15 of
+    20 agents with a score" when it shows part of them."""
+    scored = [r for r in rows if r["score"] > 0]
+    top = scored[:limit]
     if not top:
         return _empty("No agent has enough tickets for a score")
     frame = pd.DataFrame(top)
@@ -276,7 +299,9 @@ def render_leaderboard_chart(rows: list[dict], limit: int = 15) -> alt.Chart:
                              format=",.1f")])
     bars = base.mark_bar(color=MET, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("score:Q", format=",.1f"))
-    return alt.layer(bars, labels).properties(height=max(HEIGHT, 24 * len(frame)))
+    return alt.layer(bars, labels).properties(
+        height=max(HEIGHT, 24 * len(frame)),
+        **_part_title(len(top), len(scored), "agents with a score"))
 
 
 def render_comparison_chart(agent: dict, team: dict, team_name: str) -> alt.Chart:
@@ -335,22 +360,25 @@ def render_fair_chart(rows: list[dict], kind: str = "resolution", limit: int = 1
 
 
 def render_handoff_chart(rows: list[dict], key: str = "team", limit: int = 15) -> alt.Chart:
-    """Hours each team (or raw team) held the tickets, the total written at each bar's end."""
+    """Hours each team (or raw team) held the tickets, the total written at each bar's end
+    (as days and hours when long); titled "Top 15 of 40 teams" when it shows part of them."""
     top = sorted(rows, key=lambda r: -r["hours_held"])[:limit]
     if not top:
         return _empty()
     frame = pd.DataFrame(top)
-    frame["label"] = frame["hours_held"].map(lambda h: f"{h:,.0f} h")
+    frame["label"] = frame["hours_held"].map(display.hours)
     base = alt.Chart(frame).encode(
         x=alt.X("hours_held:Q", title="Hours held", axis=alt.Axis(format=",d")),
         y=alt.Y(f"{key}:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False)),
         tooltip=[alt.Tooltip(f"{key}:N", title="Team"),
-                 alt.Tooltip("hours_held:Q", title="Hours held", format=",.1f"),
+                 alt.Tooltip("label:N", title="Held"),
                  _count("tickets", "Tickets touched"), _count("handoffs_in", "Handed in"),
                  _count("handoffs_out", "Handed out"), _count("breaches_owned", "Breaches owned")])
     bars = base.mark_bar(color=RESOLUTION, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4).encode(text="label:N")
-    return alt.layer(bars, labels).properties(height=max(120, 28 * len(frame)))
+    return alt.layer(bars, labels).properties(
+        height=max(120, 28 * len(frame)),
+        **_part_title(len(top), len(rows), "teams" if key == "team" else "raw teams"))
 
 
 def render_changes_chart(contributions: list[dict], unit: str = "points",

@@ -14,6 +14,8 @@ from sla.core.params import ParamError
 from ui import data
 
 STATUS_CHOICES = ["all", "pending", "resolved"]
+PRESET_KEY = "date_preset"
+NOTICE_KEY = "filters_not_applied"  # (page, message) of values a link named but cannot apply
 
 
 def held_range(span: dict) -> str:
@@ -21,6 +23,34 @@ def held_range(span: dict) -> str:
     if not span.get("first"):
         return "no tickets yet"
     return f"{span['first']:%Y-%m-%d} – {span['last']:%Y-%m-%d}"
+
+
+def apply_preset(anchor) -> None:
+    """Set the date inputs to the preset picked (then clear the pick: the dates say it)."""
+    code = st.session_state.get(PRESET_KEY)
+    if code:
+        st.session_state["from"], st.session_state["to"] = filters.preset_range(code, anchor)
+    st.session_state[PRESET_KEY] = None
+
+
+def link_notice(known: filters.Known) -> None:
+    """Name, in one line, what the page's link asked for that the filter bar cannot apply.
+
+    The bar's widgets drop such values from the URL themselves (and apply the rest), so the
+    link is read before them; the notice stays for the page it was opened on.
+    """
+    texts = {p.name: st.query_params.get_all(p.name)
+             for p in (*filters.PARAMS, filters.SEARCH) if p.name in st.query_params}
+    page = st.context.url or ""
+    found = filters.problems(texts, known) if texts else []
+    if found:
+        st.session_state[NOTICE_KEY] = (page.split("?")[0], " ".join(str(p) for p in found))
+    shown = st.session_state.get(NOTICE_KEY)
+    if shown and shown[0] == page.split("?")[0]:
+        st.warning(f"Not applied from the link: {display.literal(shown[1], limit=None)} The "
+                   "other filters apply.", icon=":material/filter_alt_off:")
+    elif shown:
+        del st.session_state[NOTICE_KEY]
 
 
 def filter_bar(search: bool = False) -> Filters:
@@ -31,8 +61,16 @@ def filter_bar(search: bool = False) -> Filters:
     """
     span = data.data_span()
     team_names = data.team_names()
+    known = filters.Known(teams=team_names, priorities=span["priorities"],
+                          agents=span["agents"])
+    link_notice(known)
     held = held_range(span)
     with st.expander("Filters", icon=":material/filter_list:"):
+        if span.get("last"):
+            anchor = span["last"].date()
+            st.pills("Created", list(filters.PRESETS), format_func=filters.PRESETS.get,
+                     key=PRESET_KEY, on_change=apply_preset, args=(anchor,),
+                     help=f"Counted back from the last day tickets were created ({anchor}).")
         dates = st.columns(2)
         date_from = dates[0].date_input("Created from", value=None, key="from",
                                         bind="query-params", format="YYYY-MM-DD",
@@ -56,7 +94,7 @@ def filter_bar(search: bool = False) -> Filters:
         chosen = filters.parse(filters.texts_of({
             "from": date_from, "to": date_to, "team": teams, "priority": priorities,
             "agent": agents, "status": None if status == "all" else status, "q": text}),
-            team_names)
+            known)
     except ParamError as exc:
         st.error(display.literal(str(exc)), icon=":material/filter_alt_off:")
         st.stop()

@@ -8,7 +8,7 @@ import streamlit as st
 from pymongo.database import Database
 
 from sla.core import display, rule_form, rules
-from sla.service import queries
+from sla.service import edits, queries
 from ui import widgets
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
@@ -26,6 +26,13 @@ def done(message: str) -> None:
     widgets.flash(message)
     st.session_state[GENERATION] = generation() + 1
     st.rerun()
+
+
+def reset_rules(database: Database, user: str) -> str:
+    """Every rule back to its default; what that moved, in words."""
+    moved = edits.save_settings(database, rules.DEFAULT_SETTINGS, user)
+    st.session_state[GENERATION] = generation() + 1
+    return "Every rule is back to its default. " + rule_form.moves_text(moved)
 
 
 def saved_text(database: Database, before: dict, moved: dict) -> str:

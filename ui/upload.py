@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from sla.core import cells, display, fields
-from sla.service import importing
+from sla.service import importing, undo
 from ui import data, widgets
 
 log = logging.getLogger("sla")
@@ -25,7 +25,7 @@ NOT_IN_FILE = "(not in this file)"
 FIELD_COLUMN, HEADER_COLUMN = "Field", "Column in the file"
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 ENCODINGS = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
-STATUSES = {"done": "Imported", "running": "Importing now",
+STATUSES = {"done": "Imported", "running": "Importing now", "undone": "Undone",
             "interrupted": "Interrupted (import the file again to complete it)",
             "failed": "Failed: the database stopped answering (import the file again)"}
 PROBLEM_KINDS = {"durations_not_parsed": "duration not parsed",
@@ -162,24 +162,27 @@ def _key(mapping: dict[str, str | None]) -> tuple:
     return tuple(sorted((k, v) for k, v in mapping.items() if v))
 
 
-def dry_run(chosen: dict, file_bytes: bytes,
-            mapping: dict[str, str | None]) -> importing.ImportReport:
-    """What an import would do now with ``mapping``, computed once per file, mapping and data
-    version."""
+def dry_run(chosen: dict, file_bytes: bytes, mapping: dict[str, str | None],
+            accept_file: bool = False) -> importing.ImportReport:
+    """What an import would do now with ``mapping`` (and the file's values over edits with
+    ``accept_file``), computed once per file, mapping, choice and data version."""
     current = (data.version(), _key(mapping))
     if chosen.get("dry_run_key") != current:
-        chosen["dry_run"] = importing.import_file(data.db(), file_bytes, chosen["name"],
-                                              dry_run=True, mapping=mapping)
-        chosen["dry_run_key"] = current
-    return chosen["dry_run"]
+        chosen["dry_runs"], chosen["dry_run_key"] = {}, current
+    if accept_file not in chosen["dry_runs"]:
+        chosen["dry_runs"][accept_file] = importing.import_file(
+            data.db(), file_bytes, chosen["name"], dry_run=True, mapping=mapping,
+            accept_file_values=accept_file)
+    return chosen["dry_runs"][accept_file]
 
 
 def import_file(chosen: dict, file_bytes: bytes, user: str, progress,
-                mapping: dict[str, str | None],
-                saved_as: str | None = None) -> importing.ImportReport:
+                mapping: dict[str, str | None], saved_as: str | None = None,
+                accept_file: bool = False) -> importing.ImportReport:
     """Import through ``mapping``, saving it under the name ``saved_as`` when one is given."""
     report = importing.import_file(data.db(), file_bytes, chosen["name"], user=user,
-                               progress=progress, mapping=mapping, saved_as=saved_as)
+                               progress=progress, mapping=mapping, saved_as=saved_as,
+                               accept_file_values=accept_file)
     chosen["imported"] = report
     return report
 
@@ -242,7 +245,8 @@ def history_table() -> None:
         st.caption("No import yet.")
         return
     history = pd.DataFrame(uploads, columns=["at", "user", "file_name", *HISTORY_COUNTS,
-                                             "status"])
+                                             "status", "_id"])
+    history["_id"] = history["_id"].astype(str)
     history["status"] = [STATUSES.get(s, s.capitalize()) if isinstance(s, str) else ""
                          for s in history["status"]]
     history = history.astype({"user": object, "file_name": object})
@@ -250,5 +254,37 @@ def history_table() -> None:
     number = st.column_config.NumberColumn
     st.dataframe(history, hide_index=True, placeholder="–", column_config={
         "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
-        "user": "By", "file_name": "File", "status": "Status",
+        "user": "By", "file_name": "File", "status": "Status", "_id": "Import id",
         **{name: number(label, format="%,d") for name, label in HISTORY_COUNTS.items()}})
+
+
+def undo_picker(user: dict) -> None:
+    """Undo one of the recent imports, after a confirmation that says what goes back."""
+    done = [u for u in data.recent_uploads() if u.get("status") == "done"]
+    if not done:
+        return
+    with st.expander("Undo an import", icon=":material/undo:"):
+        st.caption("Its new tickets are removed and the tickets it changed go back to what "
+                   "they were. A later import that changed the same tickets is undone first; "
+                   "tickets edited in the app since keep it from being undone.")
+        chosen = st.selectbox("Import", done, format_func=_import_label, key="undo_import")
+        widgets.confirm_button(
+            "Undo this import…", "Undo the import?",
+            f"Undo the import of **{display.literal(chosen.get('file_name', ''))}** of "
+            f"{chosen['at']:%Y-%m-%d %H:%M} UTC? New tickets it added: "
+            f"{chosen.get('inserted', 0):,}, removed. Tickets it updated: "
+            f"{chosen.get('updated', 0):,}, put back as they were.", "Undo the import",
+            lambda: _undo(str(chosen["_id"]), user["username"]), key="undo",
+            icon=":material/undo:")
+
+
+def _import_label(upload: dict) -> str:
+    return (f"{upload['at']:%Y-%m-%d %H:%M} · {display.clean(upload.get('file_name', ''))} · "
+            f"by {display.clean(upload.get('user', ''))} · {upload['_id']}")
+
+
+def _undo(import_id: str, user: str) -> str:
+    done = undo.undo_import(data.db(), import_id, user)
+    return (f"Undid the import of {display.literal(done.file_name)}: removed "
+            f"{display.count(done.removed, 'ticket')} it added, put back "
+            f"{display.count(done.restored, 'ticket')} it changed.")

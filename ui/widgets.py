@@ -111,13 +111,32 @@ def fmt_int(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
-def kpi(column, label: str, value: str, help_text: str | None = None, border: bool = True) -> None:
-    column.metric(label, value, help=help_text, border=border)
+def kpi(column, label: str, value: str, help_text: str | None = None, border: bool = True,
+        delta: str | None = None, lower_is_better: bool = False) -> None:
+    column.metric(label, value, help=help_text, border=border, delta=delta,
+                  delta_color="inverse" if lower_is_better else "normal")
 
 
-def sla_kpi(column, kind: str, row: dict, border: bool = False) -> None:
+def count_delta(now: dict, before: dict | None, key: str, period: str) -> str | None:
+    """"+12 vs 1–30 Sep": the change of a count against the previous period (None without)."""
+    if before is None:
+        return None
+    return f"{now[key] - before[key]:+,} vs {period}"
+
+
+def pct_delta(now: dict, before: dict | None, key: str, period: str) -> str | None:
+    """"+2.5 pts vs 1–30 Sep": the change of a % against the previous period, when both
+    periods have one."""
+    if before is None or now[key] is None or before[key] is None:
+        return None
+    return f"{now[key] - before[key]:+,.1f} pts vs {period}"
+
+
+def sla_kpi(column, kind: str, row: dict, border: bool = False,
+            delta: str | None = None) -> None:
     """One SLA met % card ("Response SLA met"), its met and breached counts under it."""
-    kpi(column, f"{kind.title()} SLA met", fmt_pct(row[f"{kind}_sla_pct"]), border=border)
+    kpi(column, f"{kind.title()} SLA met", fmt_pct(row[f"{kind}_sla_pct"]), border=border,
+        delta=delta)
     met, breached = row[f"{kind}_met"], row[f"{kind}_breached"]
     column.caption(f"{met:,} met · {breached:,} breached" if met + breached
                    else f"No {kind} SLA outcome in the data")
@@ -251,14 +270,73 @@ RISK_CSV_HEADERS = {"sr_number": "SR number", "priority": "Priority", "team": "T
                     "target_hours": "Resolution target (h)", "hours_left": "Hours left"}
 
 
-def flash(message: str) -> None:
-    """A success message shown at the next run (one that reruns to refresh the page)."""
-    st.session_state[FLASH] = message
+def flash(message: str, failed: bool = False) -> None:
+    """A message shown at the next run (one that reruns to refresh the page): a success, or
+    with ``failed`` why the change was not made."""
+    st.session_state[FLASH] = (message, failed)
+
+
+def confirm_button(label: str, title: str, question: str, action_label: str, action,
+                   key: str, icon: str | None = None) -> None:
+    """A button that asks in a dialog before a change that cannot be taken back; ``action()``
+    runs only when the user confirms, and the message it returns is shown after the rerun
+    (as a failure when it raises ``ValueError``, whose message is one sentence).
+    ``question`` is Markdown the caller escaped.
+
+    The dialog stays open across reruns (in session state) until confirmed, cancelled or
+    dismissed, so its buttons are read on the run they were pressed in.
+    """
+    asking = f"confirm_{key}"
+    if st.button(label, key=f"{asking}_open", icon=icon):
+        st.session_state[asking] = True
+    if not st.session_state.get(asking):
+        return
+
+    def close() -> None:
+        st.session_state.pop(asking, None)
+
+    def body() -> None:
+        st.markdown(question)
+        left, right = st.columns(2)
+        if left.button(action_label, type="primary", icon=":material/check:", width="stretch",
+                       key=f"{asking}_yes"):
+            close()
+            try:
+                flash(action())
+            except ValueError as exc:
+                flash(f"Nothing was changed: {display.literal(str(exc), None)}.", failed=True)
+            st.rerun()
+        if right.button("Cancel", width="stretch", key=f"{asking}_no"):
+            close()
+            st.rerun()
+    st.dialog(title, on_dismiss=close)(body)()
+
+
+def url_choice(where, label: str, options: dict[str, str], default: str, key: str,
+               **control) -> str:
+    """A segmented control whose choice the URL keeps as its short code (``?rank=fair``;
+    Streamlit's own binding would write the label). A code the link names that is not one of
+    ``options`` is named in one line and the default applies."""
+    asked = st.query_params.get(key)
+    if asked is not None and asked not in options:
+        st.warning(f"Not applied from the link: {key} must be one of {', '.join(options)}, "
+                   f"not ‘{display.literal(asked, 40)}’.", icon=":material/filter_alt_off:")
+    if key not in st.session_state:
+        st.session_state[key] = asked if asked in options else default
+    chosen = where.segmented_control(label, list(options), format_func=options.get, key=key,
+                                     **control) or default
+    if chosen == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = chosen
+    return chosen
 
 
 def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
+    message, failed = st.session_state.pop(FLASH, (None, False))
+    if message and failed:
+        st.error(message, icon=":material/error:")
+    elif message:
         st.success(message, icon=":material/check:")
 
 

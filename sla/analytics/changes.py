@@ -187,20 +187,28 @@ FIGURE_NAMES = {"resolution_sla_pct": "Resolution SLA", "response_sla_pct": "Res
                 "pending": "Pending"}
 
 
-def headline(result: dict, name: str = "resolution_sla_pct", most: int = 3) -> str:
-    """One Markdown sentence: the change of a figure since the earlier import and its largest
-    causes ("Resolution SLA −2.1 pts since the import of 18 Nov (week1.csv): −1.6 from 212
-    P3 tickets in L2 that went pending→breached; …"). Values from files shown literally."""
+def headline(result: dict, name: str = "resolution_sla_pct", most: int = 3,
+             created: str | None = None) -> str:
+    """One Markdown sentence: the change of a figure between the two imports compared, named,
+    and its largest causes ("Resolution SLA −2.1 pts since the import of 18 Nov (week1.csv),
+    up to that of 25 Nov (week2.csv): −1.6 from 212 P3 tickets in L2 that went
+    pending→breached; …"). ``created`` names the created dates a filter limits the tickets to.
+    Values from files shown literally."""
     figure = result[name]
-    since = (f"since the import of {result['from']['at']:%d %b %Y %H:%M} "
-             f"({literal(result['from']['file_name'])})")
+    since = (f"since the import of {_import_text(result['from'])}, up to that of "
+             f"{_import_text(result['to'])}")
+    among = f" (tickets created {created} only)" if created else ""
     if figure["change"] is None:
-        return f"{FIGURE_NAMES[name]} has no figure now, {since}."
+        return f"{FIGURE_NAMES[name]} has no figure now{among}, {since}."
     pct = name != "pending"
     change = f"{figure['change']:+,.1f} pts" if pct else f"{figure['change']:+,d}"
     parts = [_cause_text(c, pct) for c in figure["contributions"][:most]]
-    text = f"**{FIGURE_NAMES[name]} {change}** {since}"
+    text = f"**{FIGURE_NAMES[name]} {change}**{among} {since}"
     return text + (": " + "; ".join(parts) + "." if parts else ": nothing moved.")
+
+
+def _import_text(upload: dict) -> str:
+    return f"{upload['at']:%d %b %Y %H:%M} ({literal(upload['file_name'])})"
 
 
 def _cause_text(contribution: dict, pct: bool) -> str:

@@ -20,6 +20,7 @@ from sla.api import docs
 from sla.api.endpoints import BY_PATH, ENDPOINTS, JSON_TYPE, PREFIX, ApiError, Endpoint
 from sla.core import clients, config, filters
 from sla.core.config import ConfigError
+from sla.core.filters import Known
 from sla.core.params import ParamError
 from sla.service import accounts, answers, database, queries
 
@@ -79,8 +80,8 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-def _values(endpoint: Endpoint, request: Request, teams: tuple[str, ...]) -> dict:
-    """The endpoint's parameters read from the query; ``teams`` are the desk's in force."""
+def _values(endpoint: Endpoint, request: Request, held: Known) -> dict:
+    """The endpoint's parameters read from the query; ``held``: what a filter may name."""
     known = {p.name for p in endpoint.params}
     unknown = sorted(set(request.query_params) - known)
     if unknown:
@@ -92,7 +93,7 @@ def _values(endpoint: Endpoint, request: Request, teams: tuple[str, ...]) -> dic
         values = {p.name: p.parse(texts[p.name]) for p in endpoint.params
                   if p.name not in FILTER_NAMES}
         values["filters"] = filters.parse({name: texts[name] for name in texts
-                                           if name in FILTER_NAMES}, teams)
+                                           if name in FILTER_NAMES}, held)
     except ParamError as exc:
         raise ApiError(422, str(exc)) from None
     return values
@@ -121,7 +122,7 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
     if endpoint.role == "admin" and user["role"] != "admin":
         raise ApiError(403, f"{endpoint.path.lstrip('/')} is for admins; this token acts for "
                             f"a {user['role']}.")
-    values = _values(endpoint, request, answers.team_names(db))
+    values = _values(endpoint, request, answers.known_values(db))
     if endpoint.media_type != JSON_TYPE:
         return Response(endpoint.answer(db, values), media_type=endpoint.media_type,
                         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})

@@ -26,4 +26,4 @@ def filters_from(args: argparse.Namespace) -> Filters:
     """The filters given on the command line; ParamError (exit 2) when one cannot be used."""
     return filters.parse({name[len("filter_"):]: texts for name, texts in vars(args).items()
                           if name.startswith("filter_")},
-                         answers.team_names(database.connect()))
+                         answers.known_values(database.connect()))

@@ -17,7 +17,7 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import open_work, people, rules, server
+from sla.cli import open_work, people, rules, server, undo
 from sla.cli.filter_options import add_filters, filters_from
 from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
 from sla.core import display, rule_text
@@ -37,12 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("import", help="import an export (.xlsx, .xlsm, .xls, .csv)")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=Path, help="the file; or `undo ID` to undo the import ID")
+    p.add_argument("import_id", nargs="?", help=argparse.SUPPRESS)
     p.add_argument("--dry-run", action="store_true", help="report only, write nothing")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.add_argument("--user", default=CLI_USER, help="recorded as importer")
     p.add_argument("--mapping", metavar="NAME",
                    help="read the file through the column mapping saved under NAME")
+    p.add_argument("--key", metavar="COLUMN",
+                   help="the column that identifies each ticket, when it is not recognised")
+    p.add_argument("--accept-file-values", action="store_true",
+                   help="the file's values replace edits made in the app (kept by default)")
     p.add_argument("--progress", action="store_true",
                    help="print progress on standard error (default when it is a terminal)")
 
@@ -112,6 +117,8 @@ def _add_admin_commands(commands) -> None:
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--remove", action="store_true", help="undo the newest demo import")
+    p.add_argument("--user", default=CLI_USER, help="recorded as who removed it")
 
     server.add_commands(commands)
 
@@ -144,10 +151,13 @@ class ProgressLine:
 
 
 def cmd_import(args) -> int:
+    if args.import_id is not None or str(args.file) == "undo":
+        return undo.undo(args)
     db = database.connect()
     progress = ProgressLine() if args.progress or sys.stderr.isatty() else None
     report = importing.import_file(db, args.file, args.file.name, user=args.user, dry_run=args.dry_run,
-                               progress=progress, named=args.mapping)
+                               progress=progress, named=args.mapping,
+                               accept_file_values=args.accept_file_values, key=args.key)
     if args.json:
         print(answers.to_json(report.as_dict()))
         return 0
@@ -156,6 +166,8 @@ def cmd_import(args) -> int:
           f"({report.folded:,} rows folded into later rows of the same SR)")
     if report.detected_as:
         print(f"  Detected: {report.detected_as}")
+    if report.import_id:
+        print(f"  import id {report.import_id} (undo it with {PROG} import undo {report.import_id})")
     print(f"  inserted {report.inserted:,}, updated {report.updated:,}, "
           f"unchanged {report.unchanged:,}, rejected {report.rejected:,}")
     print(f"  not parsed: {report.durations_not_parsed:,} durations, {report.dates_not_parsed:,} "
@@ -311,6 +323,8 @@ def cmd_token(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    if args.remove:
+        return undo.remove_demo(args)
     frame = demo.generate_export(args.tickets, seed=args.seed)
     report = importing.import_file(database.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
                                user="demo")

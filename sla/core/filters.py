@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,15 @@ class Filters:
             mask &= _search_mask(frame, self.search.strip())
         return frame if mask.all() else frame[mask]
 
+    def previous_period(self) -> Filters | None:
+        """The same filters over the period of the same length just before this one's dates
+        (None unless both dates are set): what the KPI cards compare with."""
+        if not (self.date_from and self.date_to):
+            return None
+        days = self.date_to - self.date_from + dt.timedelta(days=1)
+        return replace(self, date_from=self.date_from - days, date_to=self.date_from
+                       - dt.timedelta(days=1))
+
     def describe(self, held: str) -> str:
         """One line saying what a view shows, values from the data escaped for Markdown;
         ``held`` is the span of the data held (for the unfiltered view)."""
@@ -79,23 +88,82 @@ class Filters:
         return "Filtered: " + " · ".join(parts)
 
 
-def parse(texts: Mapping[str, Sequence[str]],
-          teams: Sequence[str] = fields.TEAMS) -> Filters:
+@dataclass(frozen=True)
+class Known:
+    """The values a filter may name: the desk's teams in force, and the priorities and agents
+    of the tickets held (``None``: not checked; an empty store checks none either, as every
+    answer there is zero anyway)."""
+
+    teams: Sequence[str] = fields.TEAMS
+    priorities: Sequence[str] | None = None
+    agents: Sequence[str] | None = None
+
+
+def parse(texts: Mapping[str, Sequence[str]], known: Known = Known()) -> Filters:
     """The Filters of parameter texts ({"team": ["L1", "L2"], "from": ["2026-01-01"], …});
-    names not given are not filtered on. ParamError, naming the parameter, when a text is
-    bad, a team is not one of ``teams`` (the desk's, in force) or the range is backwards."""
+    names not given are not filtered on. ParamError, naming the parameter, for the first text
+    that is bad, names a team, priority or agent not in ``known``, or a backwards range."""
+    found = problems(texts, known)
+    if found:
+        raise found[0]
     values = {p.name: p.parse(list(texts.get(p.name, ()))) for p in (*PARAMS, SEARCH)}
-    unknown = [team for team in values["team"] if team not in teams]
-    if unknown:
-        shown = unknown[0] if len(unknown[0]) <= SHOWN_CHARS else unknown[0][:SHOWN_CHARS - 1] + "…"
-        raise ParamError("team", f"team must be one of {', '.join(teams)}, not {shown!r}.")
-    start, end = values["from"], values["to"]
-    if start and end and start > end:
-        raise ParamError("from", "from must not be after to.")
     search = (values["q"] or "").strip() or None
-    return Filters(date_from=start, date_to=end, teams=values["team"],
+    return Filters(date_from=values["from"], date_to=values["to"], teams=values["team"],
                    priorities=values["priority"], agents=values["agent"],
                    status_class=values["status"], search=search)
+
+
+def problems(texts: Mapping[str, Sequence[str]], known: Known = Known()) -> list[ParamError]:
+    """Every reason the texts cannot be used as they are, one per parameter, in the order of
+    ``PARAMS`` (a page names them all and applies the rest; the CLI and the API refuse)."""
+    found, values = [], {}
+    for param in (*PARAMS, SEARCH):
+        try:
+            values[param.name] = param.parse(list(texts.get(param.name, ())))
+        except ParamError as exc:
+            found.append(exc)
+    for name, allowed in (("team", known.teams), ("priority", known.priorities),
+                          ("agent", known.agents)):
+        unknown = [v for v in values.get(name, ()) if allowed and v not in set(allowed)]
+        if unknown:
+            found.append(_not_known(name, unknown[0], allowed))
+    start, end = values.get("from"), values.get("to")
+    if start and end and start > end:
+        found.append(ParamError("from", "from must not be after to."))
+    return found
+
+
+def _not_known(name: str, value: str, allowed: Sequence[str]) -> ParamError:
+    shown = value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS - 1] + "…"
+    if name == "team":
+        return ParamError(name, f"team must be one of {', '.join(allowed)}, not {shown!r}.")
+    if len(allowed) <= 12:
+        return ParamError(name, f"{name} must be one of {', '.join(allowed)} (those held), "
+                                f"not {shown!r}.")
+    return ParamError(name, f"{name} {shown!r} is not on any ticket held.")
+
+
+PRESETS = {"7d": "Last 7 days", "30d": "Last 30 days", "month": "This month",
+           "last_month": "Last month", "quarter": "This quarter", "all": "All"}
+
+
+def preset_range(code: str, anchor: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The created dates of a preset of ``PRESETS``, counted back from ``anchor`` (the last day
+    tickets were created: data exported last month keeps its weeks); (None, None) for all."""
+    if code == "7d":
+        return anchor - dt.timedelta(days=6), anchor
+    if code == "30d":
+        return anchor - dt.timedelta(days=29), anchor
+    if code == "month":
+        return anchor.replace(day=1), anchor
+    if code == "last_month":
+        last = anchor.replace(day=1) - dt.timedelta(days=1)
+        return last.replace(day=1), last
+    if code == "quarter":
+        return anchor.replace(month=3 * ((anchor.month - 1) // 3) + 1, day=1), anchor
+    if code == "all":
+        return None, None
+    raise ValueError(f"preset must be one of {', '.join(PRESETS)}, not {code!r}")
 
 
 def texts_of(values: Mapping[str, object]) -> dict[str, list[str]]:

@@ -28,6 +28,7 @@ from sla.ingest.table import (
     raw_table,
     sr_headers,
     unique_headers,
+    widest_row,
 )
 
 log = logging.getLogger("sla")
@@ -39,8 +40,11 @@ _UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 _TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
-def read_csv(data: bytes, name: str, kind: str, limits: Limits) -> RawTable:
-    """The CSV as a raw table; ReadError when it cannot be imported as a whole."""
+def read_csv(data: bytes, name: str, kind: str, limits: Limits,
+             keyless: bool = False) -> RawTable:
+    """The CSV as a raw table; ReadError when it cannot be imported as a whole. With
+    ``keyless``, a file with no SR number header is read from its widest row (its key
+    column is chosen by hand)."""
     refuse_unless_csv(data, kind, name)
     encoding = _encoding(data, name)
     # The header search window, and the row after it: how wide the first row of tickets is.
@@ -49,6 +53,8 @@ def read_csv(data: bytes, name: str, kind: str, limits: Limits) -> RawTable:
     separator = _sniff_separator(head, name, limits)
     head_rows = _split_lines(head, separator, name, limits)
     header_index = find_header_row(head_rows[:HEADER_SEARCH_ROWS])
+    if header_index is None and keyless:
+        header_index = widest_row(head_rows[:HEADER_SEARCH_ROWS])
     if header_index is None:
         raise ReadError(f"{name}: no header row with an SR number column in the first "
                         f"{HEADER_SEARCH_ROWS} rows (looked for {sr_headers()})")

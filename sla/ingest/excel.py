@@ -28,6 +28,7 @@ from sla.ingest.table import (
     raw_table,
     sr_headers,
     unique_headers,
+    widest_row,
 )
 from sla.ingest.xls import XLS_CELL_WEIGHT, check_xls
 from sla.ingest.xlsx_guard import Package
@@ -35,18 +36,21 @@ from sla.ingest.xlsx_guard import Package
 log = logging.getLogger("sla")
 
 
-def read_excel(data: bytes, name: str, kind: str, limits: Limits) -> RawTable:
+def read_excel(data: bytes, name: str, kind: str, limits: Limits,
+               keyless: bool = False) -> RawTable:
     """The first sheet with a header row, as a raw table; ReadError when the file
-    cannot be imported as a whole."""
+    cannot be imported as a whole. With ``keyless``, a workbook with no SR number header is
+    read from its first sheet's widest row (its key column is chosen by hand)."""
     refuse_unless_workbook(kind, name)
     package = Package(data, name, limits) if kind == "zip" else None
     if package is None:
         check_xls(data, name, limits)
     workbook = _open_workbook(data, name)
     weight = 1 if package else XLS_CELL_WEIGHT
-    for sheet_name in workbook.sheet_names:
+    finders = (find_header_row, widest_row) if keyless else (find_header_row,)
+    for find, sheet_name in [(f, s) for f in finders for s in workbook.sheet_names]:
         rows = _sheet_rows(workbook, sheet_name, name, limits, weight)
-        header_index = find_header_row(rows[:HEADER_SEARCH_ROWS])
+        header_index = find(rows[:HEADER_SEARCH_ROWS])
         if header_index is None:
             continue
         headers = unique_headers(rows[header_index])

@@ -68,6 +68,8 @@ class ImportReport:
     unmapped: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     detected_as: str = ""  # the native export the headers are, e.g. "Zendesk ticket export"
+    import_id: str = ""  # the import's id once written (``./sla.sh import undo ID``)
+    edits_kept: int = 0  # tickets whose edit in the app stayed over another file value
 
     def as_dict(self) -> dict:
         return asdict(self)

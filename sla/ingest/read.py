@@ -31,11 +31,14 @@ DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
 
 def read_table(source: str | Path | bytes, filename: str | None = None,
-               max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None) -> RawTable:
+               max_bytes: int = DEFAULT_MAX_BYTES, limits: Limits | None = None,
+               keyless: bool = False) -> RawTable:
     """Read ``source`` (a path, or the bytes of an upload named ``filename``).
 
     ``limits`` default to the settings, with ``max_bytes`` as the largest file. ReadError, with
-    a one-line message, when the file cannot be imported as a whole.
+    a one-line message, when the file cannot be imported as a whole. With ``keyless`` a file
+    whose SR number column is not recognised is read all the same (its widest row as the
+    headers), for its key column to be chosen by hand.
     """
     limits = limits or Limits.from_settings(max_bytes)
     data, name = load_bytes(source, filename, limits.file_bytes)
@@ -50,5 +53,5 @@ def read_table(source: str | Path | bytes, filename: str | None = None,
         raise ReadError(f"{shown} is empty")
     kind = sniff(data)
     if suffix == ".csv":
-        return read_csv(data, shown, kind, limits)
-    return read_excel(data, shown, kind, limits)
+        return read_csv(data, shown, kind, limits, keyless)
+    return read_excel(data, shown, kind, limits, keyless)

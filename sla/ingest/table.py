@@ -105,6 +105,16 @@ def find_header_row(rows: list[list]) -> int | None:
     return None
 
 
+def widest_row(rows: list[list]) -> int | None:
+    """The index of the first row with the most filled cells (at least two): the header row
+    of a file whose SR number column has a name no export uses, found above its tickets
+    (a title row above it fills fewer cells)."""
+    filled = [sum(1 for c in row if c is not None and str(c).strip()) for row in rows]
+    if not filled or max(filled) < 2:
+        return None
+    return filled.index(max(filled))
+
+
 def unique_headers(row: list) -> list[str]:
     """A header row as unique headers: an empty cell is "Column N", a repeat "Name #2"."""
     headers: list[str] = []
@@ -134,8 +144,6 @@ def raw_table(frame: pd.DataFrame, numbers: list[int], name: str, **info) -> Raw
     numbers = [n for n, k in zip(numbers, keep) if k]
     preset = presets.detect(list(frame.columns))
     mapping = preset.mapping(list(frame.columns)) if preset else map_headers(list(frame.columns))
-    if "sr_number" not in mapping:  # pragma: no cover - the header search guarantees it
-        raise ReadError(f"{name}: no SR number column")
     mapped = set(mapping.values())
     unmapped = [c for c in frame.columns if c not in mapped]
     notes = [HEADER_ONLY_NOTE] if frame.empty else []

@@ -19,7 +19,7 @@ from sla.analytics import backlog as owners
 from sla.analytics import export
 from sla.analytics.people import DIRECTORY_KEYS
 from sla.core.calendars import ALWAYS_CALENDAR
-from sla.core.filters import Filters
+from sla.core.filters import Filters, Known
 from sla.core.sla_clock import calendar_name
 from sla.core.teams import team_names as desk_team_names
 from sla.service import queries
@@ -86,6 +86,12 @@ def priorities(db: Database, filters: Filters = Filters()) -> list[dict]:
 def team_names(db: Database) -> tuple[str, ...]:
     """Every team in the order pages list them: the desk's (rule ``teams``), Other, Unassigned."""
     return desk_team_names(queries.settings(db))
+
+
+def known_values(db: Database) -> Known:
+    """What a filter may name here: the desk's teams, the priorities and agents held."""
+    span = queries.data_span(db)
+    return Known(teams=team_names(db), priorities=span["priorities"], agents=span["agents"])
 
 
 def backlog(db: Database, filters: Filters = Filters()) -> dict:

@@ -4,6 +4,7 @@ and publishes a new read model."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pandas as pd
@@ -71,26 +72,51 @@ def _rederive_batch(batch: list[dict], settings: dict, compared: tuple, moved: d
     return readmodel.frame_from_tickets(batch)
 
 
+class EditError(ValueError):
+    """An edit that cannot be saved as typed; the message is one sentence."""
+
+
 def cleaned(values: dict) -> dict:
-    """Values typed into the edit form as the file's would be read (trimmed, blank = None)."""
-    return {name: clean_text(value) for name, value in values.items()}
+    """Values typed into the edit form as the file's would be read (trimmed, blank = None;
+    ``resolved_at`` as a date and time). EditError when one cannot be read."""
+    read = {name: clean_text(value) for name, value in values.items()}
+    if read.get("resolved_at") is not None:
+        read["resolved_at"] = _date_time(read["resolved_at"])
+    return read
+
+
+def _date_time(text: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise EditError(f"Resolved at must be a date and time (YYYY-MM-DD HH:MM), not "
+                        f"{text[:40]!r}") from None
 
 
 def edit_ticket(db: Database, sr_number: str, values: dict, user: str) -> dict:
-    """Change a ticket's file values by hand; derived fields, history and read model follow."""
+    """Change a ticket's file values by hand; derived fields, history and read model follow.
+    The values edited are kept over a later file's (``overrides``). EditError when the values
+    contradict each other (an open status with a resolved date)."""
     with write_lock(db, "an edit"):
         old = db.tickets.find_one({"_id": sr_number})
         if old is None:
             raise KeyError(sr_number)
         ticket = {**old, **values}
+        normalise.derive_all([ticket], settings_store.get_settings(db))
+        if ticket.get("status_class") == "pending" and ticket.get("resolved_at") is not None:
+            raise EditError(f"status {ticket.get('status')!r} is an open status but the ticket "
+                            "has a resolved date; clear Resolved at to reopen it")
         moved_on = any(ticket.get(name) != old.get(name) for name in ("team_raw", "status"))
         if moved_on:
             ticket["timeline"] = _moved_on(db, old, ticket)
-        normalise.derive_all([ticket], settings_store.get_settings(db))
+            normalise.derive_all([ticket], settings_store.get_settings(db))
         ticket["content_hash"] = stored_values.content_hash(ticket)
         entry = ticket_store.history_entry(ticket, old, None, now(), user, "edit")
         if not entry["changes"]:
             return {}
+        ticket[ticket_store.OVERRIDES] = {
+            **old.get(ticket_store.OVERRIDES, {}),
+            **{name: value for name, value in values.items() if old.get(name) != value}}
         db.ticket_history.insert_one(entry)
         ticket["updated_at"] = entry["at"]
         timeline = None

@@ -12,7 +12,9 @@ from pymongo.database import Database
 
 from sla.analytics import readmodel
 from sla.analytics.metrics import clock_of
+from sla.core import display
 from sla.ingest import normalise
+from sla.ingest.stored_values import content_hash
 from sla.storage import tickets as ticket_store
 from sla.storage.versions import current_timeline
 
@@ -32,6 +34,58 @@ def classify(chunk: list[dict], known: pd.DataFrame) -> tuple[list[dict], set[st
     new = [t for t, p in zip(chunk, present) if not p]
     changed = {t["sr_number"] for t, p, d in zip(chunk, present, differs) if p and d}
     return new, changed
+
+
+class EditKeeper:
+    """Keeps the values edited in the app (a ticket's ``overrides``) over a file's.
+
+    A file that carries another value for an edited field is taken to be behind the edit: the
+    edit stays and the report says so, naming what the file says. With ``accept_file`` the
+    file's values stand and the edits on its tickets are forgotten.
+    """
+
+    SHOWN = 3  # examples named in the report
+
+    def __init__(self, db: Database, settings: dict, accept_file: bool) -> None:
+        self.overrides = ticket_store.overridden(db)
+        self.settings = settings
+        self.accept_file = accept_file
+        self.kept: list[str] = []  # SR numbers whose edit stayed over a different file value
+        self.examples: list[str] = []
+        self.accepted: list[str] = []  # SR numbers whose edits the file's values replace
+
+    def apply(self, tickets: list[dict]) -> None:
+        """Put the edits back on this chunk's tickets (before they are compared)."""
+        if not self.overrides:
+            return
+        edited = [t for t in tickets if t["sr_number"] in self.overrides]
+        if self.accept_file:
+            self.accepted += [t["sr_number"] for t in edited]
+            return
+        for ticket in edited:
+            values = self.overrides[ticket["sr_number"]]
+            differs = {name: ticket.get(name) for name, value in values.items()
+                       if ticket.get(name) != value}
+            if differs:
+                self.kept.append(ticket["sr_number"])
+                if len(self.examples) < self.SHOWN:
+                    name, file_value = next(iter(differs.items()))
+                    self.examples.append(f"{ticket['sr_number']} {display.label(name)} "
+                                         f"{display.value(file_value)!r}, kept "
+                                         f"{display.value(values[name])!r}")
+            ticket.update(values)
+            ticket[ticket_store.OVERRIDES] = values
+            ticket["content_hash"] = content_hash(ticket)
+        normalise.derive_all(edited, self.settings)
+
+    def note(self) -> str | None:
+        """The report's line on the edits kept (None when no file value differed)."""
+        if not self.kept:
+            return None
+        return (f"kept your edit on {display.count(len(self.kept), 'ticket')} (the file says "
+                f"{'; '.join(self.examples)}{'; …' if len(self.kept) > self.SHOWN else ''}); "
+                "to take the file's values instead, import it again with \"Take the file's "
+                "values over edits\" (--accept-file-values)")
 
 
 class TimelineKeeper:

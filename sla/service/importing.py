@@ -19,11 +19,17 @@ from pymongo.errors import PyMongoError
 
 from sla.analytics import readmodel
 from sla.analytics.metrics import clock_of
-from sla.core import config
+from sla.core import config, display
 from sla.ingest import normalise, read, sniff
 from sla.ingest.normalise import ImportReport
-from sla.ingest.table import MappingError, ReadError, check_mapping
-from sla.service.import_writer import ChunkWriter, TimelineKeeper, classify
+from sla.ingest.table import (
+    HEADER_SEARCH_ROWS,
+    MappingError,
+    ReadError,
+    check_mapping,
+    sr_headers,
+)
+from sla.service.import_writer import ChunkWriter, EditKeeper, TimelineKeeper, classify
 from sla.storage import mappings, snapshots, uploads, versions
 from sla.storage import tickets as ticket_store
 from sla.storage.clock import now
@@ -43,7 +49,7 @@ def read_layout(db: Database, data: bytes, name: str) -> dict:
     """What the Upload page shows of a chosen file before anything is imported: its headers,
     the detected mapping (a native export's preset), the mapping saved for its layout, where
     the table was found and its first rows. ReadError when the file cannot be read."""
-    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes(), keyless=True)
     saved = mappings.saved_mapping(db, table.headers)
     return {"name": name, "headers": table.headers, "detected": dict(table.detected),
             "saved": saved, "preset": table.preset.name if table.preset else None,
@@ -56,7 +62,8 @@ def read_layout(db: Database, data: bytes, name: str) -> dict:
 def import_file(db: Database, source, file_name: str | None = None, *, user: str = "cli",
                 dry_run: bool = False, progress: Progress | None = None,
                 mapping: dict[str, str | None] | None = None, named: str | None = None,
-                saved_as: str | None = None) -> ImportReport:
+                saved_as: str | None = None, accept_file_values: bool = False,
+                key: str | None = None) -> ImportReport:
     """Read → derive → compare → write.
 
     ReadError when the file fails as a whole (nothing is written then); MappingError, a
@@ -66,7 +73,9 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     it differs from the detected one, and forgets the saved one when it does not; with
     ``saved_as`` it is saved under that name too. ``named`` reads the file through the
     mapping saved under that name (``--mapping NAME``), matching its headers by name when the
-    file's layout is another one.
+    file's layout is another one. ``key`` names the column that identifies each ticket (the
+    SR number) when the file's is not recognised. Values edited in the app stay over the
+    file's unless ``accept_file_values`` (``import_writer.EditKeeper``).
 
     The file is read in full but turned into tickets, compared and written in chunks, so
     memory stays bounded by the file's table, not by its tickets. The same file as the last
@@ -81,15 +90,22 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         if previous is not None:
             return _record_unchanged_import(db, previous, name, user, progress)
     progress(0.0, "reading the file")
-    table = read.read_table(data, name, max_bytes=config.max_upload_bytes())
+    table = read.read_table(data, name, max_bytes=config.max_upload_bytes(), keyless=True)
     del data, source  # the table holds what is needed; the chunks release it when done
+    if key is not None:
+        mapping = {**(mapping or table.mapping), "sr_number": key}
     table = mappings.mapping_in_force(db, table, mapping, named)
+    if "sr_number" not in table.mapping:
+        raise ReadError(f"{display.clean(name)}: no header row with an SR number column in the "
+                        f"first {HEADER_SEARCH_ROWS} rows (looked for {sr_headers()}); choose "
+                        "the column that identifies each ticket on the Upload page, or import "
+                        "with --key COLUMN")
     if dry_run:
         settings = get_settings(db)
         report, chunks = normalise.iter_tickets(table, settings, name)
         del table
         return _store_chunks(db, report, chunks, None, user=user, sha256=sha256,
-                             progress=progress)
+                             progress=progress, accept_file=accept_file_values)
     with write_lock(db, f"the import of {name}") as lock:
         recovered = recover_interrupted_imports(db)
         settings = get_settings(db)
@@ -97,7 +113,7 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         headers, chosen, detected = table.headers, dict(table.mapping), table.detected
         del table
         report = _store_chunks(db, report, chunks, lock, user=user, sha256=sha256,
-                               progress=progress)
+                               progress=progress, accept_file=accept_file_values)
         for upload_id in recovered:  # a dead process's last write may land late
             ticket_store.drop_unwritten_history(db, upload_id)
         if mapping is not None:
@@ -107,7 +123,7 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
 
 def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
                   lock: WriteLock | None, *, user: str, sha256: str,
-                  progress: Progress) -> ImportReport:
+                  progress: Progress, accept_file: bool = False) -> ImportReport:
     """Compare each chunk with the read model and write what is new or changed.
 
     ``lock`` None is a dry run: compared, counted, nothing written. Safe to run again after an
@@ -118,10 +134,12 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
     base = versions.base_frame(db, publish_missing=False)
     upload_id, started = ObjectId(), now()
     if lock is not None:
+        report.import_id = str(upload_id)
         db.uploads.insert_one(uploads.upload_record(upload_id, report, user, sha256, started,
                                                     "running"))
     try:
-        return _write_chunks(db, report, chunks, lock, upload_id, started, base, user, progress)
+        return _write_chunks(db, report, chunks, lock, upload_id, started, base, user, progress,
+                             accept_file)
     except PyMongoError as exc:
         if lock is None:
             raise
@@ -133,14 +151,17 @@ def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
 
 def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
                   lock: WriteLock | None, upload_id, started, base, user: str,
-                  progress: Progress) -> ImportReport:
+                  progress: Progress, accept_file: bool) -> ImportReport:
     known = base.set_index("sr_number")[["content_hash", *ticket_store.DERIVED_FIELDS]]
     written, done = [], 0
-    timelines = TimelineKeeper(db, imported_at=started, settings=get_settings(db))
+    settings = get_settings(db)
+    timelines = TimelineKeeper(db, imported_at=started, settings=settings)
+    edited = EditKeeper(db, settings, accept_file)
     recorded: set = set()  # (person, team) pairs written to the directory by earlier chunks
     report.inserted = report.updated = report.unchanged = 0
     with ChunkWriter() as writer:
         for tickets in chunks:
+            edited.apply(tickets)
             new, changed = _compared(db, tickets, known)
             timelines.see(tickets, changed)
             report.inserted += len(new)
@@ -155,9 +176,13 @@ def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
                 lock.refresh()
             progress(0.05 + 0.85 * done / max(report.tickets, 1),
                      f"{'stored' if lock else 'compared'} {done:,} of {report.tickets:,} tickets")
+    report.edits_kept = len(edited.kept)
+    if edited.note():
+        report.notes.append(edited.note())
     if lock is None:
         progress(1.0, "dry run: nothing written")
         return report
+    ticket_store.drop_overrides(db, edited.accepted)
     _finish(db, report, upload_id, base, written, timelines, progress)
     return report
 
@@ -278,8 +303,9 @@ def _record_unchanged_import(db: Database, previous: dict, name: str, user: str,
     report.notes = [*report.notes, "the same file as the import of "
                     f"{previous['at']:%Y-%m-%d %H:%M} UTC, with nothing changed since: "
                     "every ticket is unchanged"]
-    at = now()
-    record = uploads.upload_record(ObjectId(), report, user, previous["sha256"], at, "done")
+    at, upload_id = now(), ObjectId()
+    report.import_id = str(upload_id)
+    record = uploads.upload_record(upload_id, report, user, previous["sha256"], at, "done")
     record.update({"finished_at": at, "version_after": previous["version_after"],
                    "snapshot": previous.get("snapshot")})
     db.uploads.insert_one(record)

@@ -26,6 +26,11 @@ DERIVED_FIELDS = ("status_class", "team", "priority", "response_sla", "resolutio
 # would call a change. Nor the SLA clock's fields (``WORK_FIELDS``), which follow the others.
 TRACKED_FIELDS = tuple(f for f in FILE_FIELDS[1:]
                        if f not in ("preset", "resolution_hours_from")) + DERIVED_FIELDS
+# What an import's history entry keeps of a changed ticket besides the tracked fields' old
+# values, so that undoing the import puts the ticket back as it was (``undo_import``).
+KEPT_BEFORE = ("timeline", "preset", "resolution_hours_from", "last_upload", "imported_at",
+               "updated_at", "overrides")
+OVERRIDES = "overrides"  # on a ticket edited in the app: {field: the value set by hand}
 
 
 def get_ticket(db: Database, sr_number: str) -> dict | None:
@@ -36,8 +41,9 @@ def ticket_history(db: Database, sr_number: str) -> list[dict]:
     """The ticket's history, newest first; entries of an import still writing (or killed
     before it wrote the ticket) are not shown, so history never shows a change the ticket
     does not have."""
-    return list(db.ticket_history.find({"sr_number": sr_number, PENDING: {"$exists": False}},
-                                       {"_id": 0, PENDING: 0}).sort("at", DESCENDING))
+    return list(db.ticket_history.find({"sr_number": sr_number, PENDING: {"$exists": False},
+                                        "changes": {"$ne": {}}},
+                                       {"_id": 0, PENDING: 0, "before": 0}).sort("at", DESCENDING))
 
 
 def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) -> dict:
@@ -52,12 +58,17 @@ def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) 
 
 def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
     """The stored documents of these SR numbers (the fields an import compares and keeps)."""
-    projection = {name: 1 for name in TRACKED_FIELDS}
-    projection.update({"content_hash": 1, "first_upload": 1, "last_upload": 1, "timeline": 1,
-                       "created": 1, "updated_at": 1})
+    projection = {name: 1 for name in (*TRACKED_FIELDS, *KEPT_BEFORE)}
+    projection.update({"content_hash": 1, "first_upload": 1, "created": 1})
+    return stored_documents(db, srs, projection)
+
+
+def stored_documents(db: Database, srs: set[str], projection: dict | None = None
+                     ) -> dict[str, dict]:
+    """The stored documents of these SR numbers (whole, or the fields of ``projection``)."""
     if len(srs) * LOOKUP_SCAN_RATIO < db.tickets.estimated_document_count():
         queries = [{"_id": {"$in": chunk}} for chunk in chunks(sorted(srs), LOOKUP_CHUNK)]
-    else:  # most of the store changes: one scan beats many $in look-ups
+    else:  # most of the store: one scan beats many $in look-ups
         queries = [{}]
     stored = {}
     for query in queries:
@@ -67,15 +78,27 @@ def stored_tickets(db: Database, srs: set[str]) -> dict[str, dict]:
     return stored
 
 
+def overridden(db: Database) -> dict[str, dict]:
+    """SR number -> the values edited in the app that imports keep (few: set by hand)."""
+    return {doc["_id"]: doc[OVERRIDES]
+            for doc in db.tickets.find({OVERRIDES: {"$exists": True}}, {OVERRIDES: 1})}
+
+
+def drop_overrides(db: Database, srs: list[str]) -> None:
+    """Forget the edits on these tickets: the next import's values stand."""
+    for part in chunks(srs, LOOKUP_CHUNK):
+        db.tickets.update_many({"_id": {"$in": part}}, {"$unset": {OVERRIDES: ""}})
+
+
 def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict]],
                    tickets: list[dict], upload_id, at, user: str,
                    recorded: set | None = None) -> None:
-    """One chunk of an import: history of the changed tickets (marked pending, so not shown),
-    then the tickets, then the history shown, then the agents seen, in batches sized for the
+    """One chunk of an import: history of the changed tickets (marked pending, so not shown;
+    with what undoing the import needs to put them back), then the tickets, then the history shown, then the agents seen, in batches sized for the
     store. A kill in between leaves pending entries, which the recovery keeps for the tickets
     the import wrote and drops for the others (``settle_history``)."""
-    history = [{**entry, PENDING: True} for t, old in changed
-               if (entry := history_entry(t, old, upload_id, at, user, "import"))["changes"]]
+    history = [{**history_entry(t, old, upload_id, at, user, "import"), PENDING: True,
+                "before": {name: old.get(name) for name in KEPT_BEFORE}} for t, old in changed]
     for part in chunks(history, BATCH):
         db.ticket_history.insert_many(part, ordered=False)
     for part in chunks(new, BATCH):

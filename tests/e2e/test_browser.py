@@ -155,6 +155,23 @@ def test_filtered_dashboard_url_matches_cli(admin_page, app):
     assert "team=L2" in page.url and "priority=P3" in page.url, page.url
 
 
+def test_a_link_with_values_not_held_names_them_and_applies_the_rest(admin_page, app,
+                                                                       screenshots):
+    page = admin_page
+    goto(page, f"{app.url}/dashboard?team=L9&team=L2&priority=ZZ&from=garbage")
+    wait_for_title(page, "Dashboard")
+    notice = page.get_by_text("Not applied from the link:")
+    notice.wait_for(timeout=RUN_TIMEOUT_MS)
+    text = notice.inner_text()
+    for named in ("from is not a date (YYYY-MM-DD): 'garbage'.", "'L9'", "'ZZ'",
+                  "The other filters apply."):
+        assert named in text, text
+    summary = json.loads(app.cli("summary", "--json", "--team", "L2"))
+    assert 0 < summary["total_tickets"] < TICKETS
+    assert shown_cards(page) == expected_cards(summary)
+    screenshot(page, screenshots, "dashboard-link-not-applied")
+
+
 def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     page = admin_page
     goto(page, f"{app.url}/tickets?team=L2")
@@ -230,6 +247,8 @@ def test_viewer_has_no_admin_pages(app, browser, screenshots):
         assert page.get_by_text("Signed in as viewer").count(), "the viewer was logged out"
         assert page.locator('[data-testid="stFileUploader"]').count() == 0
         assert page.get_by_role("heading", name="Upload an export").count() == 0
+        assert page.get_by_text("The Upload page needs the admin role; you are signed in as a "
+                                "viewer.").count()
         screenshot(page, screenshots, "viewer-upload")
     finally:
         context.close()
