@@ -30,23 +30,17 @@ ranking = widgets.url_choice(st, "Rank", RANKINGS, "fair", "rank")
 ordered = sorted(agents, key=lambda r: r["fair_rank"]) if ranking == "fair" else agents
 board = pd.DataFrame(ordered)[BOARD_COLUMNS[ranking]]
 board.insert(0, "rank", range(1, len(board) + 1))
-if ranking == "fair":  # the board is wide: it takes the whole width, the chart goes below
-    st.subheader("Leaderboard")
-    st.caption(FAIR_SENTENCE)
-    widgets.figure_table(board, height=420, key="board-fair")
-    widgets.download_csv(board, "agents-fair.csv", "Download leaderboard")
+# Either board is wide: it takes the whole width (no column cut), its chart goes below.
+st.subheader("Leaderboard")
+st.caption(FAIR_SENTENCE if ranking == "fair" else score_formula(data.settings()))
+widgets.figure_table(board, height=420, key=f"board-{ranking}")
+widgets.download_csv(board, f"agents-{ranking}.csv", "Download leaderboard")
+if ranking == "fair":
     st.subheader("Resolution SLA vs expected")
     widgets.chart(charts.render_fair_chart, agents, "resolution", key=(filters, ranking))
 else:
-    left, right = st.columns([3, 2])
-    with left:
-        st.subheader("Leaderboard")
-        st.caption(score_formula(data.settings()))
-        widgets.figure_table(board, height=420, key="board-score")
-        widgets.download_csv(board, "agents-score.csv", "Download leaderboard")
-    with right:
-        st.subheader("Scores")
-        widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
+    st.subheader("Scores")
+    widgets.chart(charts.render_leaderboard_chart, agents, key=(filters,))
 widgets.how_calculated(*(("fair", "agents", "sla") if ranking == "fair"
                          else ("score", "agents", "sla", "hours")))
 

@@ -1,8 +1,10 @@
 """Home: what the app holds and where to go."""
 
+import datetime as dt
+
 import streamlit as st
 
-from sla.core import display
+from sla.core import config, display
 from ui import auth, data, widgets
 
 user = auth.require_role()
@@ -21,6 +23,19 @@ if upload:
                f"**{display.literal(upload['user'])}** on {upload['at']:%d %b %Y %H:%M} UTC — "
                f"{upload['inserted']:,} new, {upload['updated']:,} updated, "
                f"{upload['unchanged']:,} unchanged.")
+
+refreshed = data.last_refresh()
+if refreshed:
+    age = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - refreshed
+    said = (f"Data last refreshed {display.hours(age.total_seconds() / 3600)} ago, by the "
+            f"import that finished {refreshed:%d %b %Y %H:%M} UTC.")
+    limit = config.number("SLA_STALE_AFTER_HOURS")
+    if age > dt.timedelta(hours=limit):
+        st.warning(f"{said} That is longer than {display.hours(limit)}: import the latest "
+                   "export on the Upload page, or check the export that should arrive by "
+                   "itself.", icon=":material/schedule:")
+    else:
+        st.caption(said)
 
 if not span["tickets"]:
     st.info("No tickets yet: an admin imports an export on the Upload page (or loads sample "

@@ -110,18 +110,14 @@ with tab_users:
         who = columns[0].selectbox("User", [u["username"] for u in accounts.list_users(database)])
         new_role = columns[1].selectbox("Role", ["(keep)", *accounts.ROLES])
         new_password = columns[2].text_input("New password (blank: keep)", type="password")
-        remove = st.checkbox("Remove this user")
         unlock = st.checkbox("Unlock: let this user log in again from every address")
         apply = st.form_submit_button("Apply")
-    if apply and not (remove or unlock or new_role != "(keep)" or new_password):
-        st.info("Nothing to change: choose a role, type a new password, tick Unlock or Remove.")
+    if apply and not (unlock or new_role != "(keep)" or new_password):
+        st.info("Nothing to change: choose a role, type a new password or tick Unlock.")
     elif apply:
         try:
             if unlock:
                 accounts.unlock_user(database, who)
-            if remove:
-                accounts.remove_user(database, who)
-                settings_form.done(f"Removed {display.literal(who)}.")
             if new_role != "(keep)":
                 accounts.set_role(database, who, new_role)
             if new_password:
@@ -129,6 +125,14 @@ with tab_users:
             settings_form.done(f"Changed {display.literal(who)}.")
         except accounts.UserError as exc:
             st.error(display.literal(exc, None))
+    st.markdown("**Remove a user**")
+    gone = st.selectbox("User to remove", [u["username"] for u in accounts.list_users(database)],
+                        key=f"remove-user-{generation}")
+    widgets.confirm_button(
+        "Remove this user…", "Remove the user?",
+        f"Remove **{display.literal(gone)}**? Their sessions and API tokens end at once; this "
+        "cannot be undone.", "Remove the user",
+        lambda: settings_form.remove_user(database, gone), key="remove_user")
 
 with tab_tokens:
     tokens_section(database, admin)

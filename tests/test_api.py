@@ -20,12 +20,13 @@ import urllib.request
 from dataclasses import dataclass
 
 import jsonschema
+import openpyxl
 import pytest
 from openapi_spec_validator import validate
 
 from sla import api
 from sla.api.headers import SECURITY_HEADERS
-from sla.service import demo
+from sla.service import demo, reports
 from tests.e2e.conftest import (
     _stop_group,
     _wait_healthy,
@@ -343,11 +344,26 @@ def test_the_openapi_document_validates_and_lists_every_endpoint(document):
     assert document["openapi"].startswith("3.1")
     paths = set(document["paths"])
     for name in ("summary", "teams", "agents", "trend", "priorities", "at-risk", "backlog",
-                 "handoffs", "rules", "changes", "tickets", "tickets.csv", "people"):
+                 "handoffs", "rules", "changes", "tickets", "tickets.csv", "report.xlsx",
+                 "people"):
         assert f"/api/v1/{name}" in paths
     team = next(p for p in document["paths"]["/api/v1/summary"]["get"]["parameters"]
                 if p["name"] == "team")
     assert team["schema"]["type"] == "array" and "desk's teams" in team["description"]
+
+
+def test_the_report_workbook_is_the_views(server):
+    token = server.token()
+    answer = server.get("/api/v1/report.xlsx?team=L1", token)
+    assert answer.status == 200
+    assert answer.headers["content-type"] == reports.MEDIA_TYPE
+    assert answer.headers["content-disposition"] == 'attachment; filename="report.xlsx"'
+    book = openpyxl.load_workbook(io.BytesIO(answer.body))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    figures = server.get("/api/v1/summary?team=L1", token).json()
+    assert summary["View"] == "team L1"
+    assert summary["Tickets"] == figures["total_tickets"]
+    assert_error(server.get("/api/v1/report.xlsx?team=L9", token), 422)
 
 
 def test_the_docs_page_is_self_contained(server, document):

@@ -233,6 +233,7 @@ def test_trend_and_volume_share_one_time_axis_with_gaps_as_gaps():
     x = bars["encoding"]["x"]
     assert (x["field"], x["type"], x["title"]) == ("start", "temporal", "Week starting (Monday)")
     assert bars["encoding"]["x2"]["field"] == "end"  # a bar spans its week
+    assert bars["encoding"]["y2"] == {"datum": 0}  # and rises from zero
     domain = ["2023-12-25", "2024-01-15"]  # first Monday to the day after the last week
     for view in (bars, lines, points):
         assert view["encoding"]["x"]["scale"] == {"type": "utc", "domain": domain}

@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 
+import openpyxl
 import pandas as pd
 import pytest
 from pymongo import MongoClient
@@ -618,3 +619,17 @@ def test_the_key_column_is_named_when_it_is_not_recognised(env, tmp_path):
     assert sla_json(env, "import", path, "--key", "Case Ref", "--json")["inserted"] == 3
     path.write_text(KEYLESS_CSV.replace("C-3", "C-4"))  # the layout's mapping was remembered
     assert sla_json(env, "import", path, "--json")["inserted"] == 1
+
+
+def test_the_report_workbook_is_written_for_the_filters(hand_env, tmp_path):
+    path = tmp_path / "monday.xlsx"
+    said = sla(hand_env, "report", path, "--team", "L1").stdout
+    assert said.startswith(f"wrote the report to {path} (")
+    book = openpyxl.load_workbook(path)
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert (summary["View"], summary["Tickets"]) == (
+        "team L1", sla_json(hand_env, "summary", "--team", "L1")["total_tickets"])
+    refused = sla(hand_env, "report", tmp_path / "monday.csv", ok=False)
+    assert (refused.returncode, refused.stderr.strip()) == (
+        2, "error: the report is an Excel workbook: name it with .xlsx, not 'monday.csv'")
+    assert sla(hand_env, "report", path, "--team", "L9", ok=False).returncode == 2

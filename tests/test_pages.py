@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 
+import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
@@ -497,6 +498,33 @@ def test_ticket_download_is_exactly_the_filtered_rows(hand_app, captured_downloa
     assert data.decode() == expected.decode()
     frame = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert sorted(frame["SR number"]) == ["T1", "T2", "T8", "T9"]
+
+
+def test_home_says_when_the_data_was_refreshed_and_warns_when_it_is_old(hand_app,
+                                                                         monkeypatch):
+    app = as_user("alice", new_app())  # Home through the router (its page links need it)
+    app.run()
+    no_exception(app)
+    assert any(c.value.startswith("Data last refreshed") for c in app.caption)
+    assert not app.warning
+    hand_app.uploads.update_many({}, {"$set": {
+        "finished_at": datetime.datetime(2026, 1, 1), "at": datetime.datetime(2026, 1, 1)}})
+    monkeypatch.setenv("SLA_STALE_AFTER_HOURS", "24")
+    app.run()
+    (warning,) = [w.value for w in app.warning]
+    assert warning.startswith("Data last refreshed ") and "by the import that finished 01 Jan " \
+        "2026 00:00 UTC. That is longer than 24.0 h: import the latest export" in warning
+
+
+def test_every_filtered_page_offers_the_views_report(hand_app, captured_downloads):
+    app = page("dashboard.py")
+    app.query_params["team"] = ["L1"]
+    app.run()
+    no_exception(app)
+    book = openpyxl.load_workbook(io.BytesIO(dict(captured_downloads)[
+        "Report of this view (Excel)"]))
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert (summary["View"], summary["Tickets"]) == ("team L1", 5)  # T1, T2, T8, T9, T10
 
 
 def test_tickets_search_and_full_record(hand_app):

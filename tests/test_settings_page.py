@@ -130,19 +130,21 @@ def test_adding_a_user_refreshes_the_table_at_once(hand_app):
 
 def test_removing_a_user_refreshes_the_table_at_once(hand_app):
     app = settings_page()
-    next(s for s in app.selectbox if s.label == "User").set_value("victor")
-    next(c for c in app.checkbox if c.label == "Remove this user").check()
-    click(app, "Apply")
+    next(s for s in app.selectbox if s.label == "User to remove").set_value("victor")
+    click(app, "Remove this user…")
+    assert list(users_table(app)["User"]) == ["alice", "victor"], "removed before confirmed"
+    click(app, "Remove the user")
     assert list(users_table(app)["User"]) == ["alice"]
     assert [s.value for s in app.success] == ["Removed victor."]
 
 
 def test_a_refused_user_change_is_one_error_and_changes_nothing(hand_app):
     app = settings_page()
-    next(s for s in app.selectbox if s.label == "User").set_value("alice")
-    next(c for c in app.checkbox if c.label == "Remove this user").check()
-    click(app, "Apply")
-    assert [e.value for e in app.error] == ["the last admin cannot be removed"]
+    next(s for s in app.selectbox if s.label == "User to remove").set_value("alice")
+    click(app, "Remove this user…")
+    click(app, "Remove the user")
+    assert [e.value for e in app.error] == [
+        "Nothing was changed: the last admin cannot be removed."]
     assert list(users_table(app)["User"]) == ["alice", "victor"]
 
 

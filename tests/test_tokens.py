@@ -149,6 +149,8 @@ def test_settings_makes_a_token_shown_once_and_revokes_it(hand_app):
     assert list(table["User"]) == ["victor"] and list(table["For"]) == ["Excel"]
     app.run()  # the next interaction: the token is not shown again
     assert not app.code
+    next(b for b in app.button if b.label == "Revoke…").click().run()
+    assert tokens.authenticate(hand_app, shown)["username"] == "victor"  # not yet confirmed
     next(b for b in app.button if b.label == "Revoke").click().run()
     no_exception(app)
     with pytest.raises(tokens.TokenError):

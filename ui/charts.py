@@ -246,7 +246,8 @@ def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
     return alt.Chart(wide).mark_bar(color=VOLUME, opacity=0.6, stroke="white", strokeWidth=0.5).encode(
         x=_time_axis(wide, period, "start"), x2="end:T", tooltip=_trend_tooltip(period),
         y=alt.Y("tickets:Q", **_count_axis("Tickets created", wide["tickets"].max(),
-                                             minExtent=AXIS_EXTENT))
+                                             minExtent=AXIS_EXTENT)),
+        y2=alt.datum(0)  # from zero up: with x and x2 both set, a bar would be a thin band
     ).properties(height=TREND_VOLUME_HEIGHT, autosize=FIT_WIDTH)
 
 

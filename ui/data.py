@@ -224,3 +224,8 @@ def ticket_history(sr_number: str) -> list[dict]:
 
 def recent_uploads(limit: int = 50) -> list[dict]:
     return queries.recent_uploads(db(), limit)
+
+
+def last_refresh():
+    """When the last import finished (None before the first)."""
+    return queries.last_refresh(db())

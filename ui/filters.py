@@ -11,7 +11,7 @@ import streamlit as st
 from sla.core import display, filters
 from sla.core.filters import Filters
 from sla.core.params import ParamError
-from ui import data
+from ui import data, widgets
 
 STATUS_CHOICES = ["all", "pending", "resolved"]
 PRESET_KEY = "date_preset"
@@ -101,4 +101,6 @@ def filter_bar(search: bool = False) -> Filters:
     if span.get("first"):
         st.caption(chosen.describe(held))
     st.sidebar.caption(f"Tickets created: {held}" if span.get("first") else "No tickets yet")
+    if span.get("first"):
+        widgets.download_report(chosen)
     return chosen

@@ -8,7 +8,7 @@ import streamlit as st
 from pymongo.database import Database
 
 from sla.core import display, rule_form, rules
-from sla.service import edits, queries
+from sla.service import accounts, edits, queries
 from ui import widgets
 
 GENERATION = "settings_generation"  # bumped on every change, so the inputs start afresh
@@ -26,6 +26,13 @@ def done(message: str) -> None:
     widgets.flash(message)
     st.session_state[GENERATION] = generation() + 1
     st.rerun()
+
+
+def remove_user(database: Database, username: str) -> str:
+    """Remove a user (``accounts.UserError``, a ValueError, when they are the last admin)."""
+    accounts.remove_user(database, username)
+    st.session_state[GENERATION] = generation() + 1
+    return f"Removed {display.literal(username)}."
 
 
 def reset_rules(database: Database, user: str) -> str:

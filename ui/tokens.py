@@ -58,17 +58,19 @@ def tokens_section(database: Database, admin: dict) -> None:
     live = [r for r in records if not r["revoked_at"]]
     if not live:
         return
-    with st.form("revoke_token"):
-        st.markdown("**Revoke a token**")
-        chosen = st.selectbox("Token", live, format_func=_token_choice)
-        every = st.checkbox("Revoke every token of this token's user")
-        revoke = st.form_submit_button("Revoke")
-    if revoke and chosen:
-        target = chosen["username"] if every else chosen["id"]
-        try:
-            revoked = accounts.revoke_token(database, target, by=admin["username"])
-        except accounts.TokenError as exc:
-            st.error(display.literal(exc, None))
-        else:
-            widgets.flash(f"Revoked {', '.join(revoked)}.")
-            st.rerun()
+    st.markdown("**Revoke a token**")
+    chosen = st.selectbox("Token", live, format_func=_token_choice)
+    every = st.checkbox("Revoke every token of this token's user")
+    target = chosen["username"] if every else chosen["id"]
+    what = (f"every token of **{display.literal(chosen['username'])}**" if every
+            else f"the token {display.literal(chosen['id'])} of "
+                 f"**{display.literal(chosen['username'])}**")
+    widgets.confirm_button(
+        "Revoke…", "Revoke the token?",
+        f"Revoke {what}? Anything that uses it is refused from now on; this cannot be undone.",
+        "Revoke", lambda: _revoke(database, target, admin["username"]), key="revoke_token")
+
+
+def _revoke(database: Database, target: str, by: str) -> str:
+    """Revoke (``accounts.TokenError``, a ValueError, when nothing can be)."""
+    return f"Revoked {', '.join(accounts.revoke_token(database, target, by=by))}."

@@ -16,6 +16,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from sla.analytics import explain, export
 from sla.core import display
+from sla.service import reports
 from ui import data
 
 TABLE_ROWS = 2000
@@ -243,7 +244,7 @@ def risk_table(rows: list[dict], state: str) -> None:
         target=frame["target_hours"].map(display.hours),
         left=(-frame["hours_left"] if state == "overdue" else frame["hours_left"])
         .map(display.hours))
-    st.dataframe(shown[["sr_number", "link", "left", "priority", "team", "agent", "status",
+    st.dataframe(shown[["sr_number", "left", "link", "priority", "team", "agent", "status",
                         "used", "target", "created"]], hide_index=True, placeholder=MISSING,
                  column_config={
         "sr_number": st.column_config.TextColumn("SR number"),
@@ -362,6 +363,18 @@ def download_csv(frame: pd.DataFrame, name: str, label: str = "Download CSV",
     st.download_button(label, lambda: export.to_csv_bytes(frame), file_name=name,
                        mime="text/csv", icon=":material/download:",
                        key=key or f"download-{name}")
+
+
+def download_report(filters) -> None:
+    """The view's report as an Excel workbook (``sla.service.reports``) in the sidebar, made
+    when pressed."""
+    with st.sidebar:
+        st.download_button("Report of this view (Excel)",
+                           lambda: reports.report_workbook(data.db(), filters),
+                           file_name="sla-report.xlsx", mime=reports.MEDIA_TYPE,
+                           icon=":material/table_view:", key="download-report",
+                           help="Summary with the filters in words, teams, agents, trend, "
+                                "overdue and at-risk tickets", width="stretch")
 
 
 def how_calculated(*topics: str, expanded: bool = False, link: bool = True) -> None:

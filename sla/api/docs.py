@@ -51,8 +51,7 @@ ERRORS = {401: "No token, or an unknown or revoked one, or its user was removed.
 def _operation(endpoint: Endpoint) -> dict:
     statuses = [401, *([403] if endpoint.role == "admin" else []), *endpoint.errors, 422, 429,
                 503]
-    content = ({"text/csv": {"schema": {"type": "string"}}} if endpoint.media_type != JSON_TYPE
-               else {JSON_TYPE: {"schema": endpoint.schema}})
+    content = {endpoint.media_type: {"schema": endpoint.schema}}
     return {
         "operationId": endpoint.name, "summary": endpoint.summary,
         "description": " ".join(filter(None, [endpoint.description, f"Role: {endpoint.role}."])),

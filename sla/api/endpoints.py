@@ -25,7 +25,7 @@ from sla.api.schemas import (
 )
 from sla.core import filters
 from sla.core.params import Param
-from sla.service import accounts, answers, queries
+from sla.service import accounts, answers, queries, reports
 
 PREFIX = "/api/v1"
 IMPORT_ID = re.compile(r"[0-9a-f]{24}")
@@ -139,6 +139,13 @@ ENDPOINTS = (
              _tickets_csv, {"type": "string"}, media_type="text/csv", cached=False,
              description="UTF-8 with BOM, display-name headers, formula-like cells neutralised "
                          "with a leading apostrophe (as the app's downloads)."),
+    Endpoint("/report.xlsx", "report_xlsx", "The view's report as an Excel workbook",
+             lambda db, v: reports.report_workbook(db, v["filters"]), {"type": "string",
+                                                                        "format": "binary"},
+             media_type=reports.MEDIA_TYPE, cached=False,
+             description="Sheets Summary (the filters in words, the headline figures), Teams, "
+                         "Agents, Trend, Overdue and At risk; real Excel dates and numbers, "
+                         "formula-like text neutralised with a leading apostrophe."),
     Endpoint("/people", "people", "The agents directory: everyone seen as resolver or owner",
              _people, PEOPLE_SCHEMA, errors=(404,),
              params=(Param("name", "string", "One person, by name or alias."),),

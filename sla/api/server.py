@@ -124,8 +124,9 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
                             f"a {user['role']}.")
     values = _values(endpoint, request, answers.known_values(db))
     if endpoint.media_type != JSON_TYPE:
+        name = endpoint.path.lstrip("/")
         return Response(endpoint.answer(db, values), media_type=endpoint.media_type,
-                        headers={"Content-Disposition": 'attachment; filename="tickets.csv"'})
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
     if not endpoint.cached:
         return _json(endpoint.answer(db, values))
     version = int(database.data_version_info(db)["value"])

@@ -51,6 +51,9 @@ SETTINGS = (
             "throttling and the API's rate limit count per client address."),
     Setting("SLA_API_RATE_LIMIT", "120", "Requests per minute each API token may make to one "
             "app process (/api/v1/); beyond it the API answers 429 with Retry-After."),
+    Setting("SLA_STALE_AFTER_HOURS", "192", "Home warns that the data is old when the last "
+            "import finished longer ago than this, in hours (default: a weekly export and a "
+            "day)."),
 )
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"

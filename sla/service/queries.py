@@ -193,6 +193,12 @@ def unmapped_names(db: Database, info: dict | None = None) -> list[dict]:
     return _answer(db, ("unmapped",), moves_module.unmapped_names, info)
 
 
+def last_refresh(db: Database) -> dt.datetime | None:
+    """When the data was last refreshed: the end of the last import that finished."""
+    last = uploads.last_done_import(db)
+    return (last.get("finished_at") or last["at"]) if last else None
+
+
 def data_clock(db: Database, info: dict | None = None) -> dict:
     """{"at", "basis"}: the time at-risk ages are measured at (``metrics.data_clock``)."""
     def compute(held: Snapshot) -> dict:
