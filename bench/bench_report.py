@@ -30,11 +30,11 @@ def bench_set(uri: str, label: str, path) -> list[tuple[str, str]]:
         for name, filters in (("the whole desk", ()), ("team L1", ("--team", "L1"))):
             target = Path(folder) / "report.xlsx"
             seconds, peak, _ = cli(uri, database, "report", str(target), *filters)
-            size = target.stat().st_size / 1e6
-            print(f"  report, {name}: {seconds:.1f} s, peak {peak:,.0f} MB, {size:.1f} MB",
+            size = target.stat().st_size / 1024
+            print(f"  report, {name}: {seconds:.1f} s, peak {peak:,.0f} MB, {size:,.0f} KB",
                   flush=True)
             rows.append((f"{label}: report workbook, {name} (CLI)",
-                         f"{seconds:.1f} s, peak {peak:,.0f} MB, {size:.1f} MB"))
+                         f"{seconds:.1f} s, peak {peak:,.0f} MB, {size:,.0f} KB"))
     return rows
 
 

@@ -23,7 +23,7 @@ from sla.storage import connection, versions, writelock
 from sla.storage.settings import get_settings
 from tests.conftest import ROOT, rounded
 
-ROWS = 20_000
+ROWS = 12_000
 AS_OF = dt.datetime(2030, 1, 1)  # hand-offs measured at one clock in both databases
 DATA_END = dt.date(2026, 1, 1)  # an old export: its clock is its data's, whenever tests run
 KILL_TIMEOUT_S = 120
@@ -31,7 +31,7 @@ KILL_TIMEOUT_S = 120
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory) -> dict:
-    """Week 1 (20,000 generated tickets up to ``DATA_END``) and week 2 (the same tickets,
+    """Week 1 (12,000 generated tickets up to ``DATA_END``) and week 2 (the same tickets,
     every status moved on)."""
     folder = tmp_path_factory.mktemp("exports")
     frame = demo.generate_export(ROWS, seed=4, with_priority=True, end=DATA_END)

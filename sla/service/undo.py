@@ -3,8 +3,9 @@ back to what it was, from the history the import kept (``tickets.write_imported`
 
 An import can be undone while no later import or edit changed its tickets (undo those
 imports first, newest first). The undo is recorded on the import (``status: undone``, by
-whom and when, what it put back) and on each ticket's history, and the read model is rebuilt
-from the tickets, so every figure is what it was before the import.
+whom and when, what it put back) and on each ticket's history, and the read model follows
+(the removed tickets out, the restored ones in), so every figure is what it was before the
+import.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from bson.errors import InvalidId
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
+from sla.analytics import readmodel
 from sla.ingest import normalise
 from sla.ingest.stored_values import content_hash
 from sla.service.importing import recover_interrupted_imports
-from sla.storage import snapshots, versions
 from sla.storage import tickets as ticket_store
+from sla.storage import versions
 from sla.storage.clock import now
 from sla.storage.settings import get_settings
 from sla.storage.writelock import write_lock
@@ -55,7 +57,7 @@ def undo_import(db: Database, import_id: str, user: str) -> Undone:
         _refuse_later_changes(db, record, {*added, *(e["sr_number"] for e in entries)})
         restored = _restored(db, record, entries)
         _write(db, upload_id, added, restored, user)
-        versions.publish(db, snapshots.scan_tickets(db), snapshots.scan_timeline(db))
+        _publish(db, added, [ticket for ticket, _ in restored])
         db.uploads.update_one({"_id": upload_id}, {"$set": {
             "status": "undone", "undone_at": now(), "undone_by": user,
             "undo": {"removed": len(added), "restored": len(restored)}}})
@@ -143,6 +145,18 @@ def _restored(db: Database, record: dict, entries: list[dict]) -> list[tuple[dic
     for ticket, _ in restored:
         ticket["content_hash"] = content_hash(ticket)
     return restored
+
+
+def _publish(db: Database, added: list[str], restored: list[dict]) -> None:
+    """The read model and the timelines with the removed tickets gone and the restored ones
+    as they are now (the rest as they were: no scan of the store)."""
+    frame = readmodel.merged(versions.base_frame(db, publish_missing=False),
+                             readmodel.frame_from_tickets(restored) if restored else None,
+                             deleted=added)
+    timeline = versions.current_timeline(db)
+    if timeline is not None and added:
+        timeline = timeline[~timeline["sr_number"].isin(set(added))]
+    versions.publish(db, frame, readmodel.merged_timeline(timeline, restored))
 
 
 def _write(db: Database, upload_id: ObjectId, added: list[str],

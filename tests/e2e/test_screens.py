@@ -111,6 +111,8 @@ OPEN_SIDEBAR = ['[data-testid="stExpandSidebarButton"]',
                 'button[aria-label*="Open sidebar" i]']
 
 GRIDS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')].map(grid => ({
+    cut: (s => s !== null && s.scrollWidth > s.clientWidth + 2)(
+        grid.querySelector('.dvn-scroller')),
     headers: [...grid.querySelectorAll('[role="columnheader"]')].map(h => h.textContent.trim()),
     cells: [...grid.querySelectorAll('tbody [role="gridcell"], tbody td')]
              .map(c => c.textContent.trim()),
@@ -571,6 +573,8 @@ def _check_screen(page, where: str, findings: Findings) -> None:
     for index, grid in enumerate(page.evaluate(GRIDS_JS), start=1):
         name = f"{where} [table {index}"
         findings.count("tables")
+        if grid["cut"] and ", desktop," in f"{where},":  # listed: fitting them is still to do
+            findings.notes.append(f"{where}: table {index} scrolls sideways at 1440 px")
         if not grid["tree"]:
             continue  # no accessibility table: the canvas cannot be read
         findings.count("tables read")
@@ -597,6 +601,8 @@ def _check_screen(page, where: str, findings: Findings) -> None:
             check_text(title, f"{name} title]", findings, snake=True)
         for label in chart["legendLabels"]:
             check_text(label, f"{name} legend]", findings, snake=False)
+            if label.endswith("…"):
+                findings.add(where, f"chart {index} cuts a legend: {label!r}")
         for axis in chart["axes"]:
             check_text(axis["title"], f"{name} axis title]", findings, snake=True)
             for label in axis["labels"]:
