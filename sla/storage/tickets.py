@@ -41,9 +41,9 @@ def ticket_history(db: Database, sr_number: str) -> list[dict]:
     """The ticket's history, newest first; entries of an import still writing (or killed
     before it wrote the ticket) are not shown, so history never shows a change the ticket
     does not have."""
-    return list(db.ticket_history.find({"sr_number": sr_number, PENDING: {"$exists": False},
-                                        "changes": {"$ne": {}}},
-                                       {"_id": 0, PENDING: 0, "before": 0}).sort("at", DESCENDING))
+    shown = {"sr_number": sr_number, PENDING: {"$exists": False}, "changes": {"$ne": {}}}
+    return list(db.ticket_history.find(shown, {"_id": 0, PENDING: 0, "before": 0})
+                .sort("at", DESCENDING))
 
 
 def history_entry(ticket: dict, old: dict, upload_id, at, user: str, kind: str) -> dict:
@@ -94,9 +94,10 @@ def write_imported(db: Database, new: list[dict], changed: list[tuple[dict, dict
                    tickets: list[dict], upload_id, at, user: str,
                    recorded: set | None = None) -> None:
     """One chunk of an import: history of the changed tickets (marked pending, so not shown;
-    with what undoing the import needs to put them back), then the tickets, then the history shown, then the agents seen, in batches sized for the
-    store. A kill in between leaves pending entries, which the recovery keeps for the tickets
-    the import wrote and drops for the others (``settle_history``)."""
+    with what undoing the import needs to put them back), then the tickets, then the history
+    shown, then the agents seen, in batches sized for the store. A kill in between leaves
+    pending entries, which the recovery keeps for the tickets the import wrote and drops for
+    the others (``settle_history``)."""
     history = [{**history_entry(t, old, upload_id, at, user, "import"), PENDING: True,
                 "before": {name: old.get(name) for name in KEPT_BEFORE}} for t, old in changed]
     for part in chunks(history, BATCH):
