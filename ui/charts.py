@@ -166,18 +166,17 @@ def _trend_frames(rows: list[dict], period: str,
                   "middle": (start + (end - start) / 2).isoformat(), "label": row["label"],
                   "starts": f"{start:%a} {start.day} {start:%b %Y}",
                   "tickets": int(row["tickets"])}
+        points = []
         for kind in KINDS:
             met, pct = row[f"{kind}_met"], row[f"{kind}_sla_pct"]
             total = met + row[f"{kind}_breached"]
             common[kind] = f"{met:,} of {total:,} met ({_pct(pct)})" if total else "No outcome yet"
-        wide.append(common)
-        for kind in KINDS:
-            met, pct = row[f"{kind}_met"], row[f"{kind}_sla_pct"]
-            total = met + row[f"{kind}_breached"]
             shown = bool(total) and pct is not None
-            long.append({**common, "kind": f"{kind.title()} SLA", "pct": pct if shown else None,
-                         "sample": _sample_names(min_sample)[total < min_sample] if shown
-                         else None})
+            points.append({"kind": f"{kind.title()} SLA", "pct": pct if shown else None,
+                           "sample": _sample_names(min_sample)[total < min_sample] if shown
+                           else None})
+        wide.append(common)
+        long += [{**common, **point} for point in points]
     return pd.DataFrame(wide), pd.DataFrame(long, columns=[*wide[0], "kind", "pct", "sample"])
 
 
@@ -237,8 +236,7 @@ def render_trend_chart(rows: list[dict], period: str = "week",
 
 
 def render_volume_chart(rows: list[dict], period: str = "week") -> alt.Chart:
-    """Tickets created per week or month, each bar spanning its period, on the trend's time
-    axis."""
+    """Tickets created per week or month, each bar spanning its period, on the trend's axis."""
     _check_period(period)
     if not rows:
         return _empty()
@@ -276,14 +274,12 @@ def render_priority_chart(rows: list[dict]) -> alt.Chart:
 
 
 def _part_title(shown: int, of: int, what: str) -> dict:
-    """The title "Top 15 of 20 agents" for a chart that shows part of a list (properties to
-    pass on); none when it shows all of it."""
+    """The title "Top 15 of 20 agents" of a chart that shows part of a list; none else."""
     return {"title": f"Top {shown:,} of {of:,} {what}"} if of > shown else {}
 
 
 def render_leaderboard_chart(rows: list[dict], limit: int = 15) -> alt.Chart:
-    """Score per agent, best first, the score written at each bar's end; titled "Top 15 of
-    20 agents with a score" when it shows part of them."""
+    """Score per agent, best first, the score at each bar's end (titled "Top 15 of 20 …")."""
     scored = [r for r in rows if r["score"] > 0]
     top = scored[:limit]
     if not top:
@@ -300,9 +296,8 @@ def render_leaderboard_chart(rows: list[dict], limit: int = 15) -> alt.Chart:
                              format=",.1f")])
     bars = base.mark_bar(color=MET, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4).encode(text=alt.Text("score:Q", format=",.1f"))
-    return alt.layer(bars, labels).properties(
-        height=max(HEIGHT, 24 * len(frame)),
-        **_part_title(len(top), len(scored), "agents with a score"))
+    return alt.layer(bars, labels).properties(height=max(HEIGHT, 24 * len(frame)), **_part_title(
+        len(top), len(scored), "agents with a score"))
 
 
 def render_comparison_chart(agent: dict, team: dict, team_name: str) -> alt.Chart:
@@ -361,8 +356,8 @@ def render_fair_chart(rows: list[dict], kind: str = "resolution", limit: int = 1
 
 
 def render_handoff_chart(rows: list[dict], key: str = "team", limit: int = 15) -> alt.Chart:
-    """Hours each team (or raw team) held the tickets, the total written at each bar's end
-    (as days and hours when long); titled "Top 15 of 40 teams" when it shows part of them."""
+    """Hours each team (or raw team) held the tickets, the total (days and hours when long)
+    written at each bar's end; titled "Top 15 of 40 teams" when it shows part of them."""
     top = sorted(rows, key=lambda r: -r["hours_held"])[:limit]
     if not top:
         return _empty()
@@ -377,9 +372,8 @@ def render_handoff_chart(rows: list[dict], key: str = "team", limit: int = 15) -
                  _count("handoffs_out", "Handed out"), _count("breaches_owned", "Breaches owned")])
     bars = base.mark_bar(color=RESOLUTION, cornerRadiusEnd=3)
     labels = base.mark_text(align="left", dx=4).encode(text="label:N")
-    return alt.layer(bars, labels).properties(
-        height=max(120, 28 * len(frame)),
-        **_part_title(len(top), len(rows), "teams" if key == "team" else "raw teams"))
+    return alt.layer(bars, labels).properties(height=max(120, 28 * len(frame)), **_part_title(
+        len(top), len(rows), "teams" if key == "team" else "raw teams"))
 
 
 def render_changes_chart(contributions: list[dict], unit: str = "points",
