@@ -170,8 +170,12 @@ def test_the_same_file_again_is_not_read(db, monkeypatch):
 def test_the_same_file_after_another_change_is_compared_again(db):
     importing.import_file(db, hand_bytes(), "hand.csv")
     edits.edit_ticket(db, "T3", {"status": "Resolved"}, "admin")
-    report = importing.import_file(db, hand_bytes(), "hand.csv")
-    assert (report.inserted, report.updated, report.unchanged) == (0, 1, 9)
+    report = importing.import_file(db, hand_bytes(), "hand.csv")  # read again, not skipped
+    assert (report.inserted, report.updated, report.unchanged, report.edits_kept) == (
+        0, 0, 10, 1)
+    assert get_ticket(db, "T3")["status"] == "Resolved"  # the edit stays
+    taken = importing.import_file(db, hand_bytes(), "hand.csv", accept_file_values=True)
+    assert (taken.inserted, taken.updated, taken.unchanged) == (0, 1, 9)
     assert get_ticket(db, "T3")["status"] == "Open"
 
 

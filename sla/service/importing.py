@@ -80,12 +80,13 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     The file is read in full but turned into tickets, compared and written in chunks, so
     memory stays bounded by the file's table, not by its tickets. The same file as the last
     import, read through the same mapping, with nothing changed since, is recognised by its
-    hash and not read again.
+    hash and not read again (unless ``key`` or ``accept_file_values`` asks for another
+    reading).
     """
     progress = progress or _no_progress
     data, name = sniff.load_bytes(source, file_name)
     sha256 = hashlib.sha256(data).hexdigest()
-    if not dry_run and named is None:
+    if not dry_run and named is None and key is None and not accept_file_values:
         previous = _same_file_as_last_import(db, sha256, mapping)
         if previous is not None:
             return _record_unchanged_import(db, previous, name, user, progress)
