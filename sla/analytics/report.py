@@ -19,6 +19,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from sla.analytics.export import neutralise
+from sla.analytics.risk import LIST_LIMIT
 from sla.core.filters import Filters
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
@@ -105,6 +106,9 @@ def _summary_sheet(book: Workbook, filters: Filters, summary: dict, risk: dict,
     for key, label in (("overdue", "Overdue (open, past target)"),
                        ("at_risk", "At risk (open, close to target)")):
         sheet.append([label, _cell(sheet, risk["counts"].get(key, 0), COUNT_FORMAT)])
+    sheet.append([])
+    sheet.append([_text(f"The Overdue and At risk sheets list at most {LIST_LIMIT:,} tickets "
+                        "each, least time left first; the counts above are exact.")])
 
 
 def _table_sheet(book: Workbook, title: str, rows: list[dict], columns: list[tuple]) -> None:
