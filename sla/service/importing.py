@@ -95,12 +95,7 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
     del data, source  # the table holds what is needed; the chunks release it when done
     if key is not None:
         mapping = {**(mapping or table.mapping), "sr_number": key}
-    table = mappings.mapping_in_force(db, table, mapping, named)
-    if "sr_number" not in table.mapping:
-        raise ReadError(f"{display.clean(name)}: no header row with an SR number column in the "
-                        f"first {HEADER_SEARCH_ROWS} rows (looked for {sr_headers()}); choose "
-                        "the column that identifies each ticket on the Upload page, or import "
-                        "with --key COLUMN")
+    table = _with_key(mappings.mapping_in_force(db, table, mapping, named), name)
     if dry_run:
         settings = get_settings(db)
         report, chunks = normalise.iter_tickets(table, settings, name)
@@ -120,6 +115,16 @@ def import_file(db: Database, source, file_name: str | None = None, *, user: str
         if mapping is not None:
             mappings.remember_mapping(db, headers, chosen, detected, user, saved_as)
         return report
+
+
+def _with_key(table, name: str):
+    """The table, once a column feeds the SR number; else ReadError saying how to choose it."""
+    if "sr_number" not in table.mapping:
+        raise ReadError(f"{display.clean(name)}: no header row with an SR number column in the "
+                        f"first {HEADER_SEARCH_ROWS} rows (looked for {sr_headers()}); choose "
+                        "the column that identifies each ticket on the Upload page, or import "
+                        "with --key COLUMN")
+    return table
 
 
 def _store_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict]],
