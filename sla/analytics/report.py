@@ -57,18 +57,7 @@ SUMMARY_FIGURES = [("total_tickets", "Tickets", COUNT_FORMAT),
 
 def filters_in_words(filters: Filters) -> str:
     """What the view keeps, as plain text (the workbook is not Markdown)."""
-    parts = []
-    if filters.date_from or filters.date_to:
-        parts.append(f"created {filters.date_from or 'first'} – {filters.date_to or 'last'}")
-    for label, values in (("team", filters.teams), ("priority", filters.priorities),
-                          ("agent", filters.agents)):
-        if values:
-            parts.append(f"{label} {', '.join(values)}")
-    if filters.status_class:
-        parts.append(filters.status_class)
-    if filters.search:
-        parts.append(f"search “{filters.search}”")
-    return "; ".join(parts) if parts else "all tickets"
+    return "; ".join(filters.in_words()) or "all tickets"
 
 
 def workbook_bytes(filters: Filters, summary: dict, teams: list[dict], agents: list[dict],

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -72,20 +72,26 @@ class Filters:
     def describe(self, held: str) -> str:
         """One line saying what a view shows, values from the data escaped for Markdown;
         ``held`` is the span of the data held (for the unfiltered view)."""
+        parts = self.in_words(lambda value: display.literal(value, 40))
+        if not parts:
+            return f"Showing all tickets ({held}). Open Filters to narrow down."
+        return "Filtered: " + " · ".join(parts)
+
+    def in_words(self, shown: Callable[[str], str] = str) -> list[str]:
+        """What these filters keep, one phrase each ("team L1, L2"), values from the data
+        written by ``shown`` (escaped for Markdown on a page, as they are in a workbook)."""
         parts = []
         if self.date_from or self.date_to:
             parts.append(f"created {self.date_from or 'first'} – {self.date_to or 'last'}")
         for label, values in (("team", self.teams), ("priority", self.priorities),
                               ("agent", self.agents)):
             if values:
-                parts.append(f"{label} " + ", ".join(display.literal(v, 40) for v in values))
+                parts.append(f"{label} " + ", ".join(shown(v) for v in values))
         if self.status_class:
             parts.append(self.status_class)
         if self.search:
-            parts.append(f"search “{display.literal(self.search, 40)}”")
-        if not parts:
-            return f"Showing all tickets ({held}). Open Filters to narrow down."
-        return "Filtered: " + " · ".join(parts)
+            parts.append(f"search “{shown(self.search)}”")
+        return parts
 
 
 @dataclass(frozen=True)
