@@ -41,12 +41,12 @@ def link_notice(known: filters.Known) -> None:
     """
     texts = {p.name: st.query_params.get_all(p.name)
              for p in (*filters.PARAMS, filters.SEARCH) if p.name in st.query_params}
-    page = st.context.url or ""
+    page = (st.context.url or "").split("?")[0]
     found = filters.problems(texts, known) if texts else []
     if found:
-        st.session_state[NOTICE_KEY] = (page.split("?")[0], " ".join(str(p) for p in found))
+        st.session_state[NOTICE_KEY] = (page, " ".join(str(p) for p in found))
     shown = st.session_state.get(NOTICE_KEY)
-    if shown and shown[0] == page.split("?")[0]:
+    if shown and shown[0] == page:
         st.warning(f"Not applied from the link: {display.literal(shown[1], limit=None)} The "
                    "other filters apply.", icon=":material/filter_alt_off:")
     elif shown:

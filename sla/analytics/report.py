@@ -84,7 +84,7 @@ def _summary_sheet(book: Workbook, filters: Filters, summary: dict, risk: dict,
     sheet.column_dimensions["A"].width = 28
     sheet.column_dimensions["B"].width = 60
     sheet.append([_bold(sheet, "SLA Tracker report")])
-    sheet.append(["View", _text(filters_in_words(filters))])
+    sheet.append(["View", neutralise(filters_in_words(filters))])
     sheet.append(["Made at (UTC)", _cell(sheet, made_at, DATE_FORMAT)])
     if risk.get("as_of") is not None:
         sheet.append(["Open tickets measured at", _cell(sheet, _plain_time(risk["as_of"]),
@@ -96,8 +96,8 @@ def _summary_sheet(book: Workbook, filters: Filters, summary: dict, risk: dict,
                        ("at_risk", "At risk (open, close to target)")):
         sheet.append([label, _cell(sheet, risk["counts"].get(key, 0), COUNT_FORMAT)])
     sheet.append([])
-    sheet.append([_text(f"The Overdue and At risk sheets list at most {LIST_LIMIT:,} tickets "
-                        "each, least time left first; the counts above are exact.")])
+    sheet.append([f"The Overdue and At risk sheets list at most {LIST_LIMIT:,} tickets each, "
+                  "least time left first; the counts above are exact."])
 
 
 def _table_sheet(book: Workbook, title: str, rows: list[dict], columns: list[tuple]) -> None:
@@ -116,7 +116,7 @@ def _cell(sheet, value: object, number_format: str | None) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
-        return _text(value)
+        return neutralise(value)
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
@@ -132,10 +132,6 @@ def _plain_time(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return value
-
-
-def _text(value: str) -> str:
-    return neutralise(value)
 
 
 def _bold(sheet, text: str) -> WriteOnlyCell:

@@ -327,8 +327,8 @@ def cmd_demo(args) -> int:
     if args.remove:
         return undo.remove_demo(args)
     frame = demo.generate_export(args.tickets, seed=args.seed)
-    report = importing.import_file(database.connect(), demo.to_xlsx_bytes(frame), "demo-export.xlsx",
-                               user="demo")
+    report = importing.import_file(database.connect(), demo.to_xlsx_bytes(frame), demo.DEMO_FILE,
+                               user=demo.DEMO_USER)
     print(f"demo data: inserted {report.inserted:,}, updated {report.updated:,}, "
           f"unchanged {report.unchanged:,}")
     return 0

@@ -130,7 +130,8 @@ def problems(texts: Mapping[str, Sequence[str]], known: Known = Known()) -> list
             found.append(exc)
     for name, allowed in (("team", known.teams), ("priority", known.priorities),
                           ("agent", known.agents)):
-        unknown = [v for v in values.get(name, ()) if allowed and v not in set(allowed)]
+        held = set(allowed or ())
+        unknown = [v for v in values.get(name, ()) if held and v not in held]
         if unknown:
             found.append(_not_known(name, unknown[0], allowed))
     start, end = values.get("from"), values.get("to")

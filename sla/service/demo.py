@@ -15,6 +15,8 @@ import pandas as pd
 
 from sla.core.fields import DEFAULT_SETTINGS
 
+DEMO_FILE, DEMO_USER = "demo-export.xlsx", "demo"  # what ``./sla.sh demo`` imports as
+
 SEED_COLUMNS = [
     "SR Number", "Created", "Raised For", "Area", "Sub Area", "Problem Area", "Status",
     "Sub Status", "Assigned", "Updated", "Assigned SR Category", "Resolved Date", "Resolved By",

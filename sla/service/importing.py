@@ -183,8 +183,8 @@ def _write_chunks(db: Database, report: ImportReport, chunks: Iterable[list[dict
             progress(0.05 + 0.85 * done / max(report.tickets, 1),
                      f"{'stored' if lock else 'compared'} {done:,} of {report.tickets:,} tickets")
     report.edits_kept = len(edited.kept)
-    if edited.note():
-        report.notes.append(edited.note())
+    if note := edited.note():
+        report.notes.append(note)
     if lock is None:
         progress(1.0, "dry run: nothing written")
         return report

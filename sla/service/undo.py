@@ -20,14 +20,13 @@ from pymongo.database import Database
 from sla.analytics import readmodel
 from sla.ingest import normalise
 from sla.ingest.stored_values import content_hash
+from sla.service.demo import DEMO_FILE, DEMO_USER
 from sla.service.importing import recover_interrupted_imports
 from sla.storage import tickets as ticket_store
 from sla.storage import versions
 from sla.storage.clock import now
 from sla.storage.settings import get_settings
 from sla.storage.writelock import write_lock
-
-DEMO_FILE = "demo-export.xlsx"  # the name ``./sla.sh demo`` imports its data under
 
 
 class UndoError(ValueError):
@@ -66,7 +65,7 @@ def undo_import(db: Database, import_id: str, user: str) -> Undone:
 
 def demo_import_id(db: Database) -> str:
     """The newest demo import not undone yet; UndoError when there is none."""
-    record = db.uploads.find_one({"file_name": DEMO_FILE, "user": "demo", "status": "done"},
+    record = db.uploads.find_one({"file_name": DEMO_FILE, "user": DEMO_USER, "status": "done"},
                                  sort=[("at", -1), ("_id", -1)])
     if record is None:
         raise UndoError("there is no demo data to remove")
