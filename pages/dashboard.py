@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sla.analytics import changes, metrics
-from ui import auth, charts, data, filters, widgets
+from ui import auth, charts, data, filters, tables, widgets
 
 user = auth.require_role()
 st.title("Dashboard")
@@ -70,7 +70,7 @@ if "error" not in moved:
                     if name == "pending":
                         parts = parts.assign(points=parts["points"].astype(int)) \
                             .rename(columns={"points": "pending_change"})
-                    widgets.figure_table(parts, height=widgets.whole_height(len(parts), 12))
+                    tables.figure_table(parts, height=tables.whole_height(len(parts), 12))
             widgets.how_calculated("changes", link=False)
 
 span = data.data_span()
@@ -92,15 +92,15 @@ with left:
     widgets.chart(charts.render_priority_chart, data.priorities(filters), key=(filters,))
 with right:
     st.subheader("Top performers")
-    widgets.performer_table(summary["top_performers"])
+    tables.performer_table(summary["top_performers"])
     widgets.how_calculated("score")
 
 st.subheader("Overdue and at risk")
-st.caption(widgets.risk_caption(risk, settings))
+st.caption(tables.risk_caption(risk, settings))
 overdue_tab, risk_tab = st.tabs([f"Overdue ({risk['counts']['overdue']:,})",
                                  f"At risk ({risk['counts']['at_risk']:,})"])
 with overdue_tab:
-    widgets.risk_table(risk["tickets"], "overdue")
+    tables.risk_table(risk["tickets"], "overdue")
 with risk_tab:
-    widgets.risk_table(risk["tickets"], "at risk")
+    tables.risk_table(risk["tickets"], "at risk")
 widgets.how_calculated("at_risk", "clock")

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from sla.core import display
-from ui import auth, charts, data, filters, widgets
+from ui import auth, charts, data, filters, tables, widgets
 
 LEVELS = {"team": "Per team", "raw": "Per team name in the file"}
 HOURS = {"wall": "Wall-clock hours", "working": "Working hours"}
@@ -52,7 +52,7 @@ with right:
     st.subheader("Breaches owned")
     owned = [r for r in result["teams"] if r["breaches_owned"]]
     if owned:
-        widgets.figure_table(pd.DataFrame(owned)[[key, "breaches_owned", "tickets"]]
+        tables.figure_table(pd.DataFrame(owned)[[key, "breaches_owned", "tickets"]]
                              .sort_values("breaches_owned", ascending=False))
     else:
         st.caption("No resolution breach among these tickets.")
@@ -61,7 +61,7 @@ columns = ([key, "team"] if level == "raw" else [key]) + [
     "tickets", "hours_held", "median_hours_held", "handoffs_in", "handoffs_out",
     "breaches_owned"]
 table = pd.DataFrame(result["teams"], columns=columns)
-widgets.figure_table(table.assign(hours_held=table["hours_held"].map(display.hours),
+tables.figure_table(table.assign(hours_held=table["hours_held"].map(display.hours),
                                   median_hours_held=table["median_hours_held"].map(display.hours))
                      .rename(columns={"hours_held": "held", "median_hours_held": "median_held"}))
 widgets.download_csv(table, f"handoffs-{level}.csv", "Download hand-offs")
@@ -71,7 +71,7 @@ if result["transfers"]:
     st.caption("How often one team passed a ticket to another, and the median time the first "
                "held it just before.")
     transfers = pd.DataFrame(result["transfers"])
-    widgets.figure_table(transfers.assign(median_hours_before=transfers["median_hours_before"]
+    tables.figure_table(transfers.assign(median_hours_before=transfers["median_hours_before"]
                                           .map(display.hours)), key="transfers")
     widgets.download_csv(transfers, f"handoffs-{level}-from-to.csv",
                          "Download who handed to whom", key="download-transfers")

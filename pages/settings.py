@@ -5,7 +5,7 @@ import streamlit as st
 
 from sla.core import display, rule_form, rules
 from sla.service import accounts, edits
-from ui import auth, data, settings_form, widgets
+from ui import auth, data, settings_form, tables, widgets
 from ui.calendars import calendars_section
 from ui.teams_admin import teams_section
 from ui.tokens import tokens_section
@@ -88,7 +88,7 @@ with tab_clocks:
 with tab_users:
     st.dataframe(settings_form.user_table(accounts.list_users(database),
                                           accounts.refused_addresses(database)),
-                 hide_index=True, placeholder=widgets.MISSING)
+                 hide_index=True, placeholder=tables.MISSING)
     st.caption("Times in UTC. After five wrong passwords for a user from one address, that "
                "address may not try again for 15 minutes; Unlock lets it in at once.")
     with st.form("add_user", clear_on_submit=True):

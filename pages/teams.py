@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from sla.core import display
-from ui import auth, charts, data, filters, widgets
+from ui import auth, charts, data, filters, tables, widgets
 
 user = auth.require_role()
 st.title("Team Performance")
@@ -25,7 +25,9 @@ table = pd.DataFrame(teams)[["team", "total_tickets", "resolved", "pending", "br
                              "resolution_met", "resolution_breached", "resolution_sla_pct",
                              "avg_response_hours", "median_response_hours",
                              "avg_resolution_hours", "median_resolution_hours"]]
-widgets.figure_table(table)
+tables.figure_table(table, ["team", "total_tickets", "resolved", "pending", "breaches",
+                            "response_sla_pct", "resolution_sla_pct", "median_response_hours",
+                            "median_resolution_hours"])  # met and breached: on the cards
 widgets.download_csv(table, "teams.csv", "Download team figures")
 widgets.how_calculated("sla", "hours", "teams")
 
@@ -45,8 +47,8 @@ with right:
                                          aggfunc="sum", fill_value=0)
                      .reindex(columns=[t for t in data.team_names() if t in set(pending["team"])])
                      .astype(int))
-        st.dataframe(by_status, placeholder=widgets.MISSING, column_config={
-            "status": "Status", **{team: st.column_config.NumberColumn(team, format=widgets.COUNT)
+        st.dataframe(by_status, placeholder=tables.MISSING, column_config={
+            "status": "Status", **{team: st.column_config.NumberColumn(team, format=tables.COUNT)
                                    for team in by_status.columns}})
 
 st.subheader("Which team names in the file fed each team")
@@ -64,6 +66,6 @@ for team in [t for t in data.team_names() if t in set(raw["team"])]:
                      f"{display.count(int(names['tickets'].sum()), 'ticket')}",
                      expanded=team in ("Other", "Unassigned")):
         st.dataframe(names[["team_raw", "tickets"]], hide_index=True,
-                     placeholder=widgets.MISSING, column_config={
+                     placeholder=tables.MISSING, column_config={
             "team_raw": "Team in the file",
-            "tickets": st.column_config.NumberColumn("Tickets", format=widgets.COUNT)})
+            "tickets": st.column_config.NumberColumn("Tickets", format=tables.COUNT)})

@@ -5,7 +5,7 @@ import streamlit as st
 
 from sla.core import display
 from sla.service import edits
-from ui import auth, data, filters, widgets
+from ui import auth, data, filters, tables, widgets
 
 EDITABLE = ("status", "priority_raw", "category", "owner", "resolved_by", "resolved_at",
             "team_raw")
@@ -18,9 +18,9 @@ filters = filters.filter_bar(search=True)
 frame = data.tickets(filters)
 widgets.stop_if_empty(len(frame), user)
 st.caption(f"{display.count(len(frame), 'ticket')} match"
-           + (f"; the first {widgets.TABLE_ROWS:,} are shown, the download has all"
-              if len(frame) > widgets.TABLE_ROWS else ""))
-selection = widgets.ticket_table(frame, on_select="rerun", selection_mode="single-row",
+           + (f"; the first {tables.TABLE_ROWS:,} are shown, the download has all"
+              if len(frame) > tables.TABLE_ROWS else ""))
+selection = tables.ticket_table(frame, on_select="rerun", selection_mode="single-row",
                                  key="ticket_table")
 widgets.download_csv(frame, "tickets.csv", "Download these tickets (CSV)")
 
@@ -46,16 +46,16 @@ with left:
              "resolution_sla_raw", "imported_at", "updated_at"]
     st.dataframe(pd.DataFrame({"field": [display.label(n) for n in names],
                                "value": [display.value(ticket.get(n)) for n in names]}),
-                 hide_index=True, placeholder=widgets.MISSING,
-                 height=widgets.whole_height(len(names)),
+                 hide_index=True, placeholder=tables.MISSING,
+                 height=tables.whole_height(len(names)),
                  column_config={"field": "Field", "value": "Value"})
 with right:
     st.markdown("**Columns kept from the file**")
     extra = ticket.get("extra") or {}
     st.dataframe(pd.DataFrame({"column": list(extra),
                                "value": [display.value(v) for v in extra.values()]}),
-                 hide_index=True, placeholder=widgets.MISSING,
-                 height=widgets.whole_height(len(extra)),
+                 hide_index=True, placeholder=tables.MISSING,
+                 height=tables.whole_height(len(extra)),
                  column_config={"column": "Column", "value": "Value"})
 
 timeline = ticket.get("timeline") or []
@@ -65,7 +65,7 @@ if timeline:
                                 "status": display.value(p.get("status")),
                                 "exact": "from the file" if p.get("exact") else
                                 "seen between two imports"} for p in timeline]),
-                 hide_index=True, placeholder=widgets.MISSING, column_config={
+                 hide_index=True, placeholder=tables.MISSING, column_config={
                      "at": st.column_config.DatetimeColumn("From (UTC)",
                                                            format="YYYY-MM-DD HH:mm"),
                      "team": display.label("team_raw"), "status": display.label("status"),
@@ -79,7 +79,7 @@ if history:
                                 "field": display.label(f), "old": display.value(c["old"]),
                                 "new": display.value(c["new"])}
                                for h in history for f, c in h["changes"].items()]),
-                 hide_index=True, placeholder=widgets.MISSING, column_config={
+                 hide_index=True, placeholder=tables.MISSING, column_config={
                      "at": st.column_config.DatetimeColumn("When (UTC)",
                                                            format="YYYY-MM-DD HH:mm"),
                      "by": "By", "kind": "Change", "field": "Field", "old": "Before",

@@ -256,6 +256,28 @@ def test_filters_select_what_they_say(server):
     assert [t["resolved_by"] for t in odd.json()["tickets"]] == [FORMULA_AGENT]
 
 
+def test_a_saved_view_filters_the_answer_under_the_filters_given(server):
+    """The token owner's own view of a name comes before the shared one; a view nobody can
+    open is a 422 naming the parameter."""
+    server.cli("view", "save", "Two teams", "--team", "L1", "--team", "L2")
+    server.cli("view", "save", "Two teams", "--team", "L1", "--for", "viewer")
+    viewer, admin = server.token(), server.token("admin")
+    try:
+        def summary(query: str, token: str = admin) -> dict:
+            return server.get(f"/api/v1/summary?{query}", token).json()
+
+        assert summary("view=Two+teams", viewer) == summary("team=L1")
+        assert summary("view=Two+teams") == summary("team=L1&team=L2")
+        assert summary("view=Two+teams&team=L2&status=pending") == summary(
+            "team=L2&status=pending")
+        missing = server.get("/api/v1/summary?view=Nope", viewer)
+        assert_error(missing, 422)
+        assert missing.json()["error"].startswith("view: There is no saved view named")
+    finally:
+        server.cli("view", "remove", "Two teams")
+        server.cli("view", "remove", "Two teams", "--for", "viewer")
+
+
 # ---------------------------------------------------------------- tickets: pages and CSV
 
 def test_pages_cover_the_tickets_once_in_the_csv_order(server, document):

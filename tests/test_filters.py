@@ -70,6 +70,9 @@ def test_the_team_filter_takes_the_desks_own_teams():
                                   "Unassigned, not 'L1'.")
 
 
+# Any parameter texts a link, a saved view or a command line could carry.
+ANY_TEXTS = st.dictionaries(st.sampled_from(["from", "to", "team", "priority", "agent", "status",
+                                             "q"]), st.lists(st.text(max_size=60), max_size=3))
 HELD = Known(teams=("L1", "L2", "Other", "Unassigned"), priorities=("P1", "P2", "P3"),
              agents=("Ann", "Bob"))
 
@@ -105,8 +108,7 @@ def test_an_empty_store_names_no_priority_or_agent_as_unknown():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.dictionaries(st.sampled_from(["from", "to", "team", "priority", "agent", "status", "q"]),
-                       st.lists(st.text(max_size=60), max_size=3)))
+@given(ANY_TEXTS)
 def test_any_texts_parse_to_held_values_or_are_refused_naming_a_parameter(texts):
     try:
         chosen = filters.parse(texts, HELD)
@@ -136,3 +138,34 @@ def test_the_previous_period_has_the_same_length_just_before():
 ])
 def test_date_presets_count_back_from_the_last_day_held(code, expected):
     assert filters.preset_range(code, dt.date(2026, 5, 20)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXTS)
+def test_filters_read_back_from_their_own_texts(texts):
+    """A saved view keeps ``Filters.texts()``; reading them gives the same filters."""
+    try:
+        chosen = filters.parse(texts, HELD)
+    except ParamError:
+        return
+    assert filters.parse(chosen.texts(), HELD) == chosen
+
+
+def test_what_no_longer_applies_is_left_out_and_named():
+    texts = {"team": ["L1", "Gone team"], "agent": ["Ann", "Left Person"],
+             "from": ["2026-13-01"], "to": ["2026-03-31"], "status": ["pending"]}
+    applied, left_out = filters.applicable(texts, HELD)
+    assert applied == Filters(date_to=dt.date(2026, 3, 31), teams=("L1",), agents=("Ann",),
+                              status_class="pending")
+    assert [problem.param for problem in left_out] == ["from", "team", "agent"]
+    assert filters.applicable({"team": ["L2"]}, HELD) == (Filters(teams=("L2",)), [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXTS)
+def test_any_view_opens_with_held_values_and_names_each_one_it_leaves_out(texts):
+    applied, left_out = filters.applicable(texts, HELD)
+    assert set(applied.teams) <= set(HELD.teams)
+    assert set(applied.agents) <= set(HELD.agents)
+    assert bool(left_out) == bool(filters.problems(texts, HELD))
+    assert all(problem.param in texts for problem in left_out)

@@ -231,7 +231,7 @@ def render_trend_chart(rows: list[dict], period: str = "week",
         x=x, y=pct, color=color, tooltip=tooltip,
         opacity=alt.Opacity("sample:N", title=None,
                             scale=alt.Scale(domain=_sample_names(min_sample), range=[1, FADED]),
-                            legend=alt.Legend(orient="top", labelLimit=0)))
+                            legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=0)))
     return alt.layer(lines, points).properties(height=TREND_PCT_HEIGHT, autosize=FIT_WIDTH)
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 from sla.core import display, filters
 from sla.core.filters import Filters
 from sla.core.params import ParamError
-from ui import data, widgets
+from ui import data, views, widgets
 
 STATUS_CHOICES = ["all", "pending", "resolved"]
 PRESET_KEY = "date_preset"
@@ -66,6 +66,7 @@ def filter_bar(search: bool = False) -> Filters:
     link_notice(known)
     held = held_range(span)
     with st.expander("Filters", icon=":material/filter_list:"):
+        saved_views = st.container()
         if span.get("last"):
             anchor = span["last"].date()
             st.pills("Created", list(filters.PRESETS), format_func=filters.PRESETS.get,
@@ -98,6 +99,8 @@ def filter_bar(search: bool = False) -> Filters:
     except ParamError as exc:
         st.error(display.literal(str(exc)), icon=":material/filter_alt_off:")
         st.stop()
+    with saved_views:
+        views.views_row(chosen)
     if span.get("first"):
         st.caption(chosen.describe(held))
     st.sidebar.caption(f"Tickets created: {held}" if span.get("first") else "No tickets yet")

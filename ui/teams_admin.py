@@ -12,7 +12,7 @@ from pymongo.database import Database
 from sla.core import display, rule_form, rules
 from sla.core.teams import desk_teams
 from sla.service import edits
-from ui import data, settings_form, widgets
+from ui import data, settings_form, tables
 
 TEAM_COLUMNS = ["name", "lead", "email"]
 RULE_COLUMNS = ["team", "words", "exact", "pattern"]
@@ -70,7 +70,7 @@ def _show_moves(moves: list[dict]) -> None:
         return
     total = sum(move["tickets"] for move in moves)
     st.info(f"{display.count(total, 'ticket')} would change team. Nothing is saved yet.")
-    widgets.figure_table(pd.DataFrame(moves).rename(columns={"from": "From team",
+    tables.figure_table(pd.DataFrame(moves).rename(columns={"from": "From team",
                                                             "to": "To team"}),
                          key="team-moves")
 
@@ -84,7 +84,7 @@ def _unmapped_form(database: Database, admin: dict, current: dict, generation: i
     st.caption(f"{display.count(sum(n['tickets'] for n in names), 'ticket')} in Other, "
                f"under {display.count(len(names), 'team name')}. Choose names and a team to "
                "map them to exactly.")
-    widgets.figure_table(pd.DataFrame(names), height=widgets.whole_height(min(len(names), 10)),
+    tables.figure_table(pd.DataFrame(names), height=tables.whole_height(min(len(names), 10)),
                          key="unmapped")
     with st.form(f"map-names-{generation}"):
         columns = st.columns([3, 1])

@@ -9,7 +9,7 @@ from pymongo.database import Database
 
 from sla.core import display
 from sla.service import accounts
-from ui import widgets
+from ui import tables, widgets
 
 TOKEN_COLUMNS = {"id": "Token id", "username": "User", "name": "For", "created_at": "Created",
                  "created_by": "Made by", "last_used_at": "Last used",
@@ -53,7 +53,7 @@ def tokens_section(database: Database, admin: dict) -> None:
                        "as it is not shown again.", icon=":material/key:")
             st.code(token, language=None)
     records = accounts.list_tokens(database)
-    st.dataframe(token_table(records), hide_index=True, placeholder=widgets.MISSING)
+    st.dataframe(token_table(records), hide_index=True, placeholder=tables.MISSING)
     st.caption("Times in UTC.")
     live = [r for r in records if not r["revoked_at"]]
     if not live:

@@ -30,7 +30,9 @@ from sla.service import accounts, answers, queries, reports
 PREFIX = "/api/v1"
 IMPORT_ID = re.compile(r"[0-9a-f]{24}")
 JSON_TYPE = "application/json"
-FILTERS = filters.PARAMS
+VIEW = Param("view", "string", "A saved view's name: its filters apply, under any given here "
+              "(the token owner's own view of that name, else the shared one).")
+FILTERS = filters.PARAMS + (VIEW,)
 
 
 class ApiError(Exception):

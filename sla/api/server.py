@@ -22,7 +22,7 @@ from sla.core import clients, config, filters
 from sla.core.config import ConfigError
 from sla.core.filters import Known
 from sla.core.params import ParamError
-from sla.service import accounts, answers, database, queries
+from sla.service import accounts, answers, database, queries, views
 
 RATE_WINDOW_S = 60.0
 FILTER_NAMES = {p.name for p in filters.PARAMS}
@@ -80,8 +80,10 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-def _values(endpoint: Endpoint, request: Request, held: Known) -> dict:
-    """The endpoint's parameters read from the query; ``held``: what a filter may name."""
+def _values(endpoint: Endpoint, request: Request, held: Known,
+            open_view: Callable[[str], views.OpenedView]) -> dict:
+    """The endpoint's parameters read from the query; ``held``: what a filter may name;
+    ``open_view``: a saved view by name, whose filters those given replace one by one."""
     known = {p.name for p in endpoint.params}
     unknown = sorted(set(request.query_params) - known)
     if unknown:
@@ -92,10 +94,15 @@ def _values(endpoint: Endpoint, request: Request, held: Known) -> dict:
     try:
         values = {p.name: p.parse(texts[p.name]) for p in endpoint.params
                   if p.name not in FILTER_NAMES}
-        values["filters"] = filters.parse({name: texts[name] for name in texts
-                                           if name in FILTER_NAMES}, held)
+        view = values.pop("view", None)
+        given = {name: texts[name] for name in texts if name in FILTER_NAMES and texts[name]}
+        if view:
+            given = {**open_view(view).filters.texts(), **given}
+        values["filters"] = filters.parse(given, held)
     except ParamError as exc:
         raise ApiError(422, str(exc)) from None
+    except views.ViewError as exc:
+        raise ApiError(422, f"view: {exc}") from None
     return values
 
 
@@ -122,7 +129,8 @@ def serve(endpoint: Endpoint, request: Request) -> Response:
     if endpoint.role == "admin" and user["role"] != "admin":
         raise ApiError(403, f"{endpoint.path.lstrip('/')} is for admins; this token acts for "
                             f"a {user['role']}.")
-    values = _values(endpoint, request, answers.known_values(db))
+    values = _values(endpoint, request, answers.known_values(db),
+                     lambda name: views.open_view(db, name, user["username"]))
     if endpoint.media_type != JSON_TYPE:
         name = endpoint.path.lstrip("/")
         return Response(endpoint.answer(db, values), media_type=endpoint.media_type,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from sla.core import filters
 from sla.core.filters import Filters
 from sla.core.params import Param
-from sla.service import answers, database
+from sla.service import answers, database, views
 
 
 def add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
@@ -15,6 +16,8 @@ def add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
     for param in filters.PARAMS if dates else filters.SELECTIONS:
         parser.add_argument(f"--{param.name}", dest=f"filter_{param.name}", metavar=param.name.upper(),
                             action="append", default=[], help=_help(param))
+    parser.add_argument("--view", metavar="NAME", help="start from this saved view's filters "
+                        "(a shared one; the options given replace its own)")
 
 
 def _help(param: Param) -> str:
@@ -23,7 +26,15 @@ def _help(param: Param) -> str:
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    """The filters given on the command line; ParamError (exit 2) when one cannot be used."""
-    return filters.parse({name[len("filter_"):]: texts for name, texts in vars(args).items()
-                          if name.startswith("filter_")},
-                         answers.known_values(database.connect()))
+    """The filters given on the command line, over those of ``--view`` when named; ParamError
+    or ViewError (exit 2) when one cannot be used. What of the view no longer applies is
+    said on standard error."""
+    db = database.connect()
+    given = {name[len("filter_"):]: texts for name, texts in vars(args).items()
+             if name.startswith("filter_") and texts}
+    if getattr(args, "view", None):
+        opened = views.open_view(db, args.view)
+        for problem in opened.left_out:
+            print(f"note: the view {opened.name!r} no longer applies: {problem}", file=sys.stderr)
+        given = {**opened.filters.texts(), **given}
+    return filters.parse(given, answers.known_values(db))

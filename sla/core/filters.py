@@ -60,6 +60,13 @@ class Filters:
             mask &= _search_mask(frame, self.search.strip())
         return frame if mask.all() else frame[mask]
 
+    def texts(self) -> dict[str, list[str]]:
+        """The parameter texts that ``parse`` reads back into these filters (a link's query,
+        a saved view)."""
+        return texts_of({"from": self.date_from, "to": self.date_to, "team": self.teams,
+                         "priority": self.priorities, "agent": self.agents,
+                         "status": self.status_class, "q": self.search})
+
     def previous_period(self) -> Filters | None:
         """The same filters over the period of the same length just before this one's dates
         (None unless both dates are set): what the KPI cards compare with."""
@@ -138,6 +145,27 @@ def problems(texts: Mapping[str, Sequence[str]], known: Known = Known()) -> list
     if start and end and start > end:
         found.append(ParamError("from", "from must not be after to."))
     return found
+
+
+def applicable(texts: Mapping[str, Sequence[str]],
+               known: Known = Known()) -> tuple[Filters, list[ParamError]]:
+    """What of the texts still applies (a saved view whose team was renamed since, an agent
+    no longer held), and why the rest does not: a team, priority or agent not held is left
+    out of its list, any other parameter that cannot be used is left out whole."""
+    found = problems(texts, known)
+    bad = {problem.param for problem in found}
+    allowed = {"team": known.teams, "priority": known.priorities, "agent": known.agents}
+    kept = {}
+    for name, values in texts.items():
+        if name in bad and allowed.get(name):
+            values = [value for value in values if value in set(allowed[name])]
+        elif name in bad:
+            continue
+        kept[name] = values
+    try:
+        return parse(kept, known), found
+    except ParamError as exc:  # a list value that parses alone but not in what is left
+        return Filters(), found + [exc]
 
 
 def _not_known(name: str, value: str, allowed: Sequence[str]) -> ParamError:

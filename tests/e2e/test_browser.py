@@ -172,6 +172,40 @@ def test_a_link_with_values_not_held_names_them_and_applies_the_rest(admin_page,
     screenshot(page, screenshots, "dashboard-link-not-applied")
 
 
+def test_a_saved_view_opens_its_filters_and_the_link_follows(admin_page, app, screenshots):
+    """Save the filters in force as a shared view in the filter bar's form, then open it on a
+    bare Dashboard: the cards and the URL are the view's (as the CLI's --view counts them)."""
+    page = admin_page
+    goto(page, f"{app.url}/dashboard?team=L2&priority=P3")
+    wait_for_title(page, "Dashboard")
+    bar = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").first
+    bar.locator("summary").click()
+    page.get_by_role("button", name="Save as a view").click()
+    page.get_by_role("textbox", name="Name").fill("L2 <i>P3</i>")
+    page.get_by_text("Share with everyone").click()
+    screenshot(page, screenshots, "view-save-form")
+    page.get_by_role("button", name="Save view").click()
+    page.get_by_text("Saved the view").wait_for(timeout=RUN_TIMEOUT_MS)
+    saved = json.loads(app.cli("view", "list", "--json"))
+    assert [(v["name"], v["shared"], v["filters"]) for v in saved] == [
+        ("L2 <i>P3</i>", True, {"team": ["L2"], "priority": ["P3"]})]
+
+    goto(page, f"{app.url}/dashboard")
+    wait_for_title(page, "Dashboard")
+    bar = page.locator('[data-testid="stExpander"]').filter(has_text="Filters").first
+    bar.locator("summary").click()
+    box = bar.locator('[data-testid="stSelectbox"]').filter(has_text="Saved view")
+    box.locator("input").click()
+    page.get_by_role("option", name="L2 <i>P3</i> (shared)", exact=True).click()
+    page.get_by_text("Opened the view").wait_for(timeout=RUN_TIMEOUT_MS)
+    wait_for_run(page)
+    assert "team=L2" in page.url and "priority=P3" in page.url, page.url
+    summary = json.loads(app.cli("summary", "--json", "--view", "L2 <i>P3</i>"))
+    assert 0 < summary["total_tickets"] < TICKETS
+    assert shown_cards(page) == expected_cards(summary)
+    screenshot(page, screenshots, "view-opened")
+
+
 def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     page = admin_page
     goto(page, f"{app.url}/tickets?team=L2")

@@ -573,8 +573,9 @@ def _check_screen(page, where: str, findings: Findings) -> None:
     for index, grid in enumerate(page.evaluate(GRIDS_JS), start=1):
         name = f"{where} [table {index}"
         findings.count("tables")
-        if grid["cut"] and ", desktop," in f"{where},":  # listed: fitting them is still to do
-            findings.notes.append(f"{where}: table {index} scrolls sideways at 1440 px")
+        if grid["cut"] and ", desktop," in f"{where},":  # a phone scrolls, its first pinned
+            findings.add(where, f"table {index} scrolls sideways at 1440 px: "
+                                f"{', '.join(grid['headers']) or 'headers drawn on a canvas'}")
         if not grid["tree"]:
             continue  # no accessibility table: the canvas cannot be read
         findings.count("tables read")
