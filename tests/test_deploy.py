@@ -122,7 +122,7 @@ def compose_config(tmp_path: Path, env_text: str | None = None) -> subprocess.Co
     # --profile before the subcommand works for v1 (>= 1.28) and v2 alike; with
     # v2 the profiled nginx service is only printed when its profile is on.
     return subprocess.run(
-        [*cmd, "--profile", "tls", "config"],
+        [*cmd, "--profile", "tls", "--profile", "watch", "config"],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -175,6 +175,13 @@ def test_compose_config(tmp_path):
     nginx_volumes = json.dumps(nginx["volumes"])
     assert "sla-tracker.conf" in nginx_volumes and "deploy/certs" in nginx_volumes
 
+    watcher = services["watcher"]  # the same image, watching the drop folder
+    assert watcher["profiles"] == ["watch"] and watcher["image"] == app["image"]
+    assert watcher["command"][:5] == ["python", "-m", "sla", "watch", "/drop"]
+    assert watcher["environment"]["MONGO_URI"] == expected_uri
+    assert watcher["depends_on"]["mongo"]["condition"] == "service_healthy"
+    assert "/drop" in json.dumps(watcher["volumes"]) and not watcher.get("ports")
+
 
 def test_compose_requires_secrets(tmp_path):
     """A .env without SLA_COOKIE_KEY must be rejected, not run with an empty key."""
@@ -195,6 +202,7 @@ def test_env_example_documents_every_variable():
     for key in (
         "MONGO_ROOT_USER", "MONGO_ROOT_PASSWORD", "MONGO_APP_USER", "MONGO_APP_PASSWORD", "SLA_DB",
         "SLA_COOKIE_KEY", "SLA_MAX_UPLOAD_MB", "APP_PORT", "SERVER_NAME", "BACKUP_DIR", "BACKUP_KEEP_DAYS",
+        "DROP_DIR",
     ):
         assert key in env, f"{key} missing from .env.example"
     for key in ("MONGO_ROOT_PASSWORD", "MONGO_APP_PASSWORD", "SLA_COOKIE_KEY"):

@@ -17,13 +17,23 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import open_work, people, report, rules, server, undo, views
+from sla.cli import open_work, people, report, rules, server, undo, views, watch
 from sla.cli.filter_options import add_filters, filters_from
-from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_rows
+from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_import_report, print_rows
 from sla.core import display, rule_text
 from sla.core.config import ConfigError
 from sla.core.params import ParamError
-from sla.service import accounts, answers, database, demo, health, importing, people_admin, queries
+from sla.service import (
+    accounts,
+    answers,
+    database,
+    demo,
+    health,
+    importing,
+    people_admin,
+    queries,
+    watcher,
+)
 from sla.service import views as service_views
 
 KEY_HELP = ("the key archives are signed with (default: this installation's SLA_COOKIE_KEY or "
@@ -31,7 +41,7 @@ KEY_HELP = ("the key archives are signed with (default: this installation's SLA_
 EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
                    accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
                    ParamError, rule_text.RuleError, people_admin.PeopleError,
-                   service_views.ViewError)
+                   service_views.ViewError, watcher.WatchError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +128,7 @@ def _add_admin_commands(commands) -> None:
     people.add_commands(commands)
     report.add_commands(commands)
     views.add_commands(commands)
+    watch.add_commands(commands)
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
@@ -165,23 +176,7 @@ def cmd_import(args) -> int:
     if args.json:
         print(answers.to_json(report.as_dict()))
         return 0
-    verb = "would import" if args.dry_run else "imported"
-    print(f"{verb} {report.file_name}: {report.rows_read:,} rows read, {report.tickets:,} tickets "
-          f"({report.folded:,} rows folded into later rows of the same SR)")
-    if report.detected_as:
-        print(f"  Detected: {report.detected_as}")
-    if report.import_id:
-        print(f"  import id {report.import_id} (undo it with {PROG} import undo {report.import_id})")
-    print(f"  inserted {report.inserted:,}, updated {report.updated:,}, "
-          f"unchanged {report.unchanged:,}, rejected {report.rejected:,}")
-    print(f"  not parsed: {report.durations_not_parsed:,} durations, {report.dates_not_parsed:,} "
-          f"dates; SLA values not recognised: {report.sla_not_recognised:,}")
-    print(f"  teams: {sum(report.teams_other.values()):,} tickets in Other, "
-          f"{report.teams_unassigned:,} Unassigned")
-    for row in report.rejected_rows[:10]:
-        print(f"  rejected row {row['row']}: {row['reason']}")
-    for note in report.notes:
-        print(f"  note: {note}")
+    print_import_report(report, "would import" if args.dry_run else "imported")
     return 0
 
 
@@ -367,6 +362,7 @@ COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export,
             "user": cmd_user, "token": cmd_token, "settings": rules.cmd_settings,
             "calendar": rules.cmd_calendar, "people": people.cmd_people, "report": report.cmd_report, "view": views.cmd_view,
+            "watch": watch.cmd_watch,
             "demo": cmd_demo,
             "server": server.cmd_server, "backup": cmd_backup, "restore": cmd_restore,
             "check": cmd_check}

@@ -35,6 +35,26 @@ def output(args, rows: list[dict], columns: list[str]) -> None:
         print_rows(rows, columns)
 
 
+def print_import_report(report, verb: str = "imported") -> None:
+    """An import's report as the command line prints it (``import``, ``watch``)."""
+    print(f"{verb} {report.file_name}: {report.rows_read:,} rows read, {report.tickets:,} tickets "
+          f"({report.folded:,} rows folded into later rows of the same SR)")
+    if report.detected_as:
+        print(f"  Detected: {report.detected_as}")
+    if report.import_id:
+        print(f"  import id {report.import_id} (undo it with {PROG} import undo {report.import_id})")
+    print(f"  inserted {report.inserted:,}, updated {report.updated:,}, "
+          f"unchanged {report.unchanged:,}, rejected {report.rejected:,}")
+    print(f"  not parsed: {report.durations_not_parsed:,} durations, {report.dates_not_parsed:,} "
+          f"dates; SLA values not recognised: {report.sla_not_recognised:,}")
+    print(f"  teams: {sum(report.teams_other.values()):,} tickets in Other, "
+          f"{report.teams_unassigned:,} Unassigned")
+    for row in report.rejected_rows[:10]:
+        print(f"  rejected row {row['row']}: {row['reason']}")
+    for note in report.notes:
+        print(f"  note: {note}")
+
+
 MAX_MESSAGE = 300
 
 

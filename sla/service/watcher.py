@@ -1,0 +1,106 @@
+"""Fresh data without clicks: every new or changed export dropped in a folder is imported once,
+in arrival order, with the same report and audit as an upload.
+
+A pass looks at the folder's export files (``.xlsx .xlsm .xls .csv``, hidden ones left out),
+oldest modification first. A file modified less than ``settle`` seconds ago is left for a
+later pass: a ticketing tool or an SFTP upload may still be writing it. A file whose size and
+modification time are those of the version imported last is not read again; one that was
+touched but holds the same content is not imported again either (``sla.storage.watched``
+keeps the version imported last, so a restart changes nothing). A file that cannot be imported
+is moved into ``failed/`` beside it, with ``NAME.reason.txt`` saying why in one line; the
+import wrote nothing (``importing.import_file``). A store that is busy or away stops the pass
+with the file left where it was, for the next pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymongo.database import Database
+
+from sla.ingest.normalise import ImportReport
+from sla.service import importing
+from sla.storage import clock, watched
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+FAILED = "failed"
+SETTLE_S = 5.0
+
+
+class WatchError(ValueError):
+    """The watched folder cannot be read; the message names it in one sentence."""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One file a pass handled: imported (with its report), or moved aside (with why)."""
+
+    name: str
+    report: ImportReport | None = None
+    reason: str | None = None
+
+
+def arrived(folder: Path) -> list[Path]:
+    """The folder's export files, oldest modification first (then by name)."""
+    if not folder.is_dir():
+        raise WatchError(f"The watched folder {folder} is gone or is not a folder.")
+    try:
+        files = [path for path in folder.iterdir() if path.is_file()
+                 and path.suffix.lower() in SUFFIXES and not path.name.startswith(".")]
+        return sorted(files, key=lambda path: (path.stat().st_mtime_ns, path.name))
+    except OSError as exc:
+        raise WatchError(f"The watched folder {folder} cannot be read: "
+                         f"{exc.strerror or exc}.") from None
+
+
+def watch_pass(db: Database, folder: Path, user: str = "watcher", settle: float = SETTLE_S,
+               now: Callable[[], float] = time.time) -> list[Taken]:
+    """Import what arrived in ``folder`` since the last pass; what each file came to."""
+    key = str(folder.resolve())
+    taken = []
+    for path in arrived(folder):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:  # taken away between the listing and now
+            continue
+        if now() - stat.st_mtime < settle:
+            continue
+        last = watched.last_taken(db, key, path.name)
+        if last and (last["size"], last["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        if last and last["sha256"] == digest:  # touched, not changed
+            watched.remember(db, key, path.name, stat.st_size, stat.st_mtime_ns, digest,
+                             last.get("import_id"))
+            continue
+        taken.append(_take(db, key, path, data, digest, stat, user))
+    return taken
+
+
+def _take(db: Database, key: str, path: Path, data: bytes, digest: str, stat,
+          user: str) -> Taken:
+    try:
+        report = importing.import_file(db, data, path.name, user=user)
+    except importing.ReadError as exc:
+        return Taken(path.name, reason=move_aside(path, str(exc)))
+    watched.remember(db, key, path.name, stat.st_size, stat.st_mtime_ns, digest,
+                     report.import_id or None)
+    return Taken(path.name, report=report)
+
+
+def move_aside(path: Path, reason: str) -> str:
+    """Move a file that failed into ``failed/`` beside it (a time stamp added when the name
+    is taken there), its one-line reason beside it; the reason."""
+    folder = path.parent / FAILED
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}.{clock.now():%Y%m%d-%H%M%S}{path.suffix}"
+    path.replace(target)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    return reason
