@@ -1,4 +1,5 @@
-"""Settings (admin): the rules behind the numbers (declared in sla.core.rules), and users."""
+"""Settings (admin): the rules behind the numbers (declared in sla.core.rules), teams,
+calendars, users, API tokens, alert subscriptions and what they sent."""
 
 import pandas as pd
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from sla.core import display, rule_form, rules
 from sla.service import accounts, edits
 from ui import auth, data, settings_form, tables, widgets
+from ui.alerts_admin import alerts_section, deliveries_section
 from ui.calendars import calendars_section
 from ui.teams_admin import teams_section
 from ui.tokens import tokens_section
@@ -18,8 +20,8 @@ generation = settings_form.generation()
 
 st.title("Settings")
 widgets.show_flash()
-tab_rules, tab_teams, tab_clocks, tab_users, tab_tokens = st.tabs(
-    ["Rules", "Teams", "Calendars", "Users", "API tokens"])
+tab_rules, tab_teams, tab_clocks, tab_users, tab_tokens, tab_alerts, tab_sent = st.tabs(
+    ["Rules", "Teams", "Calendars", "Users", "API tokens", "Alerts", "Deliveries"])
 
 with tab_rules:
     st.caption("Every rule in full: the page “How the numbers work”, section “Rules”. A change "
@@ -136,3 +138,9 @@ with tab_users:
 
 with tab_tokens:
     tokens_section(database, admin)
+
+with tab_alerts:
+    alerts_section(database, admin)
+
+with tab_sent:
+    deliveries_section(database)

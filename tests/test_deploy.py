@@ -175,6 +175,13 @@ def test_compose_config(tmp_path):
     nginx_volumes = json.dumps(nginx["volumes"])
     assert "sla-tracker.conf" in nginx_volumes and "deploy/certs" in nginx_volumes
 
+    scheduler = services["scheduler"]  # the same image, sending alerts; no profile: always on
+    assert scheduler["image"] == app["image"] and "profiles" not in scheduler
+    assert scheduler["command"][:5] == ["python", "-m", "sla", "alerts", "serve"]
+    assert scheduler["environment"]["MONGO_URI"] == expected_uri
+    assert scheduler["environment"]["SLA_PUBLIC_URL"] == env["SLA_PUBLIC_URL"]
+    assert not scheduler.get("ports")
+
     watcher = services["watcher"]  # the same image, watching the drop folder
     assert watcher["profiles"] == ["watch"] and watcher["image"] == app["image"]
     assert watcher["command"][:5] == ["python", "-m", "sla", "watch", "/drop"]

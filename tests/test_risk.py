@@ -152,3 +152,25 @@ def test_an_old_export_is_read_at_its_own_clock(hand_db):
     result = lists(hand_db, clock["at"])
     assert srs(result, "overdue") == ["T3", "T6"]  # T10 was created at the clock
     assert result["tickets"][0]["worked_hours"] == approx(13 * 24 + 13)
+
+
+def alert_lists(db, at: dt.datetime, within: float, filters: Filters = Filters()) -> dict:
+    measured = risk.measured_open(versions.snapshot(db).frame, get_settings(db), at)
+    return {name: frame["sr_number"].tolist()
+            for name, frame in risk.alert_lists(risk.watched(measured, filters),
+                                                within).items()}
+
+
+def test_the_alerts_watch_every_overdue_ticket_and_those_due_within_the_look_ahead(hand_db):
+    """As the risk lists measure them; the look-ahead counts working hours left, whatever
+    the at-risk share (T10, P1, has 4 h at 00:00 and 1.5 h at 02:30)."""
+    start = alert_lists(hand_db, dt.datetime(2026, 3, 18), 4.0)
+    assert start == {"overdue": ["T3", "T6"], "due_soon": ["T10"]}
+    assert alert_lists(hand_db, dt.datetime(2026, 3, 18), 3.9)["due_soon"] == []
+    assert alert_lists(hand_db, dt.datetime(2026, 3, 18, 2, 30), 1.5)["due_soon"] == ["T10"]
+    later = alert_lists(hand_db, dt.datetime(2026, 3, 19), 400.0)
+    assert later == {"overdue": ["T3", "T6", "T10"], "due_soon": []}
+    assert srs(lists(hand_db, dt.datetime(2026, 3, 19)), "overdue") == later["overdue"]
+    assert alert_lists(hand_db, dt.datetime(2026, 3, 19), 1.0, Filters(teams=("L2",))) == {
+        "overdue": ["T3"], "due_soon": []}
+    assert risk.alert_lists(risk.watched(None, Filters()), 4.0)["overdue"].empty

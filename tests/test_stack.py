@@ -516,3 +516,16 @@ def test_the_api_through_nginx_and_from_each_replica(stack):
         url = f"http://127.0.0.1:{stack.port(name, 8501)}/api/v1/summary?status=pending"
         status, body = _api(url, token)
         assert status == 200 and body["total_tickets"] == stack.summary(1)["pending"], body
+
+
+def test_the_scheduler_serves_alerts_beside_the_app(stack):
+    """The scheduler service runs its loop against the authenticated database: it says it is
+    sending, and no pass fails."""
+    (name,) = stack.containers("scheduler")
+    deadline, said = time.monotonic() + 90, ""
+    while time.monotonic() < deadline and "a pass every" not in said:
+        logs = podman("logs", name, check=False)
+        said = logs.stdout + logs.stderr
+        time.sleep(1)
+    assert "sending alerts: a pass every 60 s" in said, said[-2000:]
+    assert "error" not in said.lower(), said[-2000:]

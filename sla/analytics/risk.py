@@ -58,6 +58,34 @@ def risk_lists(snapshot: Snapshot, filters: Filters, settings: dict, at: dt.date
                        "paused": int(measured["paused_now"].sum())}}
 
 
+def watched(measured: pd.DataFrame | None, filters: Filters) -> pd.DataFrame:
+    """The open tickets ``measured_open`` measured that the filters keep, least time left
+    first, with ``ROW_KEYS`` and whether each is paused now: what the alerts of one view look
+    at (sorted once for all its look-aheads). ``measured`` None (no ticket has a date): none."""
+    if measured is None:
+        return pd.DataFrame(columns=[*ROW_KEYS, "paused_now"])
+    kept = filters.select(measured)
+    return kept[[*ROW_KEYS, "paused_now"]].sort_values(["hours_left", "sr_number"])
+
+
+def alert_lists(watching: pd.DataFrame, within_hours: float) -> dict[str, pd.DataFrame]:
+    """Among the tickets ``watched`` gives: every overdue one, and every one (not paused) that
+    passes its target within ``within_hours`` working hours; each a frame of ``ROW_KEYS``,
+    least time left first (an alert names each ticket once, so there is no limit; ``rows``
+    makes the ones it lists)."""
+    paused = watching["paused_now"].to_numpy(dtype=bool)
+    left = watching["hours_left"].to_numpy(dtype=float)
+    soon = ~paused & (left >= 0) & (left <= within_hours)
+    overdue = (watching["state"] == OVERDUE).to_numpy(dtype=bool)
+    return {"overdue": watching.loc[overdue, list(ROW_KEYS)],
+            "due_soon": watching.loc[soon, list(ROW_KEYS)]}
+
+
+def rows(frame: pd.DataFrame) -> list[dict]:
+    """A frame of ``ROW_KEYS`` as rows of plain values."""
+    return [_row(record) for record in frame.to_dict("records")]
+
+
 def measured_open(frame: pd.DataFrame, settings: dict, at: dt.datetime) -> pd.DataFrame:
     """The open tickets of ``frame`` with a created date and a resolution target, measured at
     ``at``: ``paused_now``, ``worked_hours``, ``hours_left`` and ``state`` (OVERDUE, AT_RISK,

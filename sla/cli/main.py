@@ -17,7 +17,7 @@ from pathlib import Path
 from pymongo.errors import PyMongoError
 
 from sla.analytics import changes, export, metrics
-from sla.cli import open_work, people, report, rules, server, undo, views, watch
+from sla.cli import alerts, open_work, people, report, rules, server, undo, views, watch
 from sla.cli.filter_options import add_filters, filters_from
 from sla.cli.output import CLI_USER, PROG, fail, log_detail, output, print_import_report, print_rows
 from sla.core import display, rule_text
@@ -35,13 +35,15 @@ from sla.service import (
     watcher,
 )
 from sla.service import views as service_views
+from sla.service.alerts import AlertError
 
 KEY_HELP = ("the key archives are signed with (default: this installation's SLA_COOKIE_KEY or "
             "its key file); give the other installation's to restore its backup")
 EXPECTED_ERRORS = (importing.ReadError, database.StoreError, database.EmbeddedError,
                    accounts.UserError, accounts.TokenError, changes.ChangesError, ConfigError,
                    ParamError, rule_text.RuleError, people_admin.PeopleError,
-                   service_views.ViewError, watcher.WatchError)
+                   service_views.ViewError, watcher.WatchError,
+                   AlertError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +131,7 @@ def _add_admin_commands(commands) -> None:
     report.add_commands(commands)
     views.add_commands(commands)
     watch.add_commands(commands)
+    alerts.add_commands(commands)
     p = commands.add_parser("demo", help="load a generated, realistic sample data set")
     p.add_argument("--tickets", type=int, default=3000)
     p.add_argument("--seed", type=int, default=7)
@@ -362,7 +365,7 @@ COMMANDS = {"import": cmd_import, "summary": cmd_summary, "teams": cmd_teams,
             "handoffs": cmd_handoffs, "changes": cmd_changes, "export": cmd_export,
             "user": cmd_user, "token": cmd_token, "settings": rules.cmd_settings,
             "calendar": rules.cmd_calendar, "people": people.cmd_people, "report": report.cmd_report, "view": views.cmd_view,
-            "watch": watch.cmd_watch,
+            "watch": watch.cmd_watch, "alerts": alerts.cmd_alerts,
             "demo": cmd_demo,
             "server": server.cmd_server, "backup": cmd_backup, "restore": cmd_restore,
             "check": cmd_check}

@@ -54,6 +54,18 @@ SETTINGS = (
     Setting("SLA_STALE_AFTER_HOURS", "192", "Home warns that the data is old when the last "
             "import finished longer ago than this, in hours (default: a weekly export and a "
             "day)."),
+    Setting("SLA_PUBLIC_URL", "http://localhost:8501", "The app's address as its users reach "
+            "it; alerts and digests link to views and tickets under it."),
+    Setting("SLA_SMTP_HOST", None, "Mail server alerts are sent through (unset: e-mail "
+            "subscriptions fail with a line saying so; webhooks still go)."),
+    Setting("SLA_SMTP_PORT", "587", "The mail server's port (587: mail submission with "
+            "STARTTLS)."),
+    Setting("SLA_SMTP_STARTTLS", "true", "Switch to TLS with STARTTLS before logging in "
+            "(true or false); false only for a relay on the same host or network."),
+    Setting("SLA_SMTP_USER", None, "Login name on the mail server (unset: no login)."),
+    Setting("SLA_SMTP_PASSWORD", None, "Its password; keep it in the environment or "
+            ".streamlit/secrets.toml."),
+    Setting("SLA_SMTP_FROM", "sla-tracker@localhost", "The sender address of alerts."),
 )
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRETS_FILE = PROJECT_DIR / ".streamlit" / "secrets.toml"

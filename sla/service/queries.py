@@ -236,6 +236,24 @@ def backlog(db: Database, filters: Filters = Filters(), info: dict | None = None
             "total": answer["total"]}
 
 
+def open_measured(db: Database) -> pd.DataFrame | None:
+    """The open tickets measured at the Dashboard's moment (``risk.measured_open``), once a
+    moment for every view and look-ahead a scheduler's pass asks about; None when no ticket
+    has a date."""
+    clock = risk_moment(db)
+    if clock["at"] is None:
+        return None
+    rules = settings(db)
+    return _answer(db, ("open_measured", clock["at"]),
+                   lambda held: risk.measured_open(held.frame, rules, clock["at"]), None)
+
+
+def alert_lists(db: Database, filters: Filters,
+                within_hours: float) -> dict[str, pd.DataFrame]:
+    """Every overdue ticket and every one due within ``within_hours`` (``risk.alert_lists``)."""
+    return risk.alert_lists(risk.watched(open_measured(db), filters), within_hours)
+
+
 def risk_moment(db: Database, info: dict | None = None) -> dict:
     """{"at", "basis"}: when open tickets are measured (``risk.risk_clock``: now for fresh
     data, to the minute so an answer is asked again once a minute, else the data's clock).

@@ -80,10 +80,12 @@ def _listed(view: dict) -> dict:
             "updated_by": view.get("updated_by")}
 
 
-def open_view(db: Database, name: str, username: str | None = None) -> OpenedView:
+def open_view(db: Database, name: str, username: str | None = None,
+              known: filters.Known | None = None) -> OpenedView:
     """The view ``name`` as it applies now. With ``username`` (a page): that user's own view
     of that name, else the shared one. Without (the command line): the shared one, else the
-    only personal view of that name. ViewError when there is none, or several to choose from."""
+    only personal view of that name. ViewError when there is none, or several to choose from.
+    ``known``: what a filter may name, when the caller has it already."""
     named = views.named(db, name)
     shared = [view for view in named if view["owner"] is None]
     if username is not None:
@@ -96,7 +98,7 @@ def open_view(db: Database, name: str, username: str | None = None) -> OpenedVie
         raise ViewError(f"Several people have a view named ‘{display.clean(name, 60)}’; save "
                         "a shared one of that name to choose.")
     view = found[0]
-    applied, left_out = filters.applicable(view["texts"], answers.known_values(db))
+    applied, left_out = filters.applicable(view["texts"], known or answers.known_values(db))
     return OpenedView(view["name"], view["owner"] is None, applied, tuple(left_out))
 
 

@@ -15,7 +15,7 @@ Every visit writes ``test-artifacts/screenshots/screen-<page>-<desktop|phone>-<e
 (the pages are read from Home.py's PAGES; the whole page: the main area scrolls inside its own
 container, so the viewport is made as tall as the content first), plus second views shot and
 checked the same way: ``screen-dashboard-filters-*`` (the Filters expander open),
-``screen-settings-teams-*`` and ``screen-settings-users-*`` (the Teams and Users tabs),
+``screen-settings-teams-*``, ``-users-*``, ``-alerts-*`` and ``-deliveries-*`` (those tabs),
 ``screen-agents-score-*`` (the old system's score; the fair ranking is the default),
 ``screen-dashboard-moved-*`` (what moved since the previous import, full only) and ``screen-sidebar-phone-*`` (the phone's
 sidebar opened). The screenshot is taken before the checks, and the checks never stop the
@@ -234,8 +234,8 @@ def admin_pages(screen_app, browser, findings):
 def full_data(screen_app) -> dict:
     """Real-looking tickets in the store: the UCI incident event log (../shared/data) imported
     with ``python -m sla import``, else ``python -m sla demo --tickets 3000``; every team on
-    a Mon-Fri office calendar with two statuses paused; then one ticket to open on the
-    Tickets page (a resolved one with an agent, when there is one)."""
+    a Mon-Fri office calendar with two statuses paused; two alert subscriptions and a pass
+    that cannot deliver them; then one ticket to open on the Tickets page (a resolved one with an agent, when there is one)."""
     if UCI_ZIP.exists():
         with zipfile.ZipFile(UCI_ZIP) as zipped:
             member = next(n for n in zipped.namelist()
@@ -254,6 +254,12 @@ def full_data(screen_app) -> dict:
                        ("settings", "set", "paused_statuses", "Awaiting User Info",
                         "Pending Customer")):
         run_cli(screen_app.env, *clock_rule)  # the lists in working time, with pauses
+    for subscription in (("--kind", "at-risk", "--within", "2d", "--webhook",
+                          "http://127.0.0.1:9/hook"),
+                         ("--kind", "digest", "--email", "lead@example.com", "--every",
+                          "weekly mon 08:00", "--tz", "Europe/Madrid")):
+        run_cli(screen_app.env, "alerts", "add", *subscription)
+    run_cli(screen_app.env, "alerts", "run")  # both fail here: the Deliveries tab says why
     exported = screen_app.tmp / "all-tickets.csv"
     run_cli(screen_app.env, "export", exported)
     frame = pd.read_csv(exported, dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -403,6 +409,10 @@ def visit_all(app: ScreenApp, pages: dict, folder: Path, findings: Findings, sta
                             lambda: open_tab(page, "Teams"))
                 second_view(page, folder, findings, "settings-users", viewport, state,
                             lambda: open_tab(page, "Users"))
+                second_view(page, folder, findings, "settings-alerts", viewport, state,
+                            lambda: open_tab(page, "Alerts"))
+                second_view(page, folder, findings, "settings-deliveries", viewport, state,
+                            lambda: open_tab(page, "Deliveries"))
 
 
 def second_view(page, folder: Path, findings: Findings, shot: str, viewport: str, state: str,

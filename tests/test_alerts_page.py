@@ -1,0 +1,70 @@
+"""The Alerts and Deliveries tabs of Settings through AppTest against the real test server:
+subscribe, a bad subscription refused in one line, end one after a confirmation, and what a
+pass sent (or failed to send, and why) listed with the values escaped."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sla.core import display
+from sla.service import alerts
+from sla.storage import views as stored_views
+from tests.test_pages import app_db, hand_app  # noqa: F401 (fixtures)
+from tests.test_settings_page import click, settings_page
+
+HOOK = "http://127.0.0.1:9/hook"  # nothing listens there: every try fails
+
+
+def fill(app, label: str, value: str):
+    next(t for t in app.text_input if t.label == label).input(value)
+
+
+def test_an_admin_subscribes_a_webhook_to_a_shared_view(hand_app):
+    stored_views.save(hand_app, "L2 <b>desk</b>", None, {"team": ["L2"]}, by="alice")
+    app = settings_page()
+    next(s for s in app.selectbox if s.label == "Kind").set_value("breached")
+    next(s for s in app.selectbox if s.label == "View").set_value("L2 <b>desk</b>")
+    fill(app, "To", HOOK)
+    click(app, "Subscribe")
+    (made,) = alerts.list_subscriptions(hand_app)
+    assert (made["kind"], made["to"], made["view"], made["created_by"]) == (
+        "breached", HOOK, "L2 <b>desk</b>", "alice")
+    assert [s.value for s in app.success] == [
+        f"Subscribed: {display.literal(HOOK, 60)} gets newly breached tickets (id "
+        f"{made['id']})."]
+    table = next(d.value for d in app.dataframe if "Kind" in d.value.columns)
+    assert table.to_dict("records") == [{"Id": made["id"], "Kind": "breached", "To": HOOK,
+                                         "View": "L2 <b>desk</b>", "When": "each pass",
+                                         "Made by": "alice"}]
+
+
+def test_a_bad_subscription_is_one_line_and_stores_nothing(hand_app):
+    app = settings_page()
+    next(s for s in app.selectbox if s.label == "Kind").set_value("digest")
+    fill(app, "To", "ann@example.com")
+    fill(app, "Digest: every", "hourly")
+    click(app, "Subscribe")
+    assert [e.value for e in app.error] == [display.literal(
+        "The schedule 'hourly' is not \"daily HH:MM\" or \"weekly DAY HH:MM\" (DAY: mon to "
+        "sun).", None)]
+    assert alerts.list_subscriptions(hand_app) == []
+
+
+def test_a_subscription_ends_only_once_confirmed(hand_app):
+    alerts.add_subscription(hand_app, alerts.Request("breached", webhook=HOOK), by="alice")
+    app = click(settings_page(), "End this subscription…")
+    assert len(alerts.list_subscriptions(hand_app)) == 1, "ended before it was confirmed"
+    click(app, "End it")
+    assert alerts.list_subscriptions(hand_app) == []
+
+
+def test_deliveries_list_what_failed_and_why(hand_app):
+    alerts.add_subscription(hand_app, alerts.Request("at-risk", webhook=HOOK), by="alice")
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    assert alerts.run_pass(hand_app, now=now)["retrying"] == 1
+    app = settings_page()
+    table = next(d.value for d in app.dataframe if "Last error" in d.value.columns)
+    (row,) = table.to_dict("records")
+    assert (row["Kind"], row["To"], row["Status"], row["Tries"]) == ("at-risk", HOOK,
+                                                                    "retrying", 1)
+    assert row["Last error"].startswith("The webhook http://127.0.0.1:9 could not be reached")

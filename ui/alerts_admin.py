@@ -1,0 +1,130 @@
+"""The Alerts and Deliveries tabs of Settings: subscribe an address, a team's lead, a person or
+a webhook to a view's alerts or digest; end a subscription or send it now; and what was sent,
+to whom and when, with each failure's reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pymongo.database import Database
+
+from sla.core import display
+from sla.service import alerts, views
+from ui import tables, widgets
+
+KIND_LABELS = {"at-risk": "At risk: tickets about to pass their target",
+               "breached": "Newly breached tickets", "digest": "Digest of the view's figures",
+               "after-import": "What each import changed"}
+ZONES = ("UTC", "Europe/London", "Europe/Madrid", "Europe/Berlin", "America/New_York",
+         "America/Chicago", "America/Los_Angeles", "Asia/Kolkata", "Asia/Singapore",
+         "Australia/Sydney")
+SUBSCRIPTION_COLUMNS = {"id": "Id", "kind": "Kind", "to": "To", "view": "View",
+                        "timing": "When", "created_by": "Made by"}
+DELIVERY_COLUMNS = {"queued_at": "Queued (UTC)", "kind": "Kind", "to": "To",
+                    "status": "Status", "attempts": "Tries", "sent_at": "Sent (UTC)",
+                    "error": "Last error", "next_try": "Next try (UTC)"}
+
+
+def alerts_section(database: Database, admin: dict) -> None:
+    """The subscriptions: a form that adds one, the list, and ending or testing one."""
+    st.caption("Sent by the scheduler (`./sla.sh alerts serve`, the compose service "
+               "“scheduler”) at each pass; a ticket is reported once per reason. How each kind "
+               "works: docs/alerts.md.")
+    subscription_form(database, admin)
+    rows = alerts.list_subscriptions(database)
+    if not rows:
+        st.caption("No subscription yet.")
+        return
+    st.dataframe(subscription_table(rows), hide_index=True, placeholder=tables.MISSING)
+    chosen = st.selectbox("Subscription", rows, key="subscription_pick",
+                          format_func=lambda row: f"{row['id']} · {row['kind']} · "
+                                                  f"{display.clean(row['to'], 60)}")
+    left, right, _ = st.columns([1, 1, 2])
+    if left.button("Send it now", icon=":material/send:"):
+        try:
+            outcome = alerts.send_test(database, chosen["id"])
+        except alerts.AlertError as exc:
+            st.error(display.literal(str(exc), None))
+        else:
+            (st.success if outcome["sent"] else st.warning)(
+                "Sent." if outcome["sent"] else "Not sent yet: see Deliveries for why; it is "
+                "tried again.")
+    with right:
+        widgets.confirm_button(
+            "End this subscription…", "End the subscription?",
+            f"No more messages to **{display.literal(chosen['to'], 60)}** "
+            f"({display.literal(chosen['kind'])}).", "End it",
+            lambda: _remove(database, chosen["id"]), key="remove_subscription")
+
+
+def subscription_form(database: Database, admin: dict) -> None:
+    """Subscribe a place to one kind of message about a shared view or the whole desk."""
+    shared = [v["name"] for v in views.views_for(database, None)]
+    with st.form("add_subscription", clear_on_submit=True):
+        st.markdown("**Subscribe**")
+        top = st.columns([2, 2, 2])
+        kind = top[0].selectbox("Kind", list(KIND_LABELS), format_func=KIND_LABELS.get)
+        view = top[1].selectbox("View", [None, *shared], format_func=lambda name: (
+            "The whole desk" if name is None else display.clean(name, 60)),
+            help="Shared views (save one from a page's filter bar)")
+        to = top[2].text_input("To", placeholder="ann@example.com, team:L2, person:Ann or "
+                                                 "https://hooks…",
+                               help="An e-mail address, a team's lead (team:NAME), a person "
+                                    "of the directory (person:NAME) or a webhook URL")
+        timing = st.columns(3)
+        within = timing[0].text_input("At risk: within", value=alerts.DEFAULT_WITHIN,
+                                      help="Working time ahead, e.g. 4h, 90m, 2d")
+        every = timing[1].text_input("Digest: every", value="weekly mon 08:00",
+                                     help="daily HH:MM or weekly DAY HH:MM")
+        zone = timing[2].selectbox("Time zone", ZONES)
+        add = st.form_submit_button("Subscribe", type="primary",
+                                    icon=":material/notifications_active:")
+    if not add:
+        return
+    target = (to or "").strip()
+    webhook = target if target.lower().startswith(("http://", "https://")) else None
+    try:
+        made = alerts.add_subscription(database, alerts.Request(
+            kind, None if webhook else target, webhook, view, None,
+            within if kind == "at-risk" else None, every if kind == "digest" else None, zone),
+            by=admin["username"])
+    except alerts.AlertError as exc:
+        st.error(display.literal(str(exc), None))
+        return
+    widgets.flash(f"Subscribed: {display.literal(made['to'], 60)} gets "
+                  f"{KIND_LABELS[made['kind']].lower()} (id {made['id']}).")
+    st.rerun()
+
+
+def subscription_table(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame([{**row, "view": row["view"] or "The whole desk", "timing": (
+        f"within {row['within_hours']:g} h" if row["within_hours"] else
+        f"{row['every']} ({row['zone']})" if row["every"] else "each pass")} for row in rows])
+    return frame[list(SUBSCRIPTION_COLUMNS)].rename(columns=SUBSCRIPTION_COLUMNS)
+
+
+def _remove(database: Database, subscription_id: str) -> str:
+    alerts.remove_subscription(database, subscription_id)
+    return f"Ended subscription {subscription_id}."
+
+
+def deliveries_section(database: Database) -> None:
+    """What was sent, to whom and when; what failed and why; what is tried again."""
+    records = alerts.recent_deliveries(database)
+    if not records:
+        st.caption("Nothing sent yet.")
+        return
+    frame = pd.DataFrame([{**r, "error": (r["errors"][-1]["error"] if r["errors"] else None)}
+                          for r in records], columns=[*DELIVERY_COLUMNS, "errors"])
+    failed = int((frame["status"] == "failed").sum())
+    if failed:
+        st.warning(f"{display.count(failed, 'delivery', 'deliveries')} failed for good; the "
+                   "last error says why.", icon=":material/error:")
+    st.dataframe(frame[list(DELIVERY_COLUMNS)].rename(columns=DELIVERY_COLUMNS),
+                 hide_index=True, placeholder=tables.MISSING, column_config={
+        "Queued (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Sent (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Next try (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        "Last error": st.column_config.TextColumn(width="large")})
+    st.caption("The newest 200. A failed hand-over is tried again after 1, 5 and 30 minutes "
+               "and 2 hours, then marked failed.")
