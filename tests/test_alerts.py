@@ -160,7 +160,7 @@ def test_at_risk_goes_to_a_webhook_as_json_and_is_retried_with_back_off(desk, re
     assert (record["subscription"], record["status"], record["attempts"]) == (made["id"],
                                                                              "sent", 3)
     assert [e["error"] for e in record["errors"]] == [
-        "The webhook http://127.0.0.1:%d answered 500." % receiver.server_address[1]] * 2
+        "The webhook http://127.0.0.1:%d/… answered 500." % receiver.server_address[1]] * 2
 
 
 def test_a_delivery_that_keeps_failing_fails_for_good_and_others_are_still_served(
@@ -343,3 +343,41 @@ def test_the_scheduler_loop_sends_and_stops_on_sigterm(cli_desk, mailbox):
     assert process.returncode == 0, err
     assert len(mailbox.messages) == 1
     assert "1 queued, 1 sent, 0 retrying, 0 failed" in out and not err
+
+
+def test_ending_a_subscription_cancels_what_it_has_not_sent(desk):
+    made = alerts.add_subscription(desk, Request("at-risk", webhook="http://127.0.0.1:9/x"),
+                                   by="t", now=T0)
+    assert alerts.run_pass(desk, now=T0)["retrying"] == 1
+    alerts.remove_subscription(desk, made["id"])
+    (record,) = deliveries.recent(desk)
+    assert record["status"] == "cancelled"
+    assert alerts.run_pass(desk, now=T0 + dt.timedelta(hours=3)) == {
+        "ran": True, "queued": 0, "sent": 0, "retrying": 0, "failed": 0}
+
+
+def test_a_view_that_is_gone_is_said_once_not_at_every_pass(desk, receiver):
+    stored_views.save(desk, "Soon gone", None, {"team": ["L2"]}, by="t")
+    made = alerts.add_subscription(desk, Request("at-risk", webhook=receiver.url,
+                                                 view="Soon gone"), by="t", now=T0)
+    stored_views.save(desk, "Soon gone", "bob", {"team": ["L1"]}, by="bob")  # not shared
+    stored_views.remove(desk, "Soon gone", None)
+    for minutes in (0, 1, 2):
+        alerts.run_pass(desk, now=T0 + dt.timedelta(minutes=minutes))
+    problems = [r["errors"][0]["error"] for r in deliveries.recent(desk)]
+    assert problems == ["There is no saved view named ‘Soon gone’."], "Bob's view was used"
+    assert alerts.list_subscriptions(desk)[0]["problem"] == problems[0]
+    assert receiver.bodies == [] and made["view"] == "Soon gone"
+
+
+def test_a_test_message_is_handed_over_alone(desk, receiver):
+    """"Send it now" sends its own message; the scheduler's waiting ones stay its own."""
+    waiting = alerts.add_subscription(desk, Request("at-risk", webhook="http://127.0.0.1:9/x"),
+                                      by="t", now=T0)
+    alerts.run_pass(desk, now=T0)
+    mine = alerts.add_subscription(desk, Request("at-risk", webhook=receiver.url), by="t",
+                                   now=T0)
+    assert alerts.send_test(desk, mine["id"], now=T0 + dt.timedelta(hours=3)) == {
+        "sent": 1, "retrying": 0, "failed": 0}
+    other = next(r for r in deliveries.recent(desk) if r["subscription"] == waiting["id"])
+    assert (other["status"], other["attempts"]) == ("retrying", 1)

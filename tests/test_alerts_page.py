@@ -12,7 +12,8 @@ from sla.storage import views as stored_views
 from tests.test_pages import app_db, hand_app  # noqa: F401 (fixtures)
 from tests.test_settings_page import click, settings_page
 
-HOOK = "http://127.0.0.1:9/hook"  # nothing listens there: every try fails
+HOOK = "http://127.0.0.1:9/hook/secret"  # nothing listens there: every try fails
+SHOWN = "http://127.0.0.1:9/…"  # lists never show a webhook's path
 
 
 def fill(app, label: str, value: str):
@@ -28,12 +29,12 @@ def test_an_admin_subscribes_a_webhook_to_a_shared_view(hand_app):
     click(app, "Subscribe")
     (made,) = alerts.list_subscriptions(hand_app)
     assert (made["kind"], made["to"], made["view"], made["created_by"]) == (
-        "breached", HOOK, "L2 <b>desk</b>", "alice")
+        "breached", SHOWN, "L2 <b>desk</b>", "alice")
     assert [s.value for s in app.success] == [
-        f"Subscribed: {display.literal(HOOK, 60)} gets newly breached tickets (id "
+        f"Subscribed: {display.literal(SHOWN, 60)} gets newly breached tickets (id "
         f"{made['id']})."]
     table = next(d.value for d in app.dataframe if "Kind" in d.value.columns)
-    assert table.to_dict("records") == [{"Id": made["id"], "Kind": "breached", "To": HOOK,
+    assert table.to_dict("records") == [{"Id": made["id"], "Kind": "breached", "To": SHOWN,
                                          "View": "L2 <b>desk</b>", "When": "each pass",
                                          "Made by": "alice"}]
 
@@ -65,6 +66,6 @@ def test_deliveries_list_what_failed_and_why(hand_app):
     app = settings_page()
     table = next(d.value for d in app.dataframe if "Last error" in d.value.columns)
     (row,) = table.to_dict("records")
-    assert (row["Kind"], row["To"], row["Status"], row["Tries"]) == ("at-risk", HOOK,
+    assert (row["Kind"], row["To"], row["Status"], row["Tries"]) == ("at-risk", SHOWN,
                                                                     "retrying", 1)
-    assert row["Last error"].startswith("The webhook http://127.0.0.1:9 could not be reached")
+    assert row["Last error"].startswith("The webhook http://127.0.0.1:9/… could not be reached")

@@ -73,7 +73,8 @@ def test_a_file_that_fails_is_moved_aside_with_its_reason_and_changes_nothing(db
     drop(tmp_path, "page.csv", "<html><body><table><tr><td>x</td></tr></table></body></html>")
     drop(tmp_path, "empty.xlsx", "")
     taken = watcher.watch_pass(db, tmp_path)
-    assert [(t.name, t.report) for t in taken] == [("page.csv", None), ("empty.xlsx", None)]
+    assert [(t.name, t.report, t.moved) for t in taken] == [("page.csv", None, True),
+                                                            ("empty.xlsx", None, True)]
     assert all(t.reason and "\n" not in t.reason for t in taken)
     failed = tmp_path / watcher.FAILED
     assert sorted(p.name for p in failed.iterdir()) == [

@@ -97,7 +97,11 @@ def _values(endpoint: Endpoint, request: Request, held: Known,
         view = values.pop("view", None)
         given = {name: texts[name] for name in texts if name in FILTER_NAMES and texts[name]}
         if view:
-            given = {**open_view(view).filters.texts(), **given}
+            opened = open_view(view)
+            if opened.left_out:
+                raise views.ViewError(f"The view ‘{opened.name}’ no longer applies as saved: "
+                                      f"{opened.left_out[0]}")
+            given = {**opened.filters.texts(), **given}
         values["filters"] = filters.parse(given, held)
     except ParamError as exc:
         raise ApiError(422, str(exc)) from None

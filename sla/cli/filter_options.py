@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from sla.core import filters
 from sla.core.filters import Filters
@@ -17,7 +16,8 @@ def add_filters(parser: argparse.ArgumentParser, dates: bool = True) -> None:
         parser.add_argument(f"--{param.name}", dest=f"filter_{param.name}", metavar=param.name.upper(),
                             action="append", default=[], help=_help(param))
     parser.add_argument("--view", metavar="NAME", help="start from this saved view's filters "
-                        "(a shared one; the options given replace its own)")
+                        "(a shared one, else the only personal one of that name; the options "
+                        "given replace its own)")
 
 
 def _help(param: Param) -> str:
@@ -27,14 +27,15 @@ def _help(param: Param) -> str:
 
 def filters_from(args: argparse.Namespace) -> Filters:
     """The filters given on the command line, over those of ``--view`` when named; ParamError
-    or ViewError (exit 2) when one cannot be used. What of the view no longer applies is
-    said on standard error."""
+    or ViewError (exit 2) when one cannot be used, also a view naming what is no longer held
+    (as a link's unknown value is refused here; a page applies the rest and says so)."""
     db = database.connect()
     given = {name[len("filter_"):]: texts for name, texts in vars(args).items()
              if name.startswith("filter_") and texts}
     if getattr(args, "view", None):
         opened = views.open_view(db, args.view)
-        for problem in opened.left_out:
-            print(f"note: the view {opened.name!r} no longer applies: {problem}", file=sys.stderr)
+        if opened.left_out:
+            raise views.ViewError(f"The view ‘{opened.name}’ no longer applies as saved: "
+                                  f"{opened.left_out[0]}")
         given = {**opened.filters.texts(), **given}
     return filters.parse(given, answers.known_values(db))

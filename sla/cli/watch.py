@@ -50,7 +50,7 @@ def _one_pass(args, trouble: str | None) -> str | None:
     """A pass; the trouble it met (said when new), None when it went well."""
     try:
         _report(watcher.watch_pass(database.connect(), args.folder, args.user, args.settle))
-    except (watcher.WatchError, database.StoreError, PyMongoError) as exc:
+    except (watcher.WatchError, database.StoreError, PyMongoError, OSError) as exc:
         said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if said != trouble:
             log_detail(exc)
@@ -67,6 +67,6 @@ def _report(taken: list[watcher.Taken]) -> None:
         if item.report is not None:
             print_import_report(item.report)
         else:
-            print(f"error: {item.name} was not imported and is now in "
-                  f"{watcher.FAILED}/: {item.reason}", file=sys.stderr)
+            where = f" and is now in {watcher.FAILED}/" if item.moved else ""
+            print(f"error: {item.name} was not imported{where}: {item.reason}", file=sys.stderr)
     sys.stdout.flush()

@@ -59,7 +59,8 @@ def view_filters(db: Database, subscription: dict,
     view no longer applies."""
     if not subscription.get("view"):
         return Filters(), []
-    opened = views.open_view(db, subscription["view"], subscription.get("owner"), known)
+    owner = subscription.get("owner")
+    opened = views.open_view(db, subscription["view"], owner, known, shared_only=owner is None)
     return opened.filters, [f"The view no longer applies: {problem}" for problem in
                             opened.left_out]
 
@@ -69,6 +70,8 @@ def compose_due(db: Database, subscription: dict, now: dt.datetime, test: bool,
     """The message due now (None: nothing to say); ``test`` makes one whatever is due.
     ``shared``: the pass's context, when there is one."""
     shared = shared or PassContext(db, now)
+    if not test and not _due(db, subscription, now):
+        return None
     chosen, notes = view_filters(db, subscription, shared.known)
     notes += shared.notes
     where = subscription.get("view") or "the whole desk"
@@ -119,13 +122,27 @@ def _breached(db, subscription, chosen, shared, test, context) -> dict | None:
                   "last message:", context)
 
 
+def _due(db: Database, subscription: dict, now: dt.datetime) -> bool:
+    """Whether the subscription may have something to say now (checked before its view is
+    opened): a digest at its time, after-import after an import newer than the one told."""
+    if subscription["kind"] == "digest":
+        return now >= subscription["next_due"]
+    if subscription["kind"] == "after-import":
+        newest = uploads.last_done_import(db)
+        told = (subscription.get("last_import_at"), subscription.get("last_import"))
+        return newest is not None and (told[0] is None  # ids break a tie within a second
+                                       or (newest["at"], str(newest["_id"])) > told)
+    return True
+
+
 def _digest(db, subscription, chosen, shared, test, context) -> dict | None:
     now = shared.now
-    if not test and now < subscription["next_due"]:
-        return None
     if not test:
         plan = schedules.parse_schedule(subscription["schedule"], subscription["zone"])
-        subscriptions.update(db, subscription["_id"], {"next_due": plan.next_after(now)})
+        if not subscriptions.update_if(db, subscription["_id"],
+                                       {"next_due": subscription["next_due"]},
+                                       {"next_due": plan.next_after(now)}):
+            return None  # another pass sent it
     where, link, notes = context
     figures = queries.summary(db, chosen)
     states = shared.watching(chosen)["state"]
@@ -152,7 +169,7 @@ def _moved_lines(db, chosen: Filters, from_import: str | None = None,
         moved = queries.changes(db, chosen, from_import, to_import)
     except ChangesError:
         return []
-    return [f"Since the import before ({display.clean(moved['from']['file_name'], 60)}): "
+    return [f"Since {display.clean(moved['from']['file_name'], 60)}: "
             + "; ".join(f"{label} {moved[key]['change']:+.1f}{unit}" for key, label, unit in (
                 ("resolution_sla_pct", "resolution SLA met", " pts"),
                 ("response_sla_pct", "response SLA met", " pts"), ("pending", "pending", ""))
@@ -160,13 +177,20 @@ def _moved_lines(db, chosen: Filters, from_import: str | None = None,
 
 
 def _after_import(db, subscription, chosen, shared, test, context) -> dict | None:
+    """What changed in the view from the import told last to the newest (several imports
+    since the last pass are told together; an undone import, leaving an older one newest, is
+    not news)."""
     newest = uploads.last_done_import(db)
-    if newest is None or (not test and str(newest["_id"]) == subscription.get("last_import")):
+    if newest is None:
         return None
-    if not test:
-        subscriptions.update(db, subscription["_id"], {"last_import": str(newest["_id"])})
+    told = subscription.get("last_import")
+    if not test and not subscriptions.update_if(
+            db, subscription["_id"], {"last_import": told},
+            {"last_import": str(newest["_id"]), "last_import_at": newest["at"]}):
+        return None  # another pass told it
     where, link, notes = context
-    lines = _moved_lines(db, chosen) or ["The first import: nothing to compare with yet."]
+    lines = (_moved_lines(db, chosen, told, str(newest["_id"])) if told else []) \
+        or _moved_lines(db, chosen) or ["The first import: nothing to compare with yet."]
     return messages.compose(
         "after-import", f"New data: {display.clean(newest.get('file_name'), 60)} "
                         f"({display.clean(where, 60)})",

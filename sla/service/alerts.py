@@ -64,7 +64,7 @@ def add_subscription(db: Database, asked: Request, by: str,
               "owner": asked.owner, **_timing(db, asked, now)}
     if asked.view:
         try:
-            views.open_view(db, asked.view, asked.owner)
+            views.open_view(db, asked.view, asked.owner, shared_only=asked.owner is None)
         except views.ViewError as exc:
             raise AlertError(str(exc)) from None
     made = subscriptions.add(db, values, by)
@@ -104,7 +104,8 @@ def _timing(db: Database, asked: Request, now: dt.datetime) -> dict:
         raise AlertError(str(exc)) from None
     if asked.kind == "after-import":
         newest = uploads.last_done_import(db)
-        return {"last_import": str(newest["_id"]) if newest else None}
+        return {"last_import": str(newest["_id"]) if newest else None,
+                "last_import_at": newest["at"] if newest else None}
     return {}
 
 
@@ -132,18 +133,21 @@ def list_subscriptions(db: Database) -> list[dict]:
 
 def _listed(document: dict) -> dict:
     return {"id": document["_id"], "kind": document["kind"],
-            "to": document.get("email") or document.get("webhook"),
+            "to": document.get("email") or channels.masked(document.get("webhook") or ""),
             "view": document.get("view"), "owner": document.get("owner"),
             "within_hours": document.get("within_hours"),
             "every": document.get("schedule"), "zone": document.get("zone"),
             "next_due": document.get("next_due"), "created_by": document.get("created_by"),
-            "created_at": document.get("created_at")}
+            "created_at": document.get("created_at"), "problem": document.get("problem")}
 
 
 def remove_subscription(db: Database, subscription_id: str) -> None:
-    if not subscriptions.remove(db, (subscription_id or "").strip()):
+    """End a subscription: its messages not sent yet are not sent."""
+    subscription_id = (subscription_id or "").strip()
+    if not subscriptions.remove(db, subscription_id):
         raise AlertError(f"There is no subscription {schedules.shown(subscription_id)}; "
                          "`alerts list` shows them.")
+    deliveries.cancel_waiting(db, subscription_id, clock.now())
 
 
 def run_pass(db: Database, now: dt.datetime | None = None, owner: str | None = None,
@@ -152,15 +156,23 @@ def run_pass(db: Database, now: dt.datetime | None = None, owner: str | None = N
     scheduler holds the lease; else the counts of what was queued, sent, retried, failed."""
     now = now or clock.now()
     owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    if not deliveries.take_lease(db, owner, now, LEASE):
+    if not _hold_lease(db, owner):
         return {"ran": False}
     try:
         queued, shared = 0, PassContext(db, now)
         for subscription in subscriptions.every(db):
+            if not _hold_lease(db, owner):  # held too long and taken: the other pass goes on
+                return {"ran": True, "queued": queued, "sent": 0, "retrying": 0, "failed": 0}
             queued += queue_due(db, subscription, now, shared)
-        return {"ran": True, "queued": queued, **deliver_due(db, now, send)}
+        return {"ran": True, "queued": queued, **deliver_due(db, now, send, owner)}
     finally:
         deliveries.drop_lease(db, owner)
+
+
+def _hold_lease(db: Database, owner: str) -> bool:
+    """Take or renew the lease for LEASE from now (the real clock: a pass's ``now`` may be
+    injected)."""
+    return deliveries.take_lease(db, owner, clock.now(), LEASE)
 
 
 def queue_due(db: Database, subscription: dict, now: dt.datetime,
@@ -170,8 +182,13 @@ def queue_due(db: Database, subscription: dict, now: dt.datetime,
     try:
         message = compose_due(db, subscription, now, False, shared)
     except (views.ViewError, AlertError, ValueError) as exc:
-        deliveries.record_failure(db, subscription, display.clean(str(exc), 300), now)
+        problem = display.clean(str(exc), 300)
+        if problem != subscription.get("problem"):  # said once, not at every pass
+            deliveries.record_failure(db, subscription, problem, now)
+            subscriptions.update(db, subscription["_id"], {"problem": problem})
         return 0
+    if subscription.get("problem"):
+        subscriptions.update(db, subscription["_id"], {"problem": None})
     if message is None:
         return 0
     deliveries.queue(db, subscription, message, now)
@@ -179,22 +196,32 @@ def queue_due(db: Database, subscription: dict, now: dt.datetime,
 
 
 def deliver_due(db: Database, now: dt.datetime,
-                send: Callable[[str, str, dict], None] = channels.send) -> dict:
-    """Hand over every delivery due at ``now``; the counts by outcome."""
+                send: Callable[[str, str, dict], None] = channels.send,
+                owner: str | None = None) -> dict:
+    """Hand over every delivery due at ``now`` (renewing ``owner``'s lease between them);
+    the counts by outcome."""
     counts = {"sent": 0, "retrying": 0, "failed": 0}
-    while (delivery := deliveries.claim_due(db, now)) is not None:
-        try:
-            send(delivery["channel"], resolve_recipient(db, delivery["to"])
-                 if delivery["channel"] == "email" else delivery["to"], delivery["message"])
-        except (channels.DeliveryError, AlertError) as exc:
-            tries = delivery["attempts"]
-            again = now + BACKOFF[tries - 1] if tries <= len(BACKOFF) else None
-            deliveries.mark_failed(db, delivery["_id"], str(exc), now, again)
-            counts["retrying" if again else "failed"] += 1
-        else:
-            deliveries.mark_sent(db, delivery["_id"], now)
-            counts["sent"] += 1
+    while (owner is None or _hold_lease(db, owner)) and \
+            (delivery := deliveries.claim_due(db, now)) is not None:
+        counts[deliver(db, delivery, now, send)] += 1
     return counts
+
+
+def deliver(db: Database, delivery: dict, now: dt.datetime,
+            send: Callable[[str, str, dict], None]) -> str:
+    """Hand one claimed delivery over; "sent", "retrying" (after a back-off) or "failed"."""
+    try:
+        send(delivery["channel"], resolve_recipient(db, delivery["to"])
+             if delivery["channel"] == "email" else delivery["to"], delivery["message"])
+    except Exception as exc:  # noqa: BLE001 - whatever stopped it, this delivery is retried
+        reason = str(exc) if isinstance(exc, (channels.DeliveryError, AlertError)) else \
+            f"The message could not be handed over: {display.clean(str(exc), 200)}."
+        tries = delivery["attempts"]
+        again = now + BACKOFF[tries - 1] if tries <= len(BACKOFF) else None
+        deliveries.mark_failed(db, delivery["_id"], reason, now, again)
+        return "retrying" if again else "failed"
+    deliveries.mark_sent(db, delivery["_id"], now)
+    return "sent"
 
 
 def send_test(db: Database, subscription_id: str, now: dt.datetime | None = None,
@@ -212,10 +239,12 @@ def send_test(db: Database, subscription_id: str, now: dt.datetime | None = None
     if message is None:
         raise AlertError("Nothing to send now: no ticket of the view is at risk or past its "
                          "target, or nothing was imported yet.")
-    deliveries.queue(db, subscription, message, now)
-    return deliver_due(db, now, send)
+    delivery = deliveries.claim_due(db, now, deliveries.queue(db, subscription, message, now))
+    return {"sent": 0, "retrying": 0, "failed": 0, deliver(db, delivery, now, send): 1}
 
 
 def recent_deliveries(db: Database, limit: int = 200) -> list[dict]:
-    """The newest deliveries first: to whom, when, the status, each try's error."""
-    return deliveries.recent(db, limit)
+    """The newest deliveries first: to whom (a webhook without its secret path), when, the
+    status, each try's error."""
+    return [{**record, "to": record["to"] if record["channel"] == "email"
+             else channels.masked(record["to"])} for record in deliveries.recent(db, limit)]

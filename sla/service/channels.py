@@ -66,9 +66,9 @@ def post_webhook(url: str, payload: dict) -> None:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as answer:
             answer.read()
     except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"The webhook {_short(url)} answered {exc.code}.") from None
+        raise DeliveryError(f"The webhook {masked(url)} answered {exc.code}.") from None
     except (OSError, ValueError) as exc:
-        raise DeliveryError(f"The webhook {_short(url)} could not be reached: "
+        raise DeliveryError(f"The webhook {masked(url)} could not be reached: "
                             f"{_reason(exc)}.") from None
 
 
@@ -78,7 +78,9 @@ def _reason(exc: BaseException) -> str:
     return text[:160] or type(exc).__name__
 
 
-def _short(url: str) -> str:
-    """A webhook's address without its path (which often holds its secret)."""
+def masked(url: str) -> str:
+    """A webhook's address without its path, which often holds its secret: what lists and
+    messages show of it."""
     scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.split('/')[0]}" if rest else url[:40]
+    host = rest.split("/")[0].rsplit("@", 1)[-1]
+    return f"{scheme}://{host}" + ("/…" if "/" in rest.strip("/") else "") if rest else url[:40]

@@ -58,8 +58,15 @@ def compose(kind: str, title: str, lead: str, lines: list[str], link: str,
     return {"subject": subject, "text": text,
             "html": f"<!doctype html><html><body>{body}</body></html>",
             "json": {"schema": SCHEMA_VERSION, "kind": kind, "title": title,
-                     "text": f"{title}\n{text}", "link": link, "facts": facts,
+                     "text": chat_text(f"{title}\n{text}"), "link": link, "facts": facts,
                      "lines": lines}}
+
+
+def chat_text(text: str) -> str:
+    """Text a chat shows as it is: ``&``, ``<`` and ``>`` as entities, as Slack asks (so a
+    value such as ``<!channel>`` or ``<https://…|click>`` from a file stays text) and as Teams
+    reads them."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _linked(line: str, href: str | None) -> str:

@@ -81,17 +81,18 @@ def _listed(view: dict) -> dict:
 
 
 def open_view(db: Database, name: str, username: str | None = None,
-              known: filters.Known | None = None) -> OpenedView:
+              known: filters.Known | None = None, shared_only: bool = False) -> OpenedView:
     """The view ``name`` as it applies now. With ``username`` (a page): that user's own view
     of that name, else the shared one. Without (the command line): the shared one, else the
     only personal view of that name. ViewError when there is none, or several to choose from.
-    ``known``: what a filter may name, when the caller has it already."""
+    ``known``: what a filter may name, when the caller has it already; ``shared_only``: the
+    shared view or none (a subscription made for no one in particular)."""
     named = views.named(db, name)
     shared = [view for view in named if view["owner"] is None]
     if username is not None:
         found = [view for view in named if view["owner"] == username] or shared
     else:
-        found = shared or named
+        found = shared if shared_only else shared or named
     if not found:
         raise ViewError(f"There is no saved view named ‘{display.clean(name, 60)}’.")
     if len(found) > 1:

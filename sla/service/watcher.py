@@ -37,11 +37,13 @@ class WatchError(ValueError):
 
 @dataclass(frozen=True)
 class Taken:
-    """One file a pass handled: imported (with its report), or moved aside (with why)."""
+    """One file a pass handled: imported (with its report), or not (with why, and whether it
+    was moved aside into ``failed/``)."""
 
     name: str
     report: ImportReport | None = None
     reason: str | None = None
+    moved: bool = False
 
 
 def arrived(folder: Path) -> list[Path]:
@@ -72,7 +74,12 @@ def watch_pass(db: Database, folder: Path, user: str = "watcher", settle: float 
         last = watched.last_taken(db, key, path.name)
         if last and (last["size"], last["mtime_ns"]) == (stat.st_size, stat.st_mtime_ns):
             continue
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:  # taken away or unreadable: said, and looked at again next pass
+            taken.append(Taken(path.name, reason=f"It cannot be read "
+                                                 f"({exc.strerror or exc})."))
+            continue
         digest = hashlib.sha256(data).hexdigest()
         if last and last["sha256"] == digest:  # touched, not changed
             watched.remember(db, key, path.name, stat.st_size, stat.st_mtime_ns, digest,
@@ -87,7 +94,11 @@ def _take(db: Database, key: str, path: Path, data: bytes, digest: str, stat,
     try:
         report = importing.import_file(db, data, path.name, user=user)
     except importing.ReadError as exc:
-        return Taken(path.name, reason=move_aside(path, str(exc)))
+        try:
+            return Taken(path.name, reason=move_aside(path, str(exc)), moved=True)
+        except OSError as moved:
+            return Taken(path.name, reason=f"{exc} It could not be moved aside either "
+                                           f"({moved.strerror or moved}).")
     watched.remember(db, key, path.name, stat.st_size, stat.st_mtime_ns, digest,
                      report.import_id or None)
     return Taken(path.name, report=report)

@@ -3,8 +3,9 @@
 A delivery is queued with its whole message, then claimed by one sender at a time (its status
 moves from queued or retrying to sending in one atomic update), then marked sent, or retrying
 with a next try after a back-off, or failed for good; each try's error is kept. The lease is
-one document that a scheduler holds for a while and renews; another scheduler that finds it
-held by someone else does not run its pass, so two never send at once.
+one document that a scheduler holds for a while and renews between subscriptions; another scheduler that finds it
+held by someone else does not run its pass, so two never send at once. A claimed delivery
+whose sender was stopped mid-send is claimed again once its claim has run out.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 COLLECTION = "deliveries"
 LEASE_ID = "alerts_lease"
 WAITING = ("queued", "retrying")
+CLAIM = dt.timedelta(minutes=10)  # a send takes seconds; a claim older than this was cut off
 
 
 def queue(db: Database, subscription: dict, message: dict, at: dt.datetime) -> ObjectId:
@@ -42,13 +44,27 @@ def record_failure(db: Database, subscription: dict, reason: str, at: dt.datetim
         "errors": [{"at": at, "error": reason}]})
 
 
-def claim_due(db: Database, at: dt.datetime) -> dict | None:
-    """The oldest delivery due at ``at``, now marked as being sent (None: nothing due)."""
+def claim_due(db: Database, at: dt.datetime, delivery_id: ObjectId | None = None) -> dict | None:
+    """The oldest delivery due at ``at`` (or the one ``delivery_id`` names), now marked as
+    being sent until ``at + CLAIM`` (None: nothing due). A claim its sender never finished (the
+    process was stopped mid-send) is due again once it has run out."""
     db[COLLECTION].create_index([("status", ASCENDING), ("next_try", ASCENDING)])
+    due = {"$or": [{"status": {"$in": list(WAITING)}, "next_try": {"$lte": at}},
+                   {"status": "sending", "claimed_until": {"$lte": at}}]}
+    if delivery_id is not None:
+        due = {"_id": delivery_id, "status": {"$in": [*WAITING, "sending"]}}
     return db[COLLECTION].find_one_and_update(
-        {"status": {"$in": list(WAITING)}, "next_try": {"$lte": at}},
-        {"$set": {"status": "sending"}, "$inc": {"attempts": 1}},
+        due, {"$set": {"status": "sending", "claimed_until": at + CLAIM},
+              "$inc": {"attempts": 1}},
         sort=[("next_try", ASCENDING), ("_id", ASCENDING)], return_document=ReturnDocument.AFTER)
+
+
+def cancel_waiting(db: Database, subscription_id: str, at: dt.datetime) -> None:
+    """The deliveries of an ended subscription not sent yet are sent no more."""
+    db[COLLECTION].update_many({"subscription": subscription_id,
+                                "status": {"$in": [*WAITING, "sending"]}},
+                               {"$set": {"status": "cancelled", "next_try": None,
+                                         "cancelled_at": at}})
 
 
 def mark_sent(db: Database, delivery_id: ObjectId, at: dt.datetime) -> None:

@@ -53,26 +53,36 @@ def remove(db: Database, subscription_id: str) -> bool:
 
 
 def claim_new(db: Database, subscription_id: str, reason: str, tickets: list[str]) -> list[str]:
-    """The tickets not yet reported by the subscription for ``reason``, now marked reported
-    (in the order given); a ticket another pass claimed first is left out."""
+    """Of ``tickets`` (every ticket the reason holds for now), the ones not yet reported by
+    the subscription for ``reason``, now marked reported (in the order given). What is kept is
+    pruned to ``tickets``: a ticket that no longer qualifies is forgotten, so the document
+    stays the size of the current list. A ticket another pass claimed first is left out."""
     key = f"{subscription_id}\x00{reason}"
     for _ in range(5):
-        held = db[SEEN].find_one({"_id": key}, {"tickets": 1, "count": 1}) or {}
+        held = db[SEEN].find_one({"_id": key}, {"tickets": 1, "version": 1}) or {}
         known = set(held.get("tickets", ()))
-        fresh = [sr for sr in dict.fromkeys(tickets) if sr not in known]
-        if not fresh:
+        current = list(dict.fromkeys(tickets))
+        fresh = [sr for sr in current if sr not in known]
+        kept = [sr for sr in current if sr in known] + fresh
+        if not fresh and len(kept) == len(known):
             return []
         try:
             done = db[SEEN].update_one(
-                {"_id": key, "count": held.get("count", 0)},
-                {"$push": {"tickets": {"$each": fresh}}, "$inc": {"count": len(fresh)},
-                 "$set": {"subscription": subscription_id, "at": clock.now()}},
-                upsert=not held)
+                {"_id": key, "version": held.get("version", 0)},
+                {"$set": {"tickets": kept, "subscription": subscription_id, "at": clock.now()},
+                 "$inc": {"version": 1}}, upsert=not held)
         except DuplicateKeyError:  # another pass made the document first: read it again
             continue
         if done.modified_count or done.upserted_id is not None:
             return fresh
-    return []  # another pass keeps adding: it reports them
+    return []  # another pass keeps changing it: that pass reports them
+
+
+def update_if(db: Database, subscription_id: str, expected: dict, values: dict) -> bool:
+    """Set ``values`` only while the subscription still holds ``expected`` (a pass moving a
+    digest's next time on, or the import it told about); False when another pass did first."""
+    done = db[COLLECTION].update_one({"_id": subscription_id, **expected}, {"$set": values})
+    return done.modified_count == 1
 
 
 def forget_reported(db: Database, subscription_id: str) -> None:
