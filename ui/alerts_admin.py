@@ -23,6 +23,17 @@ SUBSCRIPTION_COLUMNS = {"id": "Id", "kind": "Kind", "to": "To", "view": "View",
 DELIVERY_COLUMNS = {"queued_at": "Queued (UTC)", "kind": "Kind", "to": "To",
                     "status": "Status", "attempts": "Tries", "sent_at": "Sent (UTC)",
                     "error": "Last error", "next_try": "Next try (UTC)"}
+_WHEN = {"format": "YYYY-MM-DD HH:mm", "width": 125}
+# Widths that keep the eight columns inside a 1440 px window; a long error is read in full
+# by widening its column or in the cell's tooltip.
+DELIVERY_WIDTHS = {
+    "Queued (UTC)": st.column_config.DatetimeColumn(**_WHEN),
+    "Kind": st.column_config.TextColumn(width=85), "To": st.column_config.TextColumn(width=140),
+    "Status": st.column_config.TextColumn(width=75),
+    "Tries": st.column_config.NumberColumn(width=50),
+    "Sent (UTC)": st.column_config.DatetimeColumn(**_WHEN),
+    "Last error": st.column_config.TextColumn(width=180),
+    "Next try (UTC)": st.column_config.DatetimeColumn(**_WHEN)}
 
 
 def alerts_section(database: Database, admin: dict) -> None:
@@ -121,10 +132,6 @@ def deliveries_section(database: Database) -> None:
         st.warning(f"{display.count(failed, 'delivery', 'deliveries')} failed for good; the "
                    "last error says why.", icon=":material/error:")
     st.dataframe(frame[list(DELIVERY_COLUMNS)].rename(columns=DELIVERY_COLUMNS),
-                 hide_index=True, placeholder=tables.MISSING, column_config={
-        "Queued (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        "Sent (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        "Next try (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
-        "Last error": st.column_config.TextColumn(width="large")})
+                 hide_index=True, placeholder=tables.MISSING, column_config=DELIVERY_WIDTHS)
     st.caption("The newest 200. A failed hand-over is tried again after 1, 5 and 30 minutes "
                "and 2 hours, then marked failed.")
