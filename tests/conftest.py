@@ -15,12 +15,33 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pymongo import MongoClient
+from xdist.scheduler import LoadFileScheduling
 
 from sla.service import demo
 from sla.storage import connection, embedded
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# Built and started with podman: one worker runs them all, one after the other.
+CONTAINER_FILES = ("tests/test_container.py", "tests/test_stack.py")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's ``--dist loadfile`` (see pytest.ini), with the container files as one
+    unit: a file runs whole on one worker, so its module fixtures are built once and the
+    screens report sees every screen; the container files run on one worker, one after the
+    other, so the image is built once and a container never competes with the compose stack."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    return FileScheduling(config, log)
+
+
+class FileScheduling(LoadFileScheduling):
+    """Whole files to a worker; the container files together."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = nodeid.split("::", 1)[0]
+        return "containers" if path in CONTAINER_FILES else path
 
 
 @pytest.fixture(scope="session")
