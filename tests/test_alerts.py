@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import io
 import json
 import os
 import signal
@@ -18,11 +19,12 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
 
 from sla.core.filters import Filters
-from sla.service import alerts, importing, views
+from sla.service import alerts, importing, reports, views
 from sla.service.alerts import Request
 from sla.storage import deliveries, subscriptions
 from sla.storage import views as stored_views
@@ -204,6 +206,34 @@ def test_a_digest_is_due_on_its_schedule_in_the_subscribers_time_zone(desk, mail
     assert alerts.run_pass(desk, now=dt.datetime(2026, 12, 8, 7, 0))["queued"] == 0
 
 
+def test_an_e_mailed_digest_attaches_the_views_report_workbook(desk, mailbox):
+    stored_views.save(desk, "L1 desk", None, {"team": ["L1"]}, by="t")
+    made = alerts.add_subscription(desk, Request("digest", to="boss@example.com",
+                                                 view="L1 desk", every="daily 06:00",
+                                                 attach=True), by="t", now=T0)
+    assert made["attach"] is True
+    assert alerts.run_pass(desk, now=T0 + dt.timedelta(days=1))["sent"] == 1
+    (_, message), = mailbox.messages
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "sla-report-2026-12-08.xlsx"
+    assert attached.get_content_type() == reports.MEDIA_TYPE
+    book = openpyxl.load_workbook(io.BytesIO(attached.get_content()))
+    assert book.sheetnames[0] == "Summary"
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    assert "L1" in summary["View"] and summary["Tickets"] == 5
+    assert "Attached: sla-report-2026-12-08.xlsx, the view's report workbook." in \
+        message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize("asked", [
+    Request("digest", webhook="http://127.0.0.1:9/hook", every="daily 06:00", attach=True),
+    Request("at-risk", to="a@example.com", attach=True)])
+def test_only_an_e_mailed_digest_may_attach_the_workbook(desk, asked):
+    with pytest.raises(alerts.AlertError, match="Only a digest sent by e-mail can attach"):
+        alerts.add_subscription(desk, asked, by="t", now=T0)
+    assert alerts.list_subscriptions(desk) == []
+
+
 def test_after_an_import_the_view_hears_what_it_changed(desk, receiver):
     stored_views.save(desk, "L1 <b>desk</b>", None, {"team": ["L1"]}, by="t")
     alerts.add_subscription(desk, Request("after-import", webhook=receiver.url,
@@ -325,6 +355,10 @@ def test_the_command_line_subscribes_sends_once_and_refuses_in_one_line(cli_desk
         assert_one_error_line(result)
     sla(cli_desk, "alerts", "remove", sub_id)
     assert json.loads(sla(cli_desk, "alerts", "list", "--json").stdout) == []
+    said = sla(cli_desk, "alerts", "add", "--kind", "digest", "--email", "a@example.com",
+               "--every", "daily 08:00", "--attach")
+    assert said.stdout.strip().endswith("digest daily 08:00 (UTC) of the whole desk to "
+                                        "a@example.com with the report workbook")
 
 
 def test_the_scheduler_loop_sends_and_stops_on_sigterm(cli_desk, mailbox):

@@ -39,6 +39,18 @@ def test_an_admin_subscribes_a_webhook_to_a_shared_view(hand_app):
                                          "Made by": "alice"}]
 
 
+def test_a_digest_subscribed_with_the_workbook_says_so(hand_app):
+    app = settings_page()
+    next(s for s in app.selectbox if s.label == "Kind").set_value("digest")
+    fill(app, "To", "ann@example.com")
+    next(c for c in app.checkbox if c.label == "Digest: attach the report workbook").check()
+    click(app, "Subscribe")
+    (made,) = alerts.list_subscriptions(hand_app)
+    assert (made["kind"], made["attach"]) == ("digest", True)
+    table = next(d.value for d in app.dataframe if "Kind" in d.value.columns)
+    assert table["When"].tolist() == ["weekly mon 08:00 (UTC), with the workbook"]
+
+
 def test_a_bad_subscription_is_one_line_and_stores_nothing(hand_app):
     app = settings_page()
     next(s for s in app.selectbox if s.label == "Kind").set_value("digest")

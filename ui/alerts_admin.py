@@ -88,6 +88,8 @@ def subscription_form(database: Database, admin: dict) -> None:
         every = timing[1].text_input("Digest: every", value="weekly mon 08:00",
                                      help="daily HH:MM or weekly DAY HH:MM")
         zone = timing[2].selectbox("Time zone", ZONES)
+        attach = st.checkbox("Digest: attach the report workbook",
+                             help="The view's Monday report (.xlsx) with each e-mailed digest")
         add = st.form_submit_button("Subscribe", type="primary",
                                     icon=":material/notifications_active:")
     if not add:
@@ -97,7 +99,8 @@ def subscription_form(database: Database, admin: dict) -> None:
     try:
         made = alerts.add_subscription(database, alerts.Request(
             kind, None if webhook else target, webhook, view, None,
-            within if kind == "at-risk" else None, every if kind == "digest" else None, zone),
+            within if kind == "at-risk" else None, every if kind == "digest" else None, zone,
+            attach),
             by=admin["username"])
     except alerts.AlertError as exc:
         st.error(display.literal(str(exc), None))
@@ -110,7 +113,8 @@ def subscription_form(database: Database, admin: dict) -> None:
 def subscription_table(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame([{**row, "view": row["view"] or "The whole desk", "timing": (
         f"within {row['within_hours']:g} h" if row["within_hours"] else
-        f"{row['every']} ({row['zone']})" if row["every"] else "each pass")} for row in rows])
+        f"{row['every']} ({row['zone']})" if row["every"] else "each pass")
+        + (", with the workbook" if row["attach"] else "")} for row in rows])
     return frame[list(SUBSCRIPTION_COLUMNS)].rename(columns=SUBSCRIPTION_COLUMNS)
 
 

@@ -28,6 +28,8 @@ def add_commands(commands) -> None:
                                                     f"(default {alerts.DEFAULT_WITHIN})")
     q.add_argument("--every", metavar="WHEN", help='digest: "daily 08:00" or "weekly mon 08:00"')
     q.add_argument("--tz", default="UTC", help="the schedule's time zone, e.g. Europe/Madrid")
+    q.add_argument("--attach", action="store_true",
+                   help="digest by e-mail: attach the view's report workbook (.xlsx)")
     q.add_argument("--user", default=CLI_USER, help="recorded as who subscribed")
     q = sub.add_parser("list", help="every subscription")
     q.add_argument("--json", action="store_true")
@@ -49,7 +51,7 @@ def cmd_alerts(args) -> int:
 def _add(args) -> int:
     made = alerts.add_subscription(database.connect(), alerts.Request(
         args.kind, args.email, args.webhook, args.view, args.owner, args.within, args.every,
-        args.tz), by=args.user)
+        args.tz, args.attach), by=args.user)
     print(f"subscription {made['id']}: {_words(made)}")
     return 0
 
@@ -57,7 +59,8 @@ def _add(args) -> int:
 def _words(row: dict) -> str:
     timing = (f" within {row['within_hours']:g} h" if row["within_hours"] else
               f" {row['every']} ({row['zone']})" if row["every"] else "")
-    return f"{row['kind']}{timing} of {row['view'] or 'the whole desk'} to {row['to']}"
+    return (f"{row['kind']}{timing} of {row['view'] or 'the whole desk'} to {row['to']}"
+            + (" with the report workbook" if row["attach"] else ""))
 
 
 def _list(args) -> int:

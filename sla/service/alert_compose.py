@@ -154,13 +154,18 @@ def _digest(db, subscription, chosen, shared, test, context) -> dict | None:
              f"Resolution SLA met: {messages.pct(figures['resolution_sla_pct'])}",
              f"Overdue: {risk_counts['overdue']:,} · at risk: {risk_counts['at_risk']:,}"]
     lines += _moved_lines(db, chosen)
+    attach = ({"filters": chosen.texts(), "name": f"sla-report-{now:%Y-%m-%d}.xlsx"}
+              if subscription.get("attach_report") else None)
+    if attach:
+        lines.append(f"Attached: {attach['name']}, the view's report workbook.")
     facts = {"view": subscription.get("view"), "summary": {
         key: figures[key] for key in ("total_tickets", "resolved", "pending",
                                       "response_sla_pct", "resolution_sla_pct")},
         "overdue": risk_counts["overdue"], "at_risk": risk_counts["at_risk"]}
-    return messages.compose("digest", f"Digest: {display.clean(where, 60)}",
-                            f"The figures of {display.clean(where, 60)} as of "
-                            f"{now:%Y-%m-%d %H:%M} UTC:", lines, link, facts, notes)
+    message = messages.compose("digest", f"Digest: {display.clean(where, 60)}",
+                               f"The figures of {display.clean(where, 60)} as of "
+                               f"{now:%Y-%m-%d %H:%M} UTC:", lines, link, facts, notes)
+    return {**message, "attach": attach} if attach else message
 
 
 def _moved_lines(db, chosen: Filters, from_import: str | None = None,

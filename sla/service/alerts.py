@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from pymongo.database import Database
 
-from sla.core import display, schedules
-from sla.service import answers, channels, queries, views
+from sla.core import display, filters, schedules
+from sla.service import answers, channels, queries, reports, views
 from sla.service.alert_compose import PassContext, compose_due, view_filters
 from sla.storage import clock, deliveries, subscriptions, uploads
 
@@ -51,6 +51,7 @@ class Request:
     within: str | None = None
     every: str | None = None
     zone: str = "UTC"
+    attach: bool = False  # a digest by e-mail: the view's report workbook attached
 
 
 def add_subscription(db: Database, asked: Request, by: str,
@@ -61,7 +62,7 @@ def add_subscription(db: Database, asked: Request, by: str,
         raise AlertError(f"The kind must be one of {', '.join(KINDS)}, not "
                          f"{schedules.shown(asked.kind)}.")
     values = {"kind": asked.kind, **_target(db, asked), "view": asked.view,
-              "owner": asked.owner, **_timing(db, asked, now)}
+              "owner": asked.owner, **_timing(db, asked, now), **_attachment(asked)}
     if asked.view:
         try:
             views.open_view(db, asked.view, asked.owner, shared_only=asked.owner is None)
@@ -90,6 +91,15 @@ def _target(db: Database, asked: Request) -> dict:
                          "team:NAME or person:NAME.")
     resolve_recipient(db, to)
     return {"email": to, "webhook": None}
+
+
+def _attachment(asked: Request) -> dict:
+    if not asked.attach:
+        return {}
+    if asked.kind != "digest" or asked.webhook:
+        raise AlertError("Only a digest sent by e-mail can attach the report workbook; a "
+                         "webhook message links to the view instead.")
+    return {"attach_report": True}
 
 
 def _timing(db: Database, asked: Request, now: dt.datetime) -> dict:
@@ -137,7 +147,8 @@ def _listed(document: dict) -> dict:
             "view": document.get("view"), "owner": document.get("owner"),
             "within_hours": document.get("within_hours"),
             "every": document.get("schedule"), "zone": document.get("zone"),
-            "next_due": document.get("next_due"), "created_by": document.get("created_by"),
+            "next_due": document.get("next_due"), "attach": bool(document.get("attach_report")),
+            "created_by": document.get("created_by"),
             "created_at": document.get("created_at"), "problem": document.get("problem")}
 
 
@@ -212,7 +223,8 @@ def deliver(db: Database, delivery: dict, now: dt.datetime,
     """Hand one claimed delivery over; "sent", "retrying" (after a back-off) or "failed"."""
     try:
         send(delivery["channel"], resolve_recipient(db, delivery["to"])
-             if delivery["channel"] == "email" else delivery["to"], delivery["message"])
+             if delivery["channel"] == "email" else delivery["to"],
+             with_attachments(db, delivery["message"]))
     except Exception as exc:  # noqa: BLE001 - whatever stopped it, this delivery is retried
         reason = str(exc) if isinstance(exc, (channels.DeliveryError, AlertError)) else \
             f"The message could not be handed over: {display.clean(str(exc), 200)}."
@@ -222,6 +234,18 @@ def deliver(db: Database, delivery: dict, now: dt.datetime,
         return "retrying" if again else "failed"
     deliveries.mark_sent(db, delivery["_id"], now)
     return "sent"
+
+
+def with_attachments(db: Database, message: dict) -> dict:
+    """The message with its report workbook made, when it asks for one. Made at hand-over
+    rather than kept with the queued message: a workbook may be megabytes, and a retry then
+    carries the figures of its own time."""
+    wanted = message.get("attach")
+    if not wanted:
+        return message
+    chosen = filters.parse(wanted["filters"], answers.known_values(db))
+    return {**message, "attachments": [(wanted["name"], reports.report_workbook(db, chosen),
+                                        reports.MEDIA_TYPE)]}
 
 
 def send_test(db: Database, subscription_id: str, now: dt.datetime | None = None,

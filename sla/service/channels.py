@@ -30,7 +30,8 @@ def send(channel: str, to: str, message: dict) -> None:
 
 
 def send_email(to: str, message: dict) -> None:
-    """The message as a plain-text and HTML e-mail to ``to``."""
+    """The message as a plain-text and HTML e-mail to ``to``, with its attachments
+    ((name, bytes, media type), when it has any)."""
     host = config.get("SLA_SMTP_HOST")
     if not host:
         raise DeliveryError("No mail server is set: set SLA_SMTP_HOST (and SLA_SMTP_PORT, "
@@ -43,6 +44,9 @@ def send_email(to: str, message: dict) -> None:
     mail["Message-ID"] = make_msgid(domain="sla-tracker")
     mail.set_content(message["text"])
     mail.add_alternative(message["html"], subtype="html")
+    for name, data, media_type in message.get("attachments", ()):
+        main, _, sub = media_type.partition("/")
+        mail.add_attachment(data, maintype=main, subtype=sub, filename=name)
     port = config.get("SLA_SMTP_PORT")
     try:
         with smtplib.SMTP(host, int(port), timeout=TIMEOUT_S) as server:
