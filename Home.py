@@ -22,6 +22,7 @@ PAGES = [  # (file, title, icon, admin only)
     ("pages/handoffs.py", "Hand-offs", ":material/swap_horiz:", False),
     ("pages/people.py", "People", ":material/badge:", False),
     ("pages/tickets.py", "Tickets", ":material/confirmation_number:", False),
+    ("pages/alerts.py", "Alerts", ":material/notifications:", False),
     ("pages/upload.py", "Upload", ":material/upload_file:", True),
     ("pages/settings.py", "Settings", ":material/settings:", True),
     ("pages/about.py", "How the numbers work", ":material/menu_book:", False),

@@ -7,7 +7,7 @@ import streamlit as st
 from sla.core import display, rule_form, rules
 from sla.service import accounts, edits
 from ui import auth, data, settings_form, tables, widgets
-from ui.alerts_admin import alerts_section, deliveries_section
+from ui.alerts import alerts_section, deliveries_section
 from ui.calendars import calendars_section
 from ui.teams_admin import teams_section
 from ui.tokens import tokens_section

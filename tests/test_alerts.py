@@ -234,6 +234,31 @@ def test_only_an_e_mailed_digest_may_attach_the_workbook(desk, asked):
     assert alerts.list_subscriptions(desk) == []
 
 
+def test_a_users_own_subscriptions_are_theirs_alone(desk, receiver):
+    victor = {"username": "victor", "role": "viewer"}
+    stored_views.save(desk, "Mine", "victor", {"team": ["L1"]}, by="victor")
+    made = alerts.add_own_subscription(desk, Request("at-risk", to="v@example.com",
+                                                     view="Mine"), victor, now=T0)
+    assert (made["owner"], made["created_by"]) == ("victor", "victor")
+    alerts.add_subscription(desk, Request("at-risk", webhook=receiver.url), by="alice", now=T0)
+    assert [row["id"] for row in alerts.list_subscriptions(desk, made_by="victor")] == [
+        made["id"]]
+    for act in (alerts.remove_subscription, alerts.send_test):
+        with pytest.raises(alerts.AlertError, match=f"no subscription '{made['id']}' of yours"):
+            act(desk, made["id"], made_by="ann")
+    with pytest.raises(alerts.AlertError, match="There is no saved view named"):
+        alerts.add_own_subscription(desk, Request("at-risk", to="a@example.com", view="Mine"),
+                                    {"username": "ann", "role": "viewer"}, now=T0)
+    for _ in range(alerts.MAX_OWN - 1):
+        alerts.add_own_subscription(desk, Request("breached", to="v@example.com"), victor,
+                                    now=T0)
+    with pytest.raises(alerts.AlertError, match="You have 20 subscriptions"):
+        alerts.add_own_subscription(desk, Request("breached", to="v@example.com"), victor,
+                                    now=T0)
+    alerts.remove_subscription(desk, made["id"], made_by="victor")
+    assert len(alerts.list_subscriptions(desk, made_by="victor")) == alerts.MAX_OWN - 1
+
+
 def test_after_an_import_the_view_hears_what_it_changed(desk, receiver):
     stored_views.save(desk, "L1 <b>desk</b>", None, {"team": ["L1"]}, by="t")
     alerts.add_subscription(desk, Request("after-import", webhook=receiver.url,

@@ -11,6 +11,7 @@ never reported twice by one subscription for the same reason (``storage.subscrip
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -31,6 +32,7 @@ BACKOFF = (dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minute
            dt.timedelta(hours=2))  # after the last, a delivery has failed for good
 LEASE = dt.timedelta(minutes=5)
 DEFAULT_WITHIN = "4h"
+MAX_OWN = 20  # subscriptions one user may make for themselves
 EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[A-Za-z]{2,}")
 RECIPIENT = re.compile(r"(team|person):(.+)")
 
@@ -93,6 +95,20 @@ def _target(db: Database, asked: Request) -> dict:
     return {"email": to, "webhook": None}
 
 
+def add_own_subscription(db: Database, asked: Request, user: dict,
+                         now: dt.datetime | None = None) -> dict:
+    """A user's own subscription (the Alerts page, any role): to an e-mail address, about the
+    whole desk, a shared view or one of the user's own views; at most MAX_OWN of them."""
+    if asked.webhook or RECIPIENT.fullmatch((asked.to or "").strip()):
+        raise AlertError("Your own alerts go to an e-mail address; an admin subscribes a "
+                         "team's lead, a person or a webhook (Settings, Alerts).")
+    if len(subscriptions.every(db, made_by=user["username"])) >= MAX_OWN:
+        raise AlertError(f"You have {MAX_OWN} subscriptions, the most one person may have; "
+                         "end one first.")
+    return add_subscription(db, dataclasses.replace(asked, owner=user["username"]),
+                            by=user["username"], now=now)
+
+
 def _attachment(asked: Request) -> dict:
     if not asked.attach:
         return {}
@@ -137,8 +153,20 @@ def resolve_recipient(db: Database, to: str) -> str:
     return address
 
 
-def list_subscriptions(db: Database) -> list[dict]:
-    return [_listed(document) for document in subscriptions.every(db)]
+def list_subscriptions(db: Database, made_by: str | None = None) -> list[dict]:
+    """Every subscription, or those ``made_by`` that user (their own, on the Alerts page)."""
+    return [_listed(document) for document in subscriptions.every(db, made_by)]
+
+
+def _find(db: Database, subscription_id: str, made_by: str | None) -> dict:
+    """The subscription (``made_by``: only if that user made it); AlertError when there is
+    none."""
+    subscription_id = (subscription_id or "").strip()
+    found = subscriptions.one(db, subscription_id)
+    if found is None or (made_by is not None and found.get("created_by") != made_by):
+        raise AlertError(f"There is no subscription {schedules.shown(subscription_id)}"
+                         + (" of yours." if made_by else "; `alerts list` shows them."))
+    return found
 
 
 def _listed(document: dict) -> dict:
@@ -152,13 +180,15 @@ def _listed(document: dict) -> dict:
             "created_at": document.get("created_at"), "problem": document.get("problem")}
 
 
-def remove_subscription(db: Database, subscription_id: str) -> None:
-    """End a subscription: its messages not sent yet are not sent."""
-    subscription_id = (subscription_id or "").strip()
-    if not subscriptions.remove(db, subscription_id):
-        raise AlertError(f"There is no subscription {schedules.shown(subscription_id)}; "
+def remove_subscription(db: Database, subscription_id: str,
+                        made_by: str | None = None) -> None:
+    """End a subscription (``made_by``: only one that user made): its messages not sent yet
+    are not sent."""
+    found = _find(db, subscription_id, made_by)
+    if not subscriptions.remove(db, found["_id"]):
+        raise AlertError(f"There is no subscription {schedules.shown(found['_id'])}; "
                          "`alerts list` shows them.")
-    deliveries.cancel_waiting(db, subscription_id, clock.now())
+    deliveries.cancel_waiting(db, found["_id"], clock.now())
 
 
 def run_pass(db: Database, now: dt.datetime | None = None, owner: str | None = None,
@@ -249,12 +279,11 @@ def with_attachments(db: Database, message: dict) -> dict:
 
 
 def send_test(db: Database, subscription_id: str, now: dt.datetime | None = None,
-              send: Callable[[str, str, dict], None] = channels.send) -> dict:
-    """Send the subscription's message now, as it would read (``alerts test``)."""
-    subscription = subscriptions.one(db, (subscription_id or "").strip())
-    if subscription is None:
-        raise AlertError(f"There is no subscription {schedules.shown(subscription_id)}; "
-                         "`alerts list` shows them.")
+              send: Callable[[str, str, dict], None] = channels.send,
+              made_by: str | None = None) -> dict:
+    """Send the subscription's message now, as it would read (``alerts test``; ``made_by``:
+    only one that user made)."""
+    subscription = _find(db, subscription_id, made_by)
     now = now or clock.now()
     try:
         message = compose_due(db, subscription, now, test=True)

@@ -31,9 +31,10 @@ def add(db: Database, values: dict, by: str) -> dict:
     return document
 
 
-def every(db: Database) -> list[dict]:
-    """Every subscription, oldest first."""
-    return list(db[COLLECTION].find().sort([("created_at", 1), ("_id", 1)]))
+def every(db: Database, made_by: str | None = None) -> list[dict]:
+    """Every subscription (``made_by``: those that user made), oldest first."""
+    return list(db[COLLECTION].find({} if made_by is None else {"created_by": made_by})
+                .sort([("created_at", 1), ("_id", 1)]))
 
 
 def one(db: Database, subscription_id: str) -> dict | None:
