@@ -77,6 +77,13 @@ def post_webhook(url: str, payload: dict) -> None:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return f"its certificate is not trusted ({exc.verify_message})"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "it refused the login (SLA_SMTP_USER, SLA_SMTP_PASSWORD)"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        reason = f"it answered {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        return " ".join(reason.split()).rstrip(".")[:160]
     reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
     text = " ".join(str(reason).split()).rstrip(".")
     return text[:160] or type(exc).__name__
