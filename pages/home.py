@@ -37,6 +37,10 @@ if refreshed:
     else:
         st.caption(said)
 
+if user["role"] == "admin":
+    for level, sentence in data.drop_folders():
+        (st.warning if level == "warning" else st.caption)(display.literal(sentence, None))
+
 if not span["tickets"]:
     st.info("No tickets yet: an admin imports an export on the Upload page (or loads sample "
             "data with `./sla.sh demo`).", icon=":material/inbox:")

@@ -5,6 +5,7 @@ folder that goes away said once, and the watcher going on when it is back."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from sla.core import display
 from sla.service import demo, watcher
-from sla.storage import versions
+from sla.storage import clock, versions
 from tests.conftest import ROOT
 from tests.handset import HAND_CSV
 from tests.test_cli import assert_one_error_line, database, sla
+from tests.test_pages import app_db, as_user, hand_app, new_app  # noqa: F401 (fixtures)
 
 LATER = HAND_CSV.replace("T10,2026-03-18 00:00,Pending,P1,L1 Desk,,0.2,,Met,",
                          "T10,2026-03-18 00:00,Resolved,P1,L1 Desk,Ann,0.2,4,Met,Met")
@@ -88,6 +91,45 @@ def test_a_folder_that_is_not_there_is_named_in_one_sentence(db, tmp_path):
     with pytest.raises(watcher.WatchError, match=f"The watched folder {tmp_path / 'gone'} is "
                                                  "gone or is not a folder."):
         watcher.watch_pass(db, tmp_path / "gone")
+
+
+def test_home_says_when_a_folder_is_gone_unwatched_or_held_a_file_that_failed(db, tmp_path):
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    watcher.watch_pass(db, folder, every_s=10)
+    now = clock.now()
+    assert watcher.folder_states(db, now) == [("info", f"Drop folder {folder}: looked at "
+                                                       "0 min ago.")]
+    (level, said), = watcher.folder_states(db, now + dt.timedelta(minutes=5))
+    assert level == "warning" and said.startswith(f"The drop folder {folder} was last looked "
+                                                  "at 5 min ago: is the watcher running")
+    drop(folder, "page.csv", "<html><body><table><tr><td>x</td></tr></table></body></html>")
+    (taken,) = watcher.watch_pass(db, folder, every_s=10)
+    shutil.rmtree(folder)
+    with pytest.raises(watcher.WatchError):
+        watcher.watch_pass(db, folder, every_s=10)
+    (gone, failed) = watcher.folder_states(db)
+    assert gone[0] == "warning" and gone[1].startswith(
+        f"The watched folder {folder} is gone or is not a folder. The watcher has said so "
+        "since ")
+    assert failed[0] == "info" and failed[1].startswith(
+        f"The last file that failed there: page.csv, on {clock.now():%d %b %Y} ")
+    assert failed[1].endswith(f" UTC ({taken.reason})")
+    folder.mkdir()
+    watcher.watch_pass(db, folder, every_s=10)
+    assert watcher.folder_states(db)[0][0] == "info"
+
+
+def test_only_an_admin_sees_the_drop_folders_on_home(hand_app, tmp_path):
+    with pytest.raises(watcher.WatchError):
+        watcher.watch_pass(hand_app, tmp_path / "gone-folder", every_s=10)
+    admin, viewer = as_user("alice", new_app()), as_user("victor", new_app())
+    admin.run()
+    viewer.run()
+    assert [w.value for w in admin.warning] == [display.literal(
+        watcher.folder_states(hand_app)[0][1], None)]
+    assert "gone-folder" in admin.warning[0].value.replace("\\", "")
+    assert [w.value for w in viewer.warning] == []
 
 
 def test_the_command_imports_files_arriving_while_one_imports_and_outlives_the_folder(

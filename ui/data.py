@@ -24,7 +24,7 @@ from streamlit import config as streamlit_config
 from sla.core import config
 from sla.core.filters import Filters
 from sla.core.teams import team_names as desk_team_names
-from sla.service import database, queries
+from sla.service import database, queries, watcher
 
 RUN_VERSIONS = "_versions_this_run"
 log = logging.getLogger("sla")
@@ -229,3 +229,8 @@ def recent_uploads(limit: int = 50) -> list[dict]:
 def last_refresh():
     """When the last import finished (None before the first)."""
     return queries.last_refresh(db())
+
+
+def drop_folders() -> list[tuple[str, str]]:
+    """What to say of each watched drop folder: (level, sentence)."""
+    return watcher.folder_states(db())

@@ -49,7 +49,8 @@ def cmd_watch(args) -> int:
 def _one_pass(args, trouble: str | None) -> str | None:
     """A pass; the trouble it met (said when new), None when it went well."""
     try:
-        _report(watcher.watch_pass(database.connect(), args.folder, args.user, args.settle))
+        _report(watcher.watch_pass(database.connect(), args.folder, args.user, args.settle,
+                                   every_s=args.every))
     except (watcher.WatchError, database.StoreError, PyMongoError, OSError) as exc:
         said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if said != trouble:

@@ -14,6 +14,7 @@ with the file left where it was, for the next pass.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from pymongo.database import Database
 
+from sla.core import display
 from sla.ingest.normalise import ImportReport
 from sla.service import importing
 from sla.storage import clock, watched
@@ -60,9 +62,25 @@ def arrived(folder: Path) -> list[Path]:
 
 
 def watch_pass(db: Database, folder: Path, user: str = "watcher", settle: float = SETTLE_S,
-               now: Callable[[], float] = time.time) -> list[Taken]:
-    """Import what arrived in ``folder`` since the last pass; what each file came to."""
+               now: Callable[[], float] = time.time, every_s: float = 0.0) -> list[Taken]:
+    """Import what arrived in ``folder`` since the last pass; what each file came to. The
+    look is recorded for the Home page (``every_s``: how often the watcher looks; 0, once),
+    with what stopped it."""
     key = str(folder.resolve())
+    try:
+        taken = _look(db, folder, key, user, settle, now)
+    except WatchError as exc:
+        watched.record_look(db, key, every_s, str(exc))
+        raise
+    watched.record_look(db, key, every_s, None)
+    for item in taken:
+        if item.reason:
+            watched.record_failed_file(db, key, item.name, item.reason)
+    return taken
+
+
+def _look(db: Database, folder: Path, key: str, user: str, settle: float,
+          now: Callable[[], float]) -> list[Taken]:
     taken = []
     for path in arrived(folder):
         try:
@@ -102,6 +120,35 @@ def _take(db: Database, key: str, path: Path, data: bytes, digest: str, stat,
     watched.remember(db, key, path.name, stat.st_size, stat.st_mtime_ns, digest,
                      report.import_id or None)
     return Taken(path.name, report=report)
+
+
+def folder_states(db: Database, at: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """What the Home page says of each watched folder, as (level, sentence): "warning" when
+    the last look failed or the watcher has not looked for three of its rounds (at least two
+    minutes), else "info"; then the last file that failed, if any."""
+    at = at or clock.now()
+    said = []
+    for state in watched.folders(db):
+        folder, looked = state["_id"], state.get("looked_at")
+        if looked is None:
+            continue
+        ago = display.hours((at - looked).total_seconds() / 3600)
+        late = state.get("every_s") and at - looked > max(
+            dt.timedelta(seconds=3 * state["every_s"]), dt.timedelta(minutes=2))
+        if state.get("problem"):
+            said.append(("warning", f"{state['problem']} The watcher has said so since "
+                                    f"{state['problem_since']:%d %b %Y %H:%M} UTC."))
+        elif late:
+            said.append(("warning", f"The drop folder {folder} was last looked at {ago} ago: "
+                                    "is the watcher running (./sla.sh watch, the compose "
+                                    "service “watcher”)?"))
+        else:
+            said.append(("info", f"Drop folder {folder}: looked at {ago} ago."))
+        if state.get("failed"):
+            failed = state["failed"]
+            said.append(("info", f"The last file that failed there: {failed['name']}, on "
+                                 f"{failed['at']:%d %b %Y %H:%M} UTC ({failed['reason']})"))
+    return said
 
 
 def move_aside(path: Path, reason: str) -> str:
