@@ -13,6 +13,7 @@ import re
 import urllib.parse
 from urllib.parse import quote
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -207,14 +208,23 @@ def test_a_saved_view_opens_its_filters_and_the_link_follows(admin_page, app, sc
     screenshot(page, screenshots, "view-opened")
 
 
+def download(page, url: str, title: str, button: str, saved_as):
+    """Open ``url``, press the download button named ``button`` and save what it gives as
+    ``saved_as``; the name the browser suggested. The button's name is matched as a part,
+    since its icon's ligature is part of the accessible name."""
+    goto(page, url)
+    wait_for_title(page, title)
+    with page.expect_download(timeout=RUN_TIMEOUT_MS) as download_info:
+        page.get_by_role("button", name=button).click()
+    download_info.value.save_as(saved_as)
+    return download_info.value.suggested_filename
+
+
 def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     page = admin_page
-    goto(page, f"{app.url}/tickets?team=L2")
-    wait_for_title(page, "Tickets")
-    with page.expect_download(timeout=RUN_TIMEOUT_MS) as download_info:
-        page.get_by_role("button", name=re.compile(r"Download these tickets \(CSV\)")).click()
     downloaded = app.tmp / "browser-tickets-L2.csv"
-    download_info.value.save_as(downloaded)
+    download(page, f"{app.url}/tickets?team=L2", "Tickets", "Download these tickets (CSV)",
+             downloaded)
     exported = app.tmp / "cli-tickets-L2.csv"
     app.cli("export", "--team", "L2", str(exported))
 
@@ -225,6 +235,20 @@ def test_tickets_csv_matches_cli_export(admin_page, app, screenshots):
     caption = page.get_by_text(re.compile(r"[\d,]+ tickets match")).first.inner_text()
     assert caption.startswith(f"{len(from_cli):,} tickets match"), caption
     screenshot(page, screenshots, "tickets")
+
+
+def test_the_report_download_is_the_views_workbook(admin_page, app, screenshots):
+    page = admin_page
+    downloaded = app.tmp / "browser-report-L2.xlsx"
+    assert download(page, f"{app.url}/dashboard?team=L2", "Dashboard",
+                    "Report of this view (Excel)", downloaded) == "sla-report.xlsx"
+    book = openpyxl.load_workbook(downloaded)
+    assert book.sheetnames[:4] == ["Summary", "Teams", "Agents", "Trend"]
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row}
+    expected = json.loads(app.cli("summary", "--json", "--team", "L2"))
+    assert summary["Tickets"] == expected["total_tickets"] and "L2" in summary["View"]
+    assert [row[0] for row in book["Teams"].iter_rows(min_row=2, values_only=True)] == ["L2"]
+    screenshot(page, screenshots, "report-download")
 
 
 def test_addresses_in_a_link_anyone_can_send_stay_text(admin_page, app, screenshots):
